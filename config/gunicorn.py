@@ -1,0 +1,18 @@
+"""gunicorn settings for the `web` process (Procfile).
+
+One gevent worker: Flask-SocketIO keeps each browser's Socket.IO session in
+the process that opened it, so more workers in one gunicorn would need sticky
+sessions. Scale out with more web processes behind a proxy that pins each
+client to one of them (sticky sessions); they share the Redis message queue.
+"""
+
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
+worker_class = "gevent"
+workers = 1
+worker_connections = int(os.environ.get("WEB_CONNECTIONS", "1000"))
+# Twilio waits 15 s for a webhook: a request still running at 14 s is stuck.
+timeout = 14
+graceful_timeout = 10
+accesslog = None  # a URL can name a CallSid but never a number; still, keep logs lean

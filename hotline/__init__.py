@@ -1,0 +1,64 @@
+"""Hotline: a helpline's phone line, cases and callbacks."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import config as settings
+from hotline import auth, cli, errors, models
+from hotline.extensions import db, init_redis, init_socketio, login_manager, migrate
+from hotline.phones import PhoneVault
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: settings.Config | dict | None = None) -> Flask:
+    """Assemble the app. `config` is a settings object, a dict of overrides on
+    the HOTLINE_ENV settings (for tests), or None for HOTLINE_ENV alone."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+        instance_path=str(ROOT / "instance"),
+    )
+    if isinstance(config, settings.Config):
+        app.config.from_object(config)
+    else:
+        app.config.from_object(settings.load())
+        app.config.update(config or {})
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(ROOT / "migrations"),
+        render_as_batch=True,
+        render_item=models.render_migration_type,
+    )
+    login_manager.init_app(app)
+    init_redis(app)
+    app.extensions["phone_vault"] = PhoneVault.from_config(app.config)
+    init_socketio(app)
+    auth.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    from hotline import health
+    from hotline.api import bp as api_bp
+    from telephony import init_app as init_telephony
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(api_bp)
+    init_telephony(app)
+    return app

@@ -1,0 +1,7 @@
+"""JSON API, /api/v1. Never returns a phone number."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from hotline.api import routes  # noqa: E402,F401

@@ -1,0 +1,19 @@
+"""The audit log: every change and every view of a case leaves a record."""
+
+from __future__ import annotations
+
+from hotline.extensions import db
+from hotline.models import AuditRecord
+
+SYSTEM = "system"
+TELEPHONY = "telephony"
+
+
+def record(actor: str, action: str, object_type: str, object_id: object, **detail) -> AuditRecord:
+    """Add an audit record to the current transaction. `detail` must hold no
+    number and no note: ids, states and references only."""
+    entry = AuditRecord(
+        actor=actor, action=action, object_type=object_type, object_id=str(object_id), detail=detail
+    )
+    db.session.add(entry)
+    return entry

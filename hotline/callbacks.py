@@ -1,0 +1,51 @@
+"""Callback service: a request to be called back is a row first.
+
+Dialling it (the job, the retry policy, allowed hours) belongs to the callback
+worker; here a request is recorded, once per call.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+
+from hotline import audit, cases
+from hotline.extensions import db
+from hotline.models import Call, Callback, QueueName
+
+log = logging.getLogger(__name__)
+
+SOURCES = frozenset({"ivr", "after_hours", "web", "operator", "follow_up"})
+
+
+class NoNumberToCall(ValueError):
+    """The caller withheld their number, so nobody can call them back."""
+
+
+def request_from_call(call: Call, source: str, now: datetime) -> Callback:
+    """Record that the caller on `call` asked to be called back. Idempotent per call."""
+    if source not in SOURCES:
+        raise ValueError(f"unknown callback source {source!r}")
+    if call.caller is None or call.caller.withheld:
+        raise NoNumberToCall("the number is withheld")
+    existing = db.session.scalars(select(Callback).where(Callback.call_id == call.id)).first()
+    if existing is not None:
+        return existing
+    callback = Callback(
+        caller_id=call.caller_id,
+        case_id=call.case_id,
+        call_id=call.id,
+        queue=call.queue or QueueName.GENERAL,
+        source=source,
+        requested_at=now,
+    )
+    db.session.add(callback)
+    db.session.flush()
+    if call.case is not None:
+        cases.add_event(call.case, "callback_requested", call=call, source=source, callback_id=callback.id)
+    audit.record(audit.TELEPHONY, "callback.requested", "callback", callback.id, call_sid=call.call_sid)
+    db.session.commit()
+    log.info("call %s: callback %d requested (%s)", call.call_sid, callback.id, source)
+    return callback

@@ -1,0 +1,257 @@
+"""Call service: the life of one call, from the first webhook to the final status.
+
+Every function is safe to repeat: Twilio retries webhooks, and status
+callbacks arrive late, twice or out of order.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from hotline import audit, cases, routing
+from hotline.extensions import db
+from hotline.models import Call, Caller, CallStage, QueueName
+from hotline.phones import InvalidNumber, PhoneVault, normalise
+
+log = logging.getLogger(__name__)
+
+FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+STATUS_RANK = {"queued": 0, "initiated": 0, "ringing": 1, "in-progress": 2, "answered": 2}
+STATUS_RANK.update(dict.fromkeys(FINAL_STATUSES, 3))
+
+QUEUE_RESULTS = frozenset(
+    {
+        "bridged",
+        "bridging-in-process",
+        "hangup",
+        "leave",
+        "redirected",
+        "redirected-from-bridged",
+        "queue-full",
+        "error",
+        "system-error",
+    }
+)
+BRIDGED_RESULTS = frozenset({"bridged", "bridging-in-process", "redirected-from-bridged"})
+
+
+class UnknownCall(LookupError):
+    """No call with that CallSid was ever recorded."""
+
+
+@dataclass(frozen=True)
+class QueueFigures:
+    name: str
+    waiting: int
+    longest_wait_seconds: int
+
+
+def get_call(call_sid: str) -> Call:
+    call = db.session.scalars(select(Call).where(Call.call_sid == call_sid)).first()
+    if call is None:
+        raise UnknownCall(call_sid)
+    return call
+
+
+def _find_or_create_caller(from_number: str | None, vault: PhoneVault) -> Caller:
+    try:
+        e164 = normalise(from_number, vault.default_region)
+    except InvalidNumber:
+        # A SIP or client identity, not a number: treated like a withheld one.
+        e164 = None
+    if e164 is None:
+        caller = Caller()
+        db.session.add(caller)
+        return caller
+    digest = vault.digest(e164)
+    caller = db.session.scalars(select(Caller).where(Caller.number_hash == digest)).first()
+    if caller is None:
+        caller = Caller(number_hash=digest, number_encrypted=vault.encrypt(e164))
+        db.session.add(caller)
+    return caller
+
+
+def record_incoming(
+    call_sid: str, from_number: str | None, vault: PhoneVault, now: datetime, language: str | None = None
+) -> tuple[Call, bool]:
+    """The Call for `call_sid`, created on first sight. Returns (call, created).
+    `language` is set when there is only one, so no menu asks for it."""
+    existing = db.session.scalars(select(Call).where(Call.call_sid == call_sid)).first()
+    if existing is not None:
+        return existing, False
+    caller = _find_or_create_caller(from_number, vault)
+    call = Call(call_sid=call_sid, caller=caller, started_at=now, status="ringing", language=language)
+    db.session.add(call)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same webhook retried concurrently, or a new caller's first two
+        # calls at once: the other transaction won, so use what it wrote.
+        db.session.rollback()
+        existing = db.session.scalars(select(Call).where(Call.call_sid == call_sid)).first()
+        if existing is not None:
+            return existing, False
+        return record_incoming(call_sid, from_number, vault, now, language)
+    log.info("call %s arrived", call_sid)
+    return call, True
+
+
+def set_language(call: Call, language: str) -> None:
+    call.language = language
+    if call.caller is not None:
+        call.caller.language = language
+    db.session.commit()
+
+
+def route(call: Call, choice: routing.Choice, now: datetime) -> Call:
+    """Attach the call to a case for the chosen queue. Repeating it changes nothing."""
+    if call.case_id is not None:
+        return call
+    open_case = cases.open_case_of(call.caller, choice.queue) is not None
+    level = routing.priority(crisis=choice.crisis, open_case=open_case)
+    case, _attached = cases.open_or_attach(call, choice, level, now)
+    call.queue = choice.queue
+    call.priority = level
+    call.crisis = choice.crisis
+    db.session.commit()
+    log.info("call %s routed to %s (case %s, priority %d)", call.call_sid, call.queue, case.reference, level)
+    return call
+
+
+def enter_queue(call: Call, now: datetime) -> None:
+    """The caller is being put into their queue (the answer holds `<Enqueue>`)."""
+    if call.stage == CallStage.MENU and call.status not in FINAL_STATUSES:
+        call.stage = CallStage.QUEUED
+        call.enqueued_at = now
+        db.session.commit()
+
+
+def mark_after_hours(call: Call) -> None:
+    if call.stage == CallStage.MENU:
+        call.stage = CallStage.AFTER_HOURS
+        db.session.commit()
+
+
+def leave_queue(call: Call, result: str, queue_seconds: int | None, now: datetime) -> None:
+    """Why and when the caller left the queue (Enqueue's action URL)."""
+    if call.queue_result is not None:
+        return
+    call.queue_result = result
+    if call.stage == CallStage.QUEUED:
+        call.stage = CallStage.LEFT_QUEUE
+    call.dequeued_at = (
+        call.enqueued_at + timedelta(seconds=queue_seconds)
+        if call.enqueued_at is not None and queue_seconds is not None
+        else now
+    )
+    call.wait_seconds = (
+        queue_seconds if queue_seconds is not None else _seconds_between(call.enqueued_at, now)
+    )
+    call.abandoned = result == "hangup"
+    _settle_talk_time(call)
+    if call.case is not None:
+        cases.add_event(call.case, "left_queue", call=call, result=result, wait_seconds=call.wait_seconds)
+    db.session.commit()
+    log.info("call %s left queue %s: %s", call.call_sid, call.queue, result)
+
+
+def update_status(
+    call_sid: str, status: str, sequence: int | None, duration: int | None, now: datetime
+) -> tuple[Call, bool]:
+    """Apply a status callback. Returns (call, applied); stale ones are ignored:
+    an older sequence number, an earlier state, or anything after a final state."""
+    call = get_call(call_sid)
+    if sequence is not None and sequence <= call.status_sequence:
+        return call, False
+    if call.status in FINAL_STATUSES or STATUS_RANK[status] < STATUS_RANK.get(call.status, 0):
+        return call, False
+    call.status = status
+    if sequence is not None:
+        call.status_sequence = sequence
+    if status in FINAL_STATUSES:
+        call.ended_at = now
+        call.duration_seconds = duration
+        if call.stage == CallStage.QUEUED:
+            # Hung up while waiting; the queue's own result may never come.
+            call.queue_result = "hangup"
+            call.dequeued_at = now
+            call.wait_seconds = _seconds_between(call.enqueued_at, now)
+            call.abandoned = True
+            if call.case is not None:
+                cases.add_event(
+                    call.case, "left_queue", call=call, result="hangup", wait_seconds=call.wait_seconds
+                )
+        call.stage = CallStage.ENDED
+        _settle_talk_time(call)
+        audit.record(audit.TELEPHONY, "call.ended", "call", call.call_sid, status=status)
+    db.session.commit()
+    log.info("call %s status %s", call_sid, status)
+    return call, True
+
+
+def record_voice_message(call: Call, recording_sid: str, recording_url: str, seconds: int | None) -> None:
+    if call.recording_sid == recording_sid:
+        return
+    call.recording_sid = recording_sid
+    call.recording_url = recording_url
+    call.recording_seconds = seconds
+    if call.case is not None:
+        cases.add_event(call.case, "voice_message", call=call, recording_sid=recording_sid, seconds=seconds)
+    db.session.commit()
+
+
+def queue_figures(now: datetime) -> list[QueueFigures]:
+    """Who waits in each of the four queues right now."""
+    rows = db.session.execute(
+        select(Call.queue, func.count(), func.min(Call.enqueued_at))
+        .where(Call.stage == CallStage.QUEUED)
+        .group_by(Call.queue)
+    ).all()
+    by_queue = {queue: (count, oldest) for queue, count, oldest in rows}
+    figures = []
+    for queue in QueueName:
+        count, oldest = by_queue.get(queue.value, (0, None))
+        figures.append(QueueFigures(queue.value, count, _seconds_between(oldest, now) or 0))
+    return figures
+
+
+def waiting_in(queue: str) -> list[Call]:
+    """Calls waiting in `queue`, in the order they are to be answered."""
+    calls = db.session.scalars(select(Call).where(Call.stage == CallStage.QUEUED, Call.queue == queue)).all()
+    return sorted(calls, key=lambda c: routing.queue_order_key(c.priority, c.enqueued_at))
+
+
+def position_in_queue(call: Call) -> int | None:
+    """1 for the caller who will be answered next; None if the call is not waiting."""
+    if call.stage != CallStage.QUEUED:
+        return None
+    ahead = db.session.scalar(
+        select(func.count()).where(
+            Call.stage == CallStage.QUEUED,
+            Call.queue == call.queue,
+            Call.id != call.id,
+            (Call.priority > call.priority)
+            | ((Call.priority == call.priority) & (Call.enqueued_at <= call.enqueued_at)),
+        )
+    )
+    return ahead + 1
+
+
+def _seconds_between(start: datetime | None, end: datetime) -> int | None:
+    if start is None:
+        return None
+    return max(0, int((end - start).total_seconds()))
+
+
+def _settle_talk_time(call: Call) -> None:
+    """Talk time of a bridged call: the call's duration less the time before it
+    was answered. Known once both the queue result and the final status are in."""
+    if call.queue_result not in BRIDGED_RESULTS or call.duration_seconds is None or call.dequeued_at is None:
+        return
+    before_answer = (call.dequeued_at - call.started_at).total_seconds()
+    call.talk_seconds = max(0, int(call.duration_seconds - before_answer))

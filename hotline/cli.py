@@ -1,0 +1,59 @@
+"""flask commands: create-user, create-token, worker, simulate-call."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask import Flask
+
+from hotline import auth
+from hotline.models import Role
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(create_user)
+    app.cli.add_command(create_token)
+    app.cli.add_command(worker)
+
+
+@click.command("create-user")
+@click.argument("name")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--password", help="Omit to have one generated and printed.")
+def create_user(name: str, role: str, password: str | None) -> None:
+    """Create an operator, supervisor or admin."""
+    try:
+        user, password = auth.create_user(name, Role(role), password)
+    except auth.UserExists as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"created {user.role} {user.username}")
+    click.echo(f"password: {password}")
+
+
+@click.command("create-token")
+@click.argument("name")
+def create_token(name: str) -> None:
+    """Create an API token. The token is the last line printed; it is not shown again."""
+    token = auth.create_token(name)
+    click.echo(f"API token {name!r} created; keep it safe, it is not shown again:")
+    click.echo(token)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Work until the queue is empty, then stop.")
+def worker(burst: bool) -> None:
+    """Run an RQ worker with its scheduler, inside the app so jobs have its context."""
+    from flask import current_app
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from rq import Worker
+
+    queue = current_app.extensions["rq"]
+    # Started beside Redis (Procfile.dev): give it a few seconds to listen.
+    for _ in range(50):
+        try:
+            queue.connection.ping()
+            break
+        except RedisConnectionError:
+            time.sleep(0.2)
+    Worker([queue], connection=queue.connection).work(with_scheduler=True, burst=burst)

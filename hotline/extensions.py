@@ -1,0 +1,57 @@
+"""Extensions, created unbound at import and bound to an app in `create_app`."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from flask import Flask
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_socketio import SocketIO
+from flask_sqlalchemy import SQLAlchemy
+from redis import Redis
+from rq import Queue
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+socketio = SocketIO()
+
+
+@event.listens_for(Engine, "connect")
+def _tune_sqlite(dbapi_connection, _record) -> None:
+    """WAL and synchronous=NORMAL: readers never block the webhook that writes."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def init_redis(app: Flask) -> None:
+    """One Redis connection pool and one RQ queue per app, in app.extensions.
+
+    Short timeouts: a webhook must never hang on Redis (Twilio gives 15 s in all).
+    """
+    connection = Redis.from_url(app.config["REDIS_URL"], socket_timeout=2, socket_connect_timeout=2)
+    app.extensions["redis"] = connection
+    app.extensions["rq"] = Queue(app.config["RQ_QUEUE"], connection=connection)
+
+
+def init_socketio(app: Flask) -> None:
+    socketio.init_app(
+        app,
+        message_queue=app.config["REDIS_URL"],
+        async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
+        cors_allowed_origins=[],
+    )

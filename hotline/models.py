@@ -1,0 +1,217 @@
+"""The hotline's records. Times are stored in UTC; phone numbers only encrypted."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hotline.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(db.TypeDecorator):
+    """Timezone-aware UTC datetimes on every database (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class QueueName(enum.StrEnum):
+    PSYCHOLOGIST = "psychologist"
+    MEDICAL = "medical"
+    LEGAL = "legal"
+    GENERAL = "general"
+
+
+class CallStage(enum.StrEnum):
+    """Where the caller is in the hotline's own flow (Twilio's status is separate)."""
+
+    MENU = "menu"
+    QUEUED = "queued"
+    LEFT_QUEUE = "left_queue"
+    AFTER_HOURS = "after_hours"
+    ENDED = "ended"
+
+
+class CaseStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Role(enum.StrEnum):
+    OPERATOR = "operator"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+class Caller(db.Model):
+    """A person who called. Found by a keyed hash of the E.164 number; the
+    number itself is kept only encrypted. Withheld numbers have neither, so
+    two anonymous callers are never merged."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    number_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    language: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    calls: Mapped[list[Call]] = relationship(back_populates="caller")
+    cases: Mapped[list[Case]] = relationship(back_populates="caller")
+
+    @property
+    def withheld(self) -> bool:
+        return self.number_hash is None
+
+
+class Case(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Set from the id right after insert: HL-<year>-<id, six digits>.
+    reference: Mapped[str | None] = mapped_column(String(32), unique=True)
+    caller_id: Mapped[int | None] = mapped_column(ForeignKey("caller.id"))
+    queue: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default=CaseStatus.OPEN)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    crisis: Mapped[bool] = mapped_column(default=False)
+    assigned_operator_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    caller: Mapped[Caller | None] = relationship(back_populates="cases")
+    calls: Mapped[list[Call]] = relationship(back_populates="case")
+    events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.id")
+
+    __table_args__ = (Index("ix_case_caller_status", "caller_id", "status"),)
+
+
+class Call(db.Model):
+    """One phone call, keyed by Twilio's CallSid."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    direction: Mapped[str] = mapped_column(String(16), default="inbound")
+    caller_id: Mapped[int | None] = mapped_column(ForeignKey("caller.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
+
+    status: Mapped[str] = mapped_column(String(16), default="ringing")
+    status_sequence: Mapped[int] = mapped_column(Integer, default=-1)
+    stage: Mapped[str] = mapped_column(String(16), default=CallStage.MENU)
+    language: Mapped[str | None] = mapped_column(String(8))
+    queue: Mapped[str | None] = mapped_column(String(32))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    crisis: Mapped[bool] = mapped_column(default=False)
+    queue_result: Mapped[str | None] = mapped_column(String(32))
+    abandoned: Mapped[bool] = mapped_column(default=False)
+    wait_seconds: Mapped[int | None] = mapped_column(Integer)
+    talk_seconds: Mapped[int | None] = mapped_column(Integer)
+    duration_seconds: Mapped[int | None] = mapped_column(Integer)
+    recording_sid: Mapped[str | None] = mapped_column(String(64))
+    recording_url: Mapped[str | None] = mapped_column(Text)
+    recording_seconds: Mapped[int | None] = mapped_column(Integer)
+
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dequeued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    caller: Mapped[Caller | None] = relationship(back_populates="calls")
+    case: Mapped[Case | None] = relationship(back_populates="calls")
+
+    __table_args__ = (Index("ix_call_stage_queue", "stage", "queue"),)
+
+
+class CaseEvent(db.Model):
+    """One entry of a case's timeline. Rows are only ever added."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+
+class Callback(db.Model):
+    """A request to call someone back. The row comes first; the job that
+    dials it (a later worker) is derived from it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    caller_id: Mapped[int] = mapped_column(ForeignKey("caller.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id"))
+    queue: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="requested")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_callback_status_due", "status", "due_at"),)
+
+
+class User(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # Flask-Login
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API. Only its SHA-256 is kept."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditRecord(db.Model):
+    """Who did what to which record. `detail` never holds a number or a note."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+def render_migration_type(type_: str, obj, _autogen_context):
+    """Alembic autogenerate: write UTCDateTime as the plain column type it stores."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False

@@ -1,0 +1,67 @@
+"""Phone numbers: normalise to E.164, hash for look-up, encrypt for keeping, mask for showing.
+
+A number never leaves this module in clear except to the code that dials it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+import phonenumbers
+from cryptography.fernet import Fernet
+
+# What Twilio sends in `From` when the caller withholds their number.
+WITHHELD = {"", "anonymous", "restricted", "unknown", "private", "unavailable", "266696687"}
+
+
+class InvalidNumber(ValueError):
+    """The text is not a phone number. The message never repeats the text."""
+
+
+def normalise(raw: str | None, default_region: str) -> str | None:
+    """E.164 form of `raw`, or None for a withheld number."""
+    text = (raw or "").strip()
+    if text.lstrip("+").lower() in WITHHELD:
+        return None
+    try:
+        parsed = phonenumbers.parse(text, default_region)
+    except phonenumbers.NumberParseException:
+        raise InvalidNumber("not a phone number") from None
+    if not phonenumbers.is_possible_number(parsed):
+        raise InvalidNumber("not a possible phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask(e164: str | None) -> str:
+    """What a screen that is not working the case may show: the last two digits."""
+    if not e164:
+        return "withheld"
+    return "•" * 4 + e164[-2:]
+
+
+@dataclass(frozen=True)
+class PhoneVault:
+    """Keyed hash and encryption of E.164 numbers, with the hotline's keys."""
+
+    encryption_key: str
+    hash_key: str
+    default_region: str = "KZ"
+
+    def digest(self, e164: str) -> str:
+        return hmac.new(self.hash_key.encode(), e164.encode(), hashlib.sha256).hexdigest()
+
+    def encrypt(self, e164: str) -> bytes:
+        return Fernet(self.encryption_key.encode()).encrypt(e164.encode())
+
+    def decrypt(self, token: bytes) -> str:
+        return Fernet(self.encryption_key.encode()).decrypt(token).decode()
+
+    @classmethod
+    def from_config(cls, config) -> PhoneVault:
+        return cls(
+            encryption_key=config["PHONE_ENCRYPTION_KEY"],
+            hash_key=config["PHONE_HASH_KEY"],
+            default_region=config["PHONE_DEFAULT_REGION"],
+        )

@@ -1,0 +1,82 @@
+"""Which queue, which priority, which order. Pure functions of plain values."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from hotline.models import QueueName
+
+CRISIS = "crisis"
+
+
+class Priority(enum.IntEnum):
+    """Higher is served first."""
+
+    NORMAL = 0
+    REPEAT_CALLER_OPEN_CASE = 10
+    CALLBACK_RETURN = 20
+    CRISIS = 30
+
+
+@dataclass(frozen=True)
+class Choice:
+    queue: QueueName
+    crisis: bool = False
+
+
+class InvalidMenu(ValueError):
+    pass
+
+
+def parse_need_menu(text: str) -> dict[str, str]:
+    """'1=psychologist,2=medical,…,9=crisis' → {'1': 'psychologist', …, '9': 'crisis'}."""
+    menu: dict[str, str] = {}
+    allowed = {q.value for q in QueueName} | {CRISIS}
+    for item in text.split(","):
+        digit, _, need = item.strip().partition("=")
+        if len(digit) != 1 or not digit.isdigit() or need not in allowed:
+            raise InvalidMenu(f"cannot read need menu item {item.strip()!r}")
+        if digit in menu:
+            raise InvalidMenu(f"digit {digit} appears twice in the need menu")
+        menu[digit] = need
+    return menu
+
+
+def choose_queue(digits: str | None, menu: dict[str, str]) -> Choice | None:
+    """The caller's choice from the keypad, or None if the digits mean nothing."""
+    need = menu.get((digits or "").strip())
+    if need is None:
+        return None
+    if need == CRISIS:
+        return Choice(QueueName.PSYCHOLOGIST, crisis=True)
+    return Choice(QueueName(need))
+
+
+def fallback_choice() -> Choice:
+    """After the last failed attempt, a person in the general queue sorts it out."""
+    return Choice(QueueName.GENERAL)
+
+
+def choose_language(digits: str | None, languages: list[str]) -> str | None:
+    """1 for the first configured language, 2 for the second …; None if unknown."""
+    text = (digits or "").strip()
+    if len(text) == 1 and text.isdigit() and 1 <= int(text) <= len(languages):
+        return languages[int(text) - 1]
+    return None
+
+
+def priority(*, crisis: bool = False, callback_return: bool = False, open_case: bool = False) -> Priority:
+    if crisis:
+        return Priority.CRISIS
+    if callback_return:
+        return Priority.CALLBACK_RETURN
+    if open_case:
+        return Priority.REPEAT_CALLER_OPEN_CASE
+    return Priority.NORMAL
+
+
+def queue_order_key(priority_value: int, enqueued_at: datetime) -> tuple[int, datetime]:
+    """Sort key within a queue: highest priority first, then longest waiting."""
+    return (-priority_value, enqueued_at)

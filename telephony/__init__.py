@@ -1,0 +1,75 @@
+"""The Twilio edge: webhooks in, REST calls out. Nothing else speaks Twilio."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask
+
+from hotline.hours import WorkingHours, parse_hours
+from hotline.routing import parse_need_menu
+from telephony import prompts
+from telephony.twiml import Speaker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LineSettings:
+    """The phone line as configured, read once at start-up."""
+
+    speaker: Speaker
+    languages: list[str]
+    need_menu: dict[str, str]
+    hours: WorkingHours
+    emergency_number: str
+    menu_attempts: int
+    hold_audio: str
+    voice_message_max_seconds: int
+
+
+def line_settings(app: Flask) -> LineSettings:
+    return app.extensions["line"]
+
+
+def init_app(app: Flask) -> None:
+    from telephony.client import Telephony
+    from telephony.webhooks import bp
+
+    languages = app.config["HOTLINE_LANGUAGES"]
+    unknown = [code for code in languages if code not in prompts.LANGUAGES]
+    if unknown:
+        raise RuntimeError(f"HOTLINE_LANGUAGES has languages with no prompts: {', '.join(unknown)}")
+    static = Path(app.static_folder)
+    recordings = prompts.find_recordings(static, languages)
+    for language, keys in prompts.missing_recordings(languages, recordings).items():
+        if keys:
+            log.warning(
+                "no %s recording for %d prompt(s) (%s): Twilio cannot speak %s, so they fall back "
+                "to %s speech; add them as hotline/static/prompts/%s/<prompt>.mp3",
+                language,
+                len(keys),
+                ", ".join(keys),
+                language,
+                prompts.FALLBACK,
+                language,
+            )
+    static_url = (app.static_url_path or "/static") + "/"
+    app.extensions["line"] = LineSettings(
+        speaker=Speaker(app.config["HOTLINE_VOICE_RU"], recordings, static_url),
+        languages=languages,
+        need_menu=parse_need_menu(app.config["HOTLINE_NEED_MENU"]),
+        hours=parse_hours(app.config["HOTLINE_HOURS"], app.config["HOTLINE_TIMEZONE"]),
+        emergency_number=app.config["HOTLINE_EMERGENCY_NUMBER"],
+        menu_attempts=app.config["HOTLINE_MENU_ATTEMPTS"],
+        hold_audio=static_url + app.config["HOTLINE_HOLD_AUDIO"],
+        voice_message_max_seconds=app.config["HOTLINE_VOICE_MESSAGE_MAX_SECONDS"],
+    )
+    app.extensions["telephony"] = Telephony.from_config(app.config)
+    app.register_blueprint(bp)
+    if app.config["TELEPHONY_SIMULATOR"]:
+        from telephony.simulator import init_app as init_simulator
+
+        init_simulator(app)

@@ -1,0 +1,163 @@
+"""TwiML answers, one builder per step of the call. Pure functions of plain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from telephony import prompts
+
+GATHER_TIMEOUT = 6
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """Says a prompt in the caller's language: a recording where there is one,
+    otherwise speech, in Russian for a language Twilio cannot speak."""
+
+    ru_voice: str
+    recordings: dict[tuple[str, str], str] = field(default_factory=dict)
+    static_url: str = "/static/"
+
+    def speak(self, node: VoiceResponse | Gather, key: str, language: str, **values) -> None:
+        recording = self.recordings.get((language, key))
+        if recording is not None:
+            node.play(self.static_url + recording)
+            return
+        if language not in prompts.SPOKEN:
+            language = prompts.FALLBACK
+        node.say(
+            prompts.text(key, language, **values), voice=self.ru_voice, language=prompts.SPOKEN[language]
+        )
+
+
+def language_menu(speaker: Speaker, languages: list[str], action: str, retry: str, sorry: bool) -> str:
+    response = VoiceResponse()
+    gather = response.gather(num_digits=1, action=action, method="POST", timeout=GATHER_TIMEOUT)
+    for position, language in enumerate(languages, start=1):
+        if sorry:
+            speaker.speak(gather, "not_understood", language)
+        speaker.speak(gather, "language_option", language, digit=position, option=language)
+    response.redirect(retry, method="POST")
+    return str(response)
+
+
+def need_menu(
+    speaker: Speaker,
+    language: str,
+    menu: dict[str, str],
+    action: str,
+    retry: str,
+    *,
+    notice: bool,
+    sorry: bool,
+) -> str:
+    response = VoiceResponse()
+    gather = response.gather(num_digits=1, action=action, method="POST", timeout=GATHER_TIMEOUT)
+    if notice:
+        speaker.speak(gather, "notice", language)
+    if sorry:
+        speaker.speak(gather, "not_understood", language)
+    for digit, need in menu.items():
+        key = "crisis_option" if need == "crisis" else f"need_{need}"
+        speaker.speak(gather, key, language, digit=digit)
+    response.redirect(retry, method="POST")
+    return str(response)
+
+
+def enqueue(
+    speaker: Speaker,
+    language: str,
+    queue: str,
+    wait_url: str,
+    action: str,
+    *,
+    crisis: bool,
+    emergency_number: str,
+) -> str:
+    response = VoiceResponse()
+    if crisis:
+        speaker.speak(response, "emergency", language, number=" ".join(emergency_number))
+    speaker.speak(response, "connecting", language)
+    response.enqueue(queue, wait_url=wait_url, wait_url_method="POST", action=action, method="POST")
+    return str(response)
+
+
+def wait(
+    speaker: Speaker, language: str, position: int, hold_audio: str, choice_url: str, *, offer_callback: bool
+) -> str:
+    """Played in a loop while the caller waits: position, hold audio, the offer of a callback."""
+    response = VoiceResponse()
+    speaker.speak(response, "position", language, position=position)
+    if offer_callback:
+        gather = response.gather(num_digits=1, action=choice_url, method="POST", timeout=1)
+        speaker.speak(gather, "offer_callback", language)
+        gather.play(hold_audio)
+    else:
+        response.play(hold_audio)
+    return str(response)
+
+
+def keep_waiting(speaker: Speaker, language: str, wait_url: str, *, withheld: bool) -> str:
+    response = VoiceResponse()
+    if withheld:
+        speaker.speak(response, "callback_impossible", language)
+    response.redirect(wait_url, method="POST")
+    return str(response)
+
+
+def leave_queue() -> str:
+    response = VoiceResponse()
+    response.leave()
+    return str(response)
+
+
+def goodbye(speaker: Speaker, language: str, key: str = "goodbye") -> str:
+    response = VoiceResponse()
+    speaker.speak(response, key, language)
+    response.hangup()
+    return str(response)
+
+
+def hang_up() -> str:
+    response = VoiceResponse()
+    response.hangup()
+    return str(response)
+
+
+def after_hours(
+    speaker: Speaker,
+    language: str,
+    hours: str,
+    action: str,
+    retry: str,
+    *,
+    crisis: bool,
+    emergency_number: str,
+    withheld: bool,
+    sorry: bool,
+) -> str:
+    """Closed: the hours, then a callback (if the number is known) or a voice message."""
+    response = VoiceResponse()
+    if crisis:
+        speaker.speak(response, "emergency", language, number=" ".join(emergency_number))
+    gather = response.gather(num_digits=1, action=action, method="POST", timeout=GATHER_TIMEOUT)
+    if sorry:
+        speaker.speak(gather, "not_understood", language)
+    else:
+        speaker.speak(gather, "closed", language, hours=hours)
+    if withheld:
+        speaker.speak(gather, "callback_impossible", language)
+    speaker.speak(gather, "after_hours_options", language)
+    response.redirect(retry, method="POST")
+    return str(response)
+
+
+def record_message(speaker: Speaker, language: str, action: str, max_seconds: int) -> str:
+    response = VoiceResponse()
+    speaker.speak(response, "record_message", language)
+    response.record(action=action, method="POST", max_length=max_seconds, finish_on_key="#", play_beep=True)
+    speaker.speak(response, "goodbye", language)
+    response.hangup()
+    return str(response)

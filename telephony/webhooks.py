@@ -1,0 +1,316 @@
+"""/telephony/voice/…: Twilio's webhooks. Each view checks the signature, reads
+the form, calls a hotline service and answers TwiML.
+
+POST /telephony/voice/incoming and /telephony/voice/status are what the
+Twilio number is configured with; every other step is linked from the TwiML.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, current_app, request, url_for
+
+from hotline import calls, events, routing
+from hotline.callbacks import NoNumberToCall, request_from_call
+from hotline.models import Call, utcnow
+from telephony import line_settings, prompts, twiml
+from telephony.security import twilio_signed
+
+bp = Blueprint("telephony", __name__, url_prefix="/telephony/voice")
+
+CALL_SID = re.compile(r"^CA[0-9a-f]{32}$")
+RECORDING_SID = re.compile(r"^RE[0-9a-f]{32}$")
+DIGITS = re.compile(r"^[0-9*#]{0,32}$")
+STATUSES = frozenset(calls.STATUS_RANK)
+
+
+class BadWebhook(ValueError):
+    """A signed request whose fields make no sense: 400, nothing written."""
+
+
+@bp.errorhandler(BadWebhook)
+def _bad_webhook(error: BadWebhook):
+    return Response(f"400 Bad Request: {error}\n", status=400, content_type="text/plain; charset=utf-8")
+
+
+@bp.errorhandler(calls.UnknownCall)
+def _unknown_call(_error: calls.UnknownCall):
+    return Response(
+        "404 Not Found: no call with that CallSid\n", status=404, content_type="text/plain; charset=utf-8"
+    )
+
+
+def _twiml(document: str) -> Response:
+    return Response(document, content_type="application/xml")
+
+
+# --- reading the form -------------------------------------------------------
+
+
+def _call_sid() -> str:
+    value = request.form.get("CallSid", "")
+    if not value:
+        raise BadWebhook("CallSid is required")
+    if not CALL_SID.match(value):
+        raise BadWebhook("CallSid is malformed")
+    return value
+
+
+def _digits() -> str:
+    value = request.form.get("Digits", "")
+    if not DIGITS.match(value):
+        raise BadWebhook("Digits must be keypad digits")
+    return value
+
+
+def _count(field: str, source=None, required: bool = False) -> int | None:
+    value = (source if source is not None else request.form).get(field)
+    if value is None or value == "":
+        if required:
+            raise BadWebhook(f"{field} is required")
+        return None
+    if not value.isdigit() or len(value) > 9:
+        raise BadWebhook(f"{field} must be a whole number of at least 0")
+    return int(value)
+
+
+def _choice(field: str, allowed: frozenset[str]) -> str:
+    value = request.form.get(field, "")
+    if not value:
+        raise BadWebhook(f"{field} is required")
+    if value not in allowed:
+        raise BadWebhook(f"{field} has an unknown value")
+    return value
+
+
+def _attempt() -> int:
+    return _count("attempt", source=request.args) or 1
+
+
+@dataclass(frozen=True)
+class Step:
+    """The call a webhook is about, and the caller's language."""
+
+    call: Call
+    language: str
+
+
+def _step() -> Step:
+    call = calls.get_call(_call_sid())
+    line = line_settings(current_app)
+    return Step(call, call.language or line.languages[0])
+
+
+def _url(endpoint: str, **values) -> str:
+    return url_for(f"telephony.{endpoint}", **values)
+
+
+# --- the flow ---------------------------------------------------------------
+
+
+@bp.post("/incoming")
+@twilio_signed
+def incoming():
+    call_sid = _call_sid()
+    line = line_settings(current_app)
+    only_language = line.languages[0] if len(line.languages) == 1 else None
+    call, _created = calls.record_incoming(
+        call_sid, request.form.get("From"), current_app.extensions["phone_vault"], utcnow(), only_language
+    )
+    if call.language is None:
+        return _language_menu(attempt=1, sorry=False)
+    return _need_menu(call.language, attempt=1, notice=True, sorry=False)
+
+
+def _language_menu(attempt: int, sorry: bool) -> Response:
+    line = line_settings(current_app)
+    return _twiml(
+        twiml.language_menu(
+            line.speaker,
+            line.languages,
+            action=_url("language", attempt=attempt),
+            retry=_url("language", attempt=attempt),
+            sorry=sorry,
+        )
+    )
+
+
+def _need_menu(language: str, attempt: int, notice: bool, sorry: bool) -> Response:
+    line = line_settings(current_app)
+    return _twiml(
+        twiml.need_menu(
+            line.speaker,
+            language,
+            line.need_menu,
+            action=_url("menu", attempt=attempt),
+            retry=_url("menu", attempt=attempt),
+            notice=notice,
+            sorry=sorry,
+        )
+    )
+
+
+@bp.post("/language")
+@twilio_signed
+def language():
+    step = _step()
+    line = line_settings(current_app)
+    attempt = _attempt()
+    chosen = routing.choose_language(_digits(), line.languages)
+    if chosen is None and attempt < line.menu_attempts:
+        return _language_menu(attempt=attempt + 1, sorry=bool(request.form.get("Digits")))
+    calls.set_language(step.call, chosen or line.languages[0])
+    return _need_menu(step.call.language, attempt=1, notice=True, sorry=False)
+
+
+@bp.post("/menu")
+@twilio_signed
+def menu():
+    step = _step()
+    line = line_settings(current_app)
+    attempt = _attempt()
+    choice = routing.choose_queue(_digits(), line.need_menu)
+    if choice is None:
+        if attempt < line.menu_attempts:
+            return _need_menu(step.language, attempt=attempt + 1, notice=False, sorry=True)
+        choice = routing.fallback_choice()
+    now = utcnow()
+    call = calls.route(step.call, choice, now)
+    if not line.hours.is_open(now):
+        calls.mark_after_hours(call)
+        return _after_hours(step, attempt=1, sorry=False)
+    calls.enter_queue(call, now)
+    events.queue_changed(call.queue, now)
+    return _twiml(
+        twiml.enqueue(
+            line.speaker,
+            step.language,
+            call.queue,
+            wait_url=_url("wait"),
+            action=_url("queue_result"),
+            crisis=call.crisis,
+            emergency_number=line.emergency_number,
+        )
+    )
+
+
+@bp.post("/wait")
+@twilio_signed
+def wait():
+    step = _step()
+    line = line_settings(current_app)
+    position = calls.position_in_queue(step.call)
+    if position is None:
+        # Twilio's own count, when ours no longer knows the call as waiting.
+        position = _count("QueuePosition") or 1
+    return _twiml(
+        twiml.wait(
+            line.speaker,
+            step.language,
+            position,
+            line.hold_audio,
+            choice_url=_url("wait_choice"),
+            offer_callback=not step.call.caller.withheld,
+        )
+    )
+
+
+@bp.post("/wait/choice")
+@twilio_signed
+def wait_choice():
+    step = _step()
+    line = line_settings(current_app)
+    if _digits() == "1":
+        try:
+            request_from_call(step.call, "ivr", utcnow())
+        except NoNumberToCall:
+            return _twiml(twiml.keep_waiting(line.speaker, step.language, _url("wait"), withheld=True))
+        return _twiml(twiml.leave_queue())
+    return _twiml(twiml.keep_waiting(line.speaker, step.language, _url("wait"), withheld=False))
+
+
+@bp.post("/queue-result")
+@twilio_signed
+def queue_result():
+    step = _step()
+    line = line_settings(current_app)
+    result = _choice("QueueResult", calls.QUEUE_RESULTS)
+    now = utcnow()
+    calls.leave_queue(step.call, result, _count("QueueTime"), now)
+    events.queue_changed(step.call.queue, now)
+    if result == "leave":
+        return _twiml(twiml.goodbye(line.speaker, step.language, "callback_confirmed"))
+    if result in {"queue-full", "error", "system-error"}:
+        return _twiml(twiml.goodbye(line.speaker, step.language, "sorry_error"))
+    return _twiml(twiml.hang_up())
+
+
+def _after_hours(step: Step, attempt: int, sorry: bool) -> Response:
+    line = line_settings(current_app)
+    return _twiml(
+        twiml.after_hours(
+            line.speaker,
+            step.language,
+            prompts.spoken_hours(line.hours, step.language),
+            action=_url("after_hours", attempt=attempt),
+            retry=_url("after_hours", attempt=attempt),
+            crisis=step.call.crisis and attempt == 1 and not sorry,
+            emergency_number=line.emergency_number,
+            withheld=step.call.caller.withheld,
+            sorry=sorry,
+        )
+    )
+
+
+@bp.post("/after-hours")
+@twilio_signed
+def after_hours():
+    step = _step()
+    line = line_settings(current_app)
+    attempt = _attempt()
+    digits = _digits()
+    if digits == "1" and not step.call.caller.withheld:
+        request_from_call(step.call, "after_hours", utcnow())
+        return _twiml(twiml.goodbye(line.speaker, step.language, "callback_confirmed"))
+    if digits == "2":
+        return _twiml(
+            twiml.record_message(
+                line.speaker, step.language, _url("voice_message"), line.voice_message_max_seconds
+            )
+        )
+    if attempt < line.menu_attempts:
+        return _after_hours(step, attempt=attempt + 1, sorry=True)
+    return _twiml(twiml.goodbye(line.speaker, step.language))
+
+
+@bp.post("/message")
+@twilio_signed
+def voice_message():
+    step = _step()
+    line = line_settings(current_app)
+    recording_sid = request.form.get("RecordingSid", "")
+    if recording_sid:
+        if not RECORDING_SID.match(recording_sid):
+            raise BadWebhook("RecordingSid is malformed")
+        recording_url = request.form.get("RecordingUrl", "")
+        if not recording_url.startswith(("https://", "http://")):
+            raise BadWebhook("RecordingUrl must be a URL")
+        calls.record_voice_message(step.call, recording_sid, recording_url, _count("RecordingDuration"))
+        return _twiml(twiml.goodbye(line.speaker, step.language, "message_saved"))
+    return _twiml(twiml.goodbye(line.speaker, step.language))
+
+
+@bp.post("/status")
+@twilio_signed
+def status():
+    call_sid = _call_sid()
+    call_status = _choice("CallStatus", STATUSES)
+    sequence = _count("SequenceNumber")
+    duration = _count("CallDuration")
+    now = utcnow()
+    call, applied = calls.update_status(call_sid, call_status, sequence, duration, now)
+    if applied and call.status in calls.FINAL_STATUSES:
+        events.queue_changed(call.queue, now)
+    return Response(status=204)
