@@ -177,15 +177,13 @@ def update_status(
         call.ended_at = now
         call.duration_seconds = duration
         if call.stage == CallStage.QUEUED:
-            # Hung up while waiting; the queue's own result may never come.
-            call.queue_result = "hangup"
+            # Ended while still queued as far as we know: abandoned, unless the
+            # queue's own result, if it comes late, says otherwise.
             call.dequeued_at = now
             call.wait_seconds = _seconds_between(call.enqueued_at, now)
             call.abandoned = True
             if call.case is not None:
-                cases.add_event(
-                    call.case, "left_queue", call=call, result="hangup", wait_seconds=call.wait_seconds
-                )
+                cases.add_event(call.case, "ended_while_queued", call=call, wait_seconds=call.wait_seconds)
         call.stage = CallStage.ENDED
         _settle_talk_time(call)
         audit.record(audit.TELEPHONY, "call.ended", "call", call.call_sid, status=status)

@@ -6,6 +6,7 @@ import time
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from hotline import auth
 from hotline.models import Role
@@ -18,6 +19,7 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("name")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--password", help="Omit to have one generated and printed.")
@@ -32,6 +34,7 @@ def create_user(name: str, role: str, password: str | None) -> None:
 
 
 @click.command("create-token")
+@with_appcontext
 @click.argument("name")
 def create_token(name: str) -> None:
     """Create an API token. The token is the last line printed; it is not shown again."""
@@ -41,6 +44,7 @@ def create_token(name: str) -> None:
 
 
 @click.command("worker")
+@with_appcontext
 @click.option("--burst", is_flag=True, help="Work until the queue is empty, then stop.")
 def worker(burst: bool) -> None:
     """Run an RQ worker with its scheduler, inside the app so jobs have its context."""

@@ -102,14 +102,15 @@ def make_app(database_url, redis_url):
         return app
 
     yield make
-    for app in built[:1]:
-        with app.app_context():
-            for table in reversed(db.metadata.sorted_tables):
-                db.session.execute(table.delete())
-            db.session.commit()
     for app in built:
         with app.app_context():
+            db.session.remove()
             db.engine.dispose()
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+    engine.dispose()
     Redis.from_url(redis_url).flushdb()
 
 

@@ -1,0 +1,88 @@
+"""GET /api/v1/calls/<CallSid>, GET /api/v1/queues: bearer token, no phone number."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from hotline import auth
+from tests.calls import ScriptedCall
+
+
+@pytest.fixture
+def token(app_context):
+    return auth.create_token("wallboard")
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_call_detail(client, twilio, token):
+    start = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        call = ScriptedCall(twilio)
+        call.to_queue(need="3")
+        clock.shift(timedelta(seconds=45))
+        call.post("/telephony/voice/queue-result", QueueResult="hangup", QueueTime="45")
+        call.post("/telephony/voice/status", CallStatus="completed", CallDuration="60", SequenceNumber="2")
+    response = client.get(f"/api/v1/calls/{call.sid}", headers=bearer(token))
+    assert response.status_code == 200
+    body = response.json
+    assert body["call_sid"] == call.sid
+    assert (body["status"], body["queue"], body["priority"], body["language"]) == ("completed", "legal", 0, "ru")
+    assert body["case_reference"].startswith("HL-2026-")
+    assert (body["wait_seconds"], body["talk_seconds"], body["abandoned"]) == (45, None, True)
+    assert body["started_at"] == "2026-11-25T06:00:00+00:00"
+    assert body["ended_at"] == "2026-11-25T06:00:45+00:00"
+    assert "7015551234" not in response.get_data(as_text=True)
+
+
+def test_unknown_call_is_404(client, token):
+    response = client.get("/api/v1/calls/CA" + "0" * 32, headers=bearer(token))
+    assert response.status_code == 404
+    assert response.json["message"] == "no call with that CallSid"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic dXNlcjpwYXNz"}, {"Authorization": "Bearer "}],
+)
+def test_without_a_valid_token_is_401(client, twilio, app_context, headers):
+    call = ScriptedCall(twilio)
+    call.dial()
+    for path in (f"/api/v1/calls/{call.sid}", "/api/v1/queues"):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 401
+        assert response.json["error"] == "Unauthorized"
+
+
+def test_tokens_are_stored_hashed(token, app_context):
+    from sqlalchemy import select
+
+    from hotline.extensions import db
+    from hotline.models import ApiToken
+
+    stored = db.session.scalars(select(ApiToken)).one()
+    assert stored.token_hash == auth.token_digest(token)
+    assert token not in stored.token_hash
+
+
+def test_queues_list_who_waits_where(client, twilio, token):
+    start = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        ScriptedCall(twilio, "+77015550001").to_queue(need="1")
+        clock.shift(timedelta(seconds=30))
+        ScriptedCall(twilio, "+77015550002").to_queue(need="1")
+        left = ScriptedCall(twilio, "+77015550003")
+        left.to_queue(need="3")
+        left.post("/telephony/voice/queue-result", QueueResult="hangup", QueueTime="1")
+        clock.shift(timedelta(seconds=10))
+        response = client.get("/api/v1/queues", headers=bearer(token))
+    assert response.status_code == 200
+    assert response.json["queues"] == [
+        {"name": "psychologist", "waiting": 2, "longest_wait_seconds": 40},
+        {"name": "medical", "waiting": 0, "longest_wait_seconds": 0},
+        {"name": "legal", "waiting": 0, "longest_wait_seconds": 0},
+        {"name": "general", "waiting": 0, "longest_wait_seconds": 0},
+    ]

@@ -1,0 +1,203 @@
+"""The need menu, the queue, waiting, and leaving the queue."""
+
+import json
+import time
+
+from redis import Redis
+from sqlalchemy import func, select
+
+from hotline.extensions import db
+from hotline.models import Callback, Case, CaseEvent
+from hotline.routing import Priority
+from tests.calls import ScriptedCall, spoken, twiml
+
+
+def test_choosing_a_need_opens_a_case_and_enqueues_the_caller(twilio, app_context):
+    call = ScriptedCall(twilio)
+    root = call.to_queue(need="3")
+
+    enqueue = root.find("Enqueue")
+    assert enqueue.text == "legal"
+    assert enqueue.get("waitUrl") == "/telephony/voice/wait"
+    assert enqueue.get("action") == "/telephony/voice/queue-result"
+    record = call.record()
+    assert (record.stage, record.queue, record.priority) == ("queued", "legal", Priority.NORMAL)
+    assert record.enqueued_at is not None
+    assert record.case.reference == f"HL-{record.case.opened_at.year}-{record.case.id:06d}"
+    assert [e.kind for e in record.case.events] == ["opened", "call"]
+
+
+def test_each_digit_reaches_its_queue(twilio, app_context):
+    for digit, queue in {"1": "psychologist", "2": "medical", "3": "legal", "4": "general"}.items():
+        assert ScriptedCall(twilio).to_queue(need=digit).find("Enqueue").text == queue
+
+
+def test_unknown_digit_and_no_input_ask_again_then_general(twilio, app_context):
+    call = ScriptedCall(twilio)
+    call.dial()
+    call.press("/telephony/voice/language?attempt=1", "2")
+    root = twiml(call.press("/telephony/voice/menu?attempt=1", "7"))
+    assert "не поняла" in spoken(root)
+    assert root.find("Gather").get("action") == "/telephony/voice/menu?attempt=2"
+    root = twiml(call.press("/telephony/voice/menu?attempt=2", None))
+    assert root.find("Gather").get("action") == "/telephony/voice/menu?attempt=3"
+    assert call.record().case is None
+    root = twiml(call.press("/telephony/voice/menu?attempt=3", None))
+    assert root.find("Enqueue").text == "general"
+
+
+def test_danger_option_reads_the_emergency_number_first_and_goes_top_priority(twilio, app_context):
+    call = ScriptedCall(twilio)
+    root = call.to_queue(need="9")
+    says = [node.text for node in root.iter("Say")]
+    assert "1 1 2" in says[0]
+    assert list(root)[-1].tag == "Enqueue"
+    assert root.find("Enqueue").text == "psychologist"
+    record = call.record()
+    assert record.crisis and record.case.crisis
+    assert record.priority == Priority.CRISIS
+
+
+def test_emergency_number_is_configurable(make_app):
+    from tests.conftest import TwilioWebhooks
+
+    app = make_app(HOTLINE_EMERGENCY_NUMBER="103")
+    with app.app_context():
+        root = ScriptedCall(TwilioWebhooks(app.test_client())).to_queue(need="9")
+    assert "1 0 3" in spoken(root)
+
+
+def test_a_repeated_menu_webhook_opens_no_second_case(twilio, app_context):
+    call = ScriptedCall(twilio)
+    call.to_queue(need="1")
+    twiml(call.press("/telephony/voice/menu?attempt=1", "1"))
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 1
+
+
+def test_a_repeat_caller_with_an_open_case_joins_it_when_choosing_its_queue(twilio, app_context):
+    first = ScriptedCall(twilio)
+    first.to_queue(need="3")
+    again = ScriptedCall(twilio)
+    again.to_queue(need="3")
+    elsewhere = ScriptedCall(twilio)
+    elsewhere.to_queue(need="2")
+
+    assert again.record().case_id == first.record().case_id
+    assert again.record().priority == Priority.REPEAT_CALLER_OPEN_CASE
+    assert elsewhere.record().case_id != first.record().case_id
+    assert elsewhere.record().priority == Priority.NORMAL
+    kinds = [e.kind for e in first.record().case.events]
+    assert kinds == ["opened", "call", "call"]
+
+
+def test_withheld_callers_always_get_a_new_case(twilio, app_context):
+    first, second = ScriptedCall(twilio, None), ScriptedCall(twilio, None)
+    first.to_queue(need="3")
+    second.to_queue(need="3")
+    assert first.record().case_id != second.record().case_id
+
+
+def test_waiting_caller_hears_position_hold_audio_and_callback_offer(twilio, app_context):
+    ScriptedCall(twilio, "+77015550001").to_queue(need="2")
+    call = ScriptedCall(twilio, "+77015550002")
+    call.to_queue(need="2")
+    root = twiml(call.post("/telephony/voice/wait", QueuePosition="2", QueueTime="5"))
+    assert "Ваше место в очереди: 2" in spoken(root)
+    gather = root.find("Gather")
+    assert gather.get("action") == "/telephony/voice/wait/choice"
+    assert "нажмите 1" in spoken(gather)
+    assert gather.find("Play").text == "/static/audio/hold.wav"
+
+
+def test_position_follows_priority_not_arrival(twilio, app_context):
+    ScriptedCall(twilio, "+77015550001").to_queue(need="1")
+    crisis = ScriptedCall(twilio, "+77015550002")
+    crisis.to_queue(need="9")
+    root = twiml(crisis.post("/telephony/voice/wait", QueuePosition="2"))
+    assert "Ваше место в очереди: 1" in spoken(root)
+
+
+def test_hold_audio_is_served(client):
+    response = client.get("/static/audio/hold.wav")
+    assert response.status_code == 200
+    assert response.data[:4] == b"RIFF"
+
+
+def test_pressing_1_while_waiting_asks_for_a_callback_and_leaves(twilio, app_context):
+    call = ScriptedCall(twilio)
+    call.to_queue(need="3")
+    root = twiml(call.press("/telephony/voice/wait/choice", "1"))
+    assert root.find("Leave") is not None
+    root = twiml(call.post("/telephony/voice/queue-result", QueueResult="leave", QueueTime="40"))
+    assert "перезвоним" in spoken(root)
+    assert root.find("Hangup") is not None
+
+    callback = db.session.scalars(select(Callback)).one()
+    record = call.record()
+    assert (callback.queue, callback.source, callback.status) == ("legal", "ivr", "requested")
+    assert callback.case_id == record.case_id and callback.caller_id == record.caller_id
+    assert record.queue_result == "leave" and not record.abandoned
+    assert record.wait_seconds == 40
+    assert "callback_requested" in [e.kind for e in record.case.events]
+    # A retried keypress asks for no second callback.
+    call.press("/telephony/voice/wait/choice", "1")
+    assert db.session.scalar(select(func.count()).select_from(Callback)) == 1
+
+
+def test_other_keys_while_waiting_keep_the_caller_waiting(twilio, app_context):
+    call = ScriptedCall(twilio)
+    call.to_queue()
+    root = twiml(call.press("/telephony/voice/wait/choice", "5"))
+    assert root.find("Redirect").text == "/telephony/voice/wait"
+    assert call.record().stage == "queued"
+
+
+def test_withheld_caller_is_offered_no_callback(twilio, app_context):
+    call = ScriptedCall(twilio, None)
+    call.to_queue()
+    root = twiml(call.post("/telephony/voice/wait", QueuePosition="1"))
+    assert root.find("Gather") is None and root.find("Play") is not None
+    root = twiml(call.press("/telephony/voice/wait/choice", "1"))
+    assert "номер скрыт" in spoken(root)
+    assert root.find("Redirect").text == "/telephony/voice/wait"
+    assert db.session.scalar(select(func.count()).select_from(Callback)) == 0
+
+
+def test_hanging_up_in_the_queue_is_abandoned_and_leaves_it_at_once(twilio, app_context, client):
+    call = ScriptedCall(twilio)
+    call.to_queue(need="3")
+    root = twiml(call.post("/telephony/voice/queue-result", QueueResult="hangup", QueueTime="75"))
+    assert root.find("Hangup") is not None
+    record = call.record()
+    assert (record.stage, record.queue_result, record.abandoned) == ("left_queue", "hangup", True)
+    assert record.wait_seconds == 75
+    left = db.session.scalars(select(CaseEvent).where(CaseEvent.kind == "left_queue")).one()
+    assert left.data == {"result": "hangup", "wait_seconds": 75}
+
+
+def test_queue_result_errors_apologise(twilio, app_context):
+    call = ScriptedCall(twilio)
+    call.to_queue()
+    root = twiml(call.post("/telephony/voice/queue-result", QueueResult="queue-full", QueueTime="0"))
+    assert "ошибка" in spoken(root)
+    assert call.record().queue_result == "queue-full"
+
+
+def test_entering_and_leaving_the_queue_is_published_for_live_screens(twilio, app_context, app):
+    """Socket.IO events go through the Redis message queue, for every web process."""
+    pubsub = Redis.from_url(app.config["REDIS_URL"]).pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe("flask-socketio")
+    call = ScriptedCall(twilio)
+    call.to_queue(need="3")
+    call.post("/telephony/voice/queue-result", QueueResult="hangup", QueueTime="3")
+
+    messages = []
+    deadline = time.monotonic() + 5
+    while len(messages) < 4 and time.monotonic() < deadline:
+        message = pubsub.get_message(timeout=0.5)
+        if message:
+            messages.append(message)
+    payloads = [json.loads(m["data"]) for m in messages]
+    updates = [(p["room"], p["data"][0]["waiting"]) for p in payloads if p.get("event") == "queue.updated"]
+    assert updates == [("queue:legal", 1), ("supervisors", 1), ("queue:legal", 0), ("supervisors", 0)]
+    assert json.dumps([p["data"] for p in payloads]).find("7015551234") == -1
