@@ -47,7 +47,11 @@ def test_outside_hours_a_callback_is_recorded(office_hours):
     root = twiml(call.press("/telephony/voice/after-hours?attempt=1", "1"))
     assert "перезвоним" in spoken(root) and root.find("Hangup") is not None
     callback = db.session.scalars(select(Callback)).one()
-    assert (callback.source, callback.queue, callback.case_id) == ("after_hours", "legal", call.record().case_id)
+    assert (callback.source, callback.queue, callback.case_id) == (
+        "after_hours",
+        "legal",
+        call.record().case_id,
+    )
 
 
 def test_outside_hours_a_voice_message_is_recorded(office_hours):

@@ -30,7 +30,12 @@ def test_call_detail(client, twilio, token):
     assert response.status_code == 200
     body = response.json
     assert body["call_sid"] == call.sid
-    assert (body["status"], body["queue"], body["priority"], body["language"]) == ("completed", "legal", 0, "ru")
+    assert (body["status"], body["queue"], body["priority"], body["language"]) == (
+        "completed",
+        "legal",
+        0,
+        "ru",
+    )
     assert body["case_reference"].startswith("HL-2026-")
     assert (body["wait_seconds"], body["talk_seconds"], body["abandoned"]) == (45, None, True)
     assert body["started_at"] == "2026-11-25T06:00:00+00:00"
@@ -46,7 +51,12 @@ def test_unknown_call_is_404(client, token):
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic dXNlcjpwYXNz"}, {"Authorization": "Bearer "}],
+    [
+        {},
+        {"Authorization": "Bearer nope"},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"Authorization": "Bearer "},
+    ],
 )
 def test_without_a_valid_token_is_401(client, twilio, app_context, headers):
     call = ScriptedCall(twilio)

@@ -61,7 +61,13 @@ def test_healthz_says_when_the_database_is_unreachable(make_app, tmp_path):
 
 
 def test_production_refuses_development_secrets(monkeypatch):
-    for name in ("SECRET_KEY", "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "PHONE_ENCRYPTION_KEY", "PHONE_HASH_KEY"):
+    for name in (
+        "SECRET_KEY",
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_ACCOUNT_SID",
+        "PHONE_ENCRYPTION_KEY",
+        "PHONE_HASH_KEY",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SECRET_KEY", "a-real-secret")
     with pytest.raises(RuntimeError) as error:
