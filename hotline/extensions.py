@@ -49,9 +49,6 @@ def init_redis(app: Flask) -> None:
 
 
 def init_socketio(app: Flask) -> None:
-    socketio.init_app(
-        app,
-        message_queue=app.config["REDIS_URL"],
-        async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
-        cors_allowed_origins=[],
-    )
+    """Same-origin browsers only (the default); the async mode follows the server:
+    gevent under the Procfile's gunicorn."""
+    socketio.init_app(app, message_queue=app.config["REDIS_URL"])

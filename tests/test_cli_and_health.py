@@ -86,3 +86,15 @@ def test_production_starts_with_real_secrets(monkeypatch):
     monkeypatch.setenv("PHONE_ENCRYPTION_KEY", Fernet.generate_key().decode())
     monkeypatch.setenv("PHONE_HASH_KEY", "real-hash-key")
     ProductionConfig().check()
+
+
+def test_a_language_with_no_prompts_is_refused_at_start_up(make_app):
+    with pytest.raises(RuntimeError, match="no prompts: en"):
+        make_app(HOTLINE_LANGUAGES=["ru", "en"])
+
+
+def test_unreadable_hours_are_refused_at_start_up(make_app):
+    from hotline.hours import InvalidHours
+
+    with pytest.raises(InvalidHours):
+        make_app(HOTLINE_HOURS="weekdays nine to five")
