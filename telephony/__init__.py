@@ -68,6 +68,9 @@ def init_app(app: Flask) -> None:
         voice_message_max_seconds=app.config["HOTLINE_VOICE_MESSAGE_MAX_SECONDS"],
     )
     app.extensions["telephony"] = Telephony.from_config(app.config)
+    # twilio-python logs each request's query string at INFO; a list filtered by
+    # number would put that number in the log.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     app.register_blueprint(bp)
     if app.config["TELEPHONY_SIMULATOR"]:
         from telephony.simulator import init_app as init_simulator
