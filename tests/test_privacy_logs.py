@@ -71,9 +71,8 @@ def test_placing_a_call_and_an_sms_through_the_rest_api_logs_no_phone_number(liv
 
     out, err = capfd.readouterr()
     assert_no_number([*messages(everything_logged), *out.splitlines(), *err.splitlines()])
-    assert any(r.name == "twilio.http_client" for r in everything_logged.records), (
-        "the client's log was captured"
-    )
+    # twilio-python logs each request's query string at INFO: the app keeps it to warnings.
+    assert not logging.getLogger("twilio.http_client").isEnabledFor(logging.INFO)
     assert any(
         call_sid in r.getMessage() for r in everything_logged.records if r.name.startswith("telephony")
     )
