@@ -1,18 +1,32 @@
-"""A local stand-in for Twilio, for development and tests: the REST subset the app's
-client calls (`rest`), a simulated phone that plays a caller's part through signed
-webhooks (`phone`), and `flask simulate-call` to place such a call (`cli`).
+"""A local stand-in for Twilio, for development and tests.
+
+The server side answers what the app asks of Twilio: the REST subset its client
+calls (`rest`), over records kept in Redis (`state`), and a signalling channel
+for the simulated phone (`network`). The caller's side is a simulated phone
+that plays a caller's part through signed webhooks (`phone`, which follows TwiML
+with `player`), and `flask simulate-call` places such a call (`cli`).
 
 Mounted only when TELEPHONY_SIMULATOR is on; it never talks to Twilio's servers.
 """
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Flask
+
+API_VERSION = "2010-04-01"
+
+
+def new_sid(prefix: str) -> str:
+    """A Twilio-shaped SID: two letters and 32 hex digits."""
+    return prefix + secrets.token_hex(16)
 
 
 def init_app(app: Flask) -> None:
+    from telephony.simulator import network, rest
     from telephony.simulator.cli import simulate_call
-    from telephony.simulator.rest import bp
 
-    app.register_blueprint(bp)
+    app.register_blueprint(rest.bp)
+    app.register_blueprint(network.bp)
     app.cli.add_command(simulate_call)

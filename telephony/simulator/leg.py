@@ -1,0 +1,176 @@
+"""One simulated call as the phone carries it: its parameters, the requests it makes
+for TwiML, the transcript of what the caller hears, and its end.
+
+`Player` builds on this to follow the TwiML, verb by verb; `QueueWait` uses it
+for the waitUrl.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
+
+from telephony.simulator import API_VERSION
+from telephony.simulator.errors import Refused, SimulatorError
+from telephony.simulator.script import CallResult, Line, Script
+
+if TYPE_CHECKING:
+    from telephony.simulator.phone import SimulatedPhone
+
+MAX_REQUESTS = 200  # a call that needs more is looping
+
+
+@dataclass(frozen=True)
+class Document:
+    """A TwiML document and the URL it came from (relative URLs in it are on that)."""
+
+    root: ET.Element
+    url: str
+
+
+class Ended(Exception):
+    """The call is over: `outcome` says who ended it."""
+
+    def __init__(self, outcome: str) -> None:
+        super().__init__(outcome)
+        self.outcome = outcome
+
+
+class Leg:
+    """One call on the phone's side: what it sends, what the caller heard, how it ended."""
+
+    def __init__(
+        self,
+        phone: SimulatedPhone,
+        call_sid: str,
+        params: dict[str, str],
+        script: Script,
+        status_url: str | None,
+        status_method: str | None = "POST",
+    ) -> None:
+        self.phone = phone
+        self.call_sid = call_sid
+        self.params = {
+            "AccountSid": phone.account_sid,
+            "ApiVersion": API_VERSION,
+            "CallSid": call_sid,
+            "Caller": params["From"],
+            "Called": params["To"],
+            **params,
+        }
+        self.script = script
+        self.status_url = status_url
+        self.status_method = status_method or "POST"
+        self.result = CallResult(call_sid)
+        self.requests = 0
+        self.extra_seconds = 0
+        self.started = time.monotonic()
+
+    # -- fetching TwiML --
+
+    def fetch(self, url: str, method: str = "POST", status: str = "in-progress", **extra: str) -> Document:
+        self.requests += 1
+        if self.requests > MAX_REQUESTS:
+            raise SimulatorError(f"the call made more than {MAX_REQUESTS} requests: is the TwiML looping?")
+        params = {**self.params, "CallStatus": status, **{k: str(v) for k, v in extra.items()}}
+        reply = self.phone.webhook(url, method, params)
+        path = urlsplit(url).path
+        if reply.status != 200:
+            self.hear("We are sorry, an application error has occurred. Goodbye.")
+            raise Refused(f"{path} answered HTTP {reply.status}", reply.status)
+        if not reply.content_type.startswith(("application/xml", "text/xml")):
+            raise SimulatorError(f"{path} answered {reply.content_type or 'no content type'}, not TwiML")
+        return self.parse(reply.text, url)
+
+    def parse(self, text: str, url: str) -> Document:
+        try:
+            root = ET.fromstring(text)
+        except ET.ParseError as error:
+            raise SimulatorError(f"{urlsplit(url).path} answered malformed TwiML ({error})") from None
+        if root.tag != "Response":
+            raise SimulatorError(f"{urlsplit(url).path} answered <{root.tag}>, not <Response>")
+        return Document(root, url)
+
+    def post_back(self, document: Document, node: ET.Element, **extra: str) -> Document:
+        """Request a verb's action (by default the document's own URL), as Twilio does."""
+        url = urljoin(document.url, node.get("action") or document.url)
+        return self.fetch(url, node.get("method", "POST"), **extra)
+
+    def redirect(self, document: Document, node: ET.Element, **extra: str) -> Document:
+        """Follow a <Redirect>."""
+        url = urljoin(document.url, (node.text or "").strip())
+        return self.fetch(url, node.get("method", "POST"), **extra)
+
+    def follow(self, instruction: dict, document: Document) -> Document:
+        """What the REST API asked of the call: new TwiML, or the end."""
+        if instruction["kind"] == "hangup":
+            raise Ended("the hotline hung up through the REST API")
+        if instruction["kind"] == "twiml":
+            return self.parse(instruction["twiml"], document.url)
+        return self.fetch(instruction["url"], instruction.get("method") or "POST")
+
+    # -- the transcript --
+
+    def hear(self, text: str) -> None:
+        self.note("hears", " ".join(text.split()))
+
+    def note(self, kind: str, text: str) -> None:
+        line = Line(kind, text)
+        self.result.transcript.append(line)
+        if self.phone.listener is not None:
+            self.phone.listener(line)
+
+    def sound(self, node: ET.Element, document: Document) -> bool:
+        """Say, Play or Pause: heard. False for any other verb."""
+        if node.tag == "Say":
+            self.hear(node.text or "")
+        elif node.tag == "Play":
+            url = urljoin(document.url, (node.text or "").strip())
+            self.note("plays", urlsplit(url).path)
+            status = self.phone.audio_status(url)
+            if status is not None and status != 200:
+                self.result.problems.append(f"{urlsplit(url).path} answered HTTP {status}")
+                self.note("note", f"could not play {urlsplit(url).path} (HTTP {status})")
+        elif node.tag != "Pause":
+            return False
+        return True
+
+    def prompt(self, gather: ET.Element, document: Document) -> None:
+        """What a <Gather> says while it listens."""
+        for child in gather:
+            if not self.sound(child, document):
+                raise SimulatorError(f"<{child.tag}> inside <Gather> is not simulated")
+
+    # -- the end --
+
+    def end(self) -> None:
+        self.result.duration = int(time.monotonic() - self.started) + self.extra_seconds
+        self.phone.network(self.call_sid, "end", status=self.result.status, duration=self.result.duration)
+        self.send_status(self.result.status, self.result.duration)
+
+    def end_quietly(self) -> None:
+        """After an error Twilio still ends the call and says so; any failure here is secondary."""
+        with contextlib.suppress(SimulatorError):
+            self.end()
+
+    def send_status(self, status: str, duration: int) -> None:
+        if not self.status_url:
+            return
+        params = {
+            **self.params,
+            "CallStatus": status,
+            "CallDuration": str(duration),
+            "Duration": str(-(-duration // 60)),
+            "Timestamp": format_datetime(datetime.now(UTC)),
+            "CallbackSource": "call-progress-events",
+            "SequenceNumber": "0",
+        }
+        reply = self.phone.webhook(self.status_url, self.status_method, params)
+        if not 200 <= reply.status < 300:
+            raise Refused(f"{urlsplit(self.status_url).path} answered HTTP {reply.status}", reply.status)

@@ -1,0 +1,140 @@
+"""/simulator/network/calls/<CallSid>: the simulated phone's signalling channel.
+
+This is the simulator's own, not Twilio's API: the phone reports each step of a
+call here (ringing, answered, queued, ended), learns its place in the queue, and
+picks up what the REST API asked of the call (a redirect, a hang-up), as Twilio's
+own network would. It takes the same auth as the REST API.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Blueprint, Response, jsonify, request
+
+from hotline.calls import FINAL_STATUSES
+from telephony.simulator import state
+from telephony.simulator.rest import authenticate, not_found, twilio_error
+from telephony.simulator.rest.calls import call_json
+from telephony.webhooks import CALL_SID, RECORDING_SID
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("simulator_network", __name__, url_prefix="/simulator/network")
+bp.before_request(authenticate)
+
+REQUEST_FIELDS = ("url", "method", "twiml", "status_callback", "status_callback_method")
+
+
+@bp.post("/calls/<call_sid>")
+def network(call_sid: str):
+    """One step of a call, reported by the simulated phone (JSON {"event": …}).
+
+    Answers {"call": …, "request": …, "queue": figures or null, "instruction": … or null,
+    "full": whether the queue it tried to join was full}.
+    """
+    if not CALL_SID.match(call_sid):
+        return twilio_error(400, 21220, "CallSid is malformed")
+    body = request.get_json(silent=True) or {}
+    handler = EVENTS.get(body.get("event", ""))
+    if handler is None:
+        return twilio_error(400, 21220, "unknown event")
+    now = time.time()
+    call = state.load("call", call_sid)
+    if call is None and handler is not ring:
+        return not_found()
+    reply = handler(call_sid, call, body, now)
+    if isinstance(reply, Response):
+        return reply
+    call = state.load("call", call_sid)
+    return jsonify(
+        call=call_json(call),
+        request={field: call.get(field) for field in REQUEST_FIELDS},
+        queue=reply.get("queue"),
+        instruction=reply.get("instruction"),
+        full=reply.get("full", False),
+    )
+
+
+def ring(call_sid: str, call: dict | None, body: dict, now: float):
+    if call is not None:
+        return twilio_error(409, 21220, "a call with that CallSid exists")
+    fields = {"sid": call_sid, "direction": "inbound", "status": "ringing", "created": now, "updated": now}
+    state.save("call", call_sid, {**fields, "from": body.get("from", ""), "to": body.get("to", "")})
+    log.info("simulator: call %s ringing", call_sid)
+    return {}
+
+
+def answer(call_sid: str, call: dict, body: dict, now: float):
+    if call["status"] not in state.NOT_ANSWERED:
+        return twilio_error(409, 21220, f"the call is {call['status']}, not ringing")
+    state.save("call", call_sid, {"status": "in-progress", "start": now, "updated": now})
+    return {}
+
+
+def decline(call_sid: str, call: dict, body: dict, now: float):
+    status = body.get("status", "no-answer")
+    if call["status"] not in state.NOT_ANSWERED or status not in {"busy", "failed", "no-answer"}:
+        return twilio_error(409, 21220, "only a call not yet answered can be declined")
+    state.finish(call, status, now, duration=0)
+    return {}
+
+
+def enqueue(call_sid: str, call: dict, body: dict, now: float):
+    name = str(body.get("queue", "")).strip()
+    if not name or call["status"] in FINAL_STATUSES:
+        return twilio_error(400, 21220, "a queue name and a live call are required")
+    figures = state.join_queue(call, name, now)
+    return {"full": True} if figures is None else {"queue": figures}
+
+
+def wait(call_sid: str, call: dict, body: dict, now: float):
+    """Where the caller stands now, and anything the REST API asked of the call.
+
+    The place is read before the instruction, and `state.instruct` writes in the
+    other order, so a call that is no longer in its queue always finds why.
+    """
+    name = call.get("queue")
+    queue = state.figures(name, call_sid, state.members(name), now) if name else None
+    return {"queue": queue, "instruction": state.pop_instruction(call_sid)}
+
+
+def poll(call_sid: str, call: dict, body: dict, now: float):
+    return {"instruction": state.pop_instruction(call_sid)}
+
+
+def dequeue(call_sid: str, call: dict, body: dict, now: float):
+    state.leave_queue(call, now)
+    return {}
+
+
+def record(call_sid: str, call: dict, body: dict, now: float):
+    recording_sid = str(body.get("recording_sid", ""))
+    if not RECORDING_SID.match(recording_sid):
+        return twilio_error(400, 21220, "RecordingSid is malformed")
+    duration = max(0, int(body.get("seconds", 0)))
+    state.save("recording", recording_sid, {"call_sid": call_sid, "duration": duration, "created": now})
+    return {}
+
+
+def end(call_sid: str, call: dict, body: dict, now: float):
+    status = body.get("status", "completed")
+    if status not in FINAL_STATUSES:
+        return twilio_error(400, 21220, "an end status is required")
+    duration = body.get("duration")
+    state.finish(call, status, now, duration=int(duration) if duration is not None else None)
+    return {}
+
+
+EVENTS = {
+    "ring": ring,
+    "answer": answer,
+    "decline": decline,
+    "enqueue": enqueue,
+    "wait": wait,
+    "poll": poll,
+    "dequeue": dequeue,
+    "record": record,
+    "end": end,
+}

@@ -1,0 +1,161 @@
+"""The simulator's records in Redis: calls, the queues they wait in, messages, recordings.
+
+Everything lives under "simulator:", so the web process and the RQ worker see the
+same calls and queues. Records are kept for a day, as Twilio keeps them; they hold
+numbers, which are never logged: logs name the CallSid.
+
+A record is a hash at simulator:<kind>:<sid> (kind: call, message, recording); a
+queue is a sorted set at simulator:queue:<name>, of CallSids by the time they
+joined, and simulator:queues names every queue a call has joined.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+
+from flask import current_app
+from redis import Redis
+
+from hotline.calls import FINAL_STATUSES
+from hotline.models import QueueName
+
+log = logging.getLogger(__name__)
+
+PREFIX = "simulator:"
+QUEUES_KEY = PREFIX + "queues"
+TTL_SECONDS = 24 * 3600
+MAX_QUEUE_SIZE = 100  # Twilio's default for a new queue
+NOT_ANSWERED = frozenset({"queued", "ringing"})
+
+
+def _redis() -> Redis:
+    return current_app.extensions["redis"]
+
+
+def key(kind: str, sid: str) -> str:
+    return f"{PREFIX}{kind}:{sid}"
+
+
+def load(kind: str, sid: str) -> dict[str, str] | None:
+    raw = _redis().hgetall(key(kind, sid))
+    return {name.decode(): value.decode() for name, value in raw.items()} or None
+
+
+def save(kind: str, sid: str, fields: dict[str, object], delete: tuple[str, ...] = ()) -> None:
+    """Write the fields that are not None (and drop those in `delete`); the record lives a day more."""
+    record = key(kind, sid)
+    pipe = _redis().pipeline()
+    pipe.hset(record, mapping={name: str(value) for name, value in fields.items() if value is not None})
+    if delete:
+        pipe.hdel(record, *delete)
+    pipe.expire(record, TTL_SECONDS)
+    pipe.execute()
+
+
+# --- calls ------------------------------------------------------------------------
+
+
+def finish(call: dict[str, str], status: str, now: float, duration: int | None = None) -> None:
+    if call["status"] in FINAL_STATUSES:
+        return
+    leave_queue(call, now)
+    if duration is None:
+        duration = int(now - float(call["start"])) if call.get("start") else 0
+    save("call", call["sid"], {"status": status, "end": now, "duration": duration, "updated": now})
+    log.info("simulator: call %s %s", call["sid"], status)
+
+
+def instruct(call: dict[str, str], instruction: dict, now: float) -> None:
+    """Leave an instruction for the phone playing the call (it picks it up at its next
+    step). Written before the call leaves its queue: see `network.wait`."""
+    save("call", call["sid"], {"instruction": json.dumps(instruction), "updated": now})
+    leave_queue(call, now)
+
+
+def pop_instruction(call_sid: str) -> dict | None:
+    pipe = _redis().pipeline(transaction=True)
+    pipe.hget(key("call", call_sid), "instruction")
+    pipe.hdel(key("call", call_sid), "instruction")
+    raw, _ = pipe.execute()
+    return json.loads(raw) if raw else None
+
+
+# --- queues -----------------------------------------------------------------------
+
+
+def queue_names() -> list[str]:
+    """The hotline's queues, then any other a call has joined."""
+    seen = {name.decode() for name in _redis().smembers(QUEUES_KEY)}
+    return [q.value for q in QueueName] + sorted(seen - {q.value for q in QueueName})
+
+
+def queue_sid(name: str) -> str:
+    account = current_app.config["TWILIO_ACCOUNT_SID"]
+    return "QU" + hashlib.sha256(f"{account}:{name}".encode()).hexdigest()[:32]
+
+
+def queue_by_sid(sid: str) -> str | None:
+    return next((name for name in queue_names() if queue_sid(name) == sid), None)
+
+
+def members(name: str) -> list[tuple[str, float]]:
+    """(CallSid, when it joined) for each call in the queue, first first."""
+    entries = _redis().zrange(key("queue", name), 0, -1, withscores=True)
+    return [(sid.decode(), joined) for sid, joined in entries]
+
+
+def waits(queue_members: list[tuple[str, float]], now: float) -> list[int]:
+    return [int(now - joined) for _, joined in queue_members]
+
+
+def average_wait(queue_members: list[tuple[str, float]], now: float) -> int:
+    seconds = waits(queue_members, now)
+    return sum(seconds) // len(seconds) if seconds else 0
+
+
+def figures(name: str, call_sid: str, queue_members: list[tuple[str, float]], now: float) -> dict | None:
+    """What Twilio tells the waitUrl: place, size, times. None when not a member."""
+    sids = [sid for sid, _ in queue_members]
+    if call_sid not in sids:
+        return None
+    position = sids.index(call_sid)
+    return {
+        "name": name,
+        "sid": queue_sid(name),
+        "position": position + 1,
+        "size": len(sids),
+        "wait_time": waits(queue_members, now)[position],
+        "average_wait_time": average_wait(queue_members, now),
+        "max_size": MAX_QUEUE_SIZE,
+    }
+
+
+def join_queue(call: dict[str, str], name: str, now: float) -> dict | None:
+    """Put the call at the end of queue `name` (out of any other); its figures, or None when full."""
+    leave_queue(call, now)
+    queue = key("queue", name)
+    if _redis().zcard(queue) >= MAX_QUEUE_SIZE:
+        return None
+    pipe = _redis().pipeline()
+    pipe.zadd(queue, {call["sid"]: now})
+    pipe.expire(queue, TTL_SECONDS)
+    pipe.sadd(QUEUES_KEY, name)
+    pipe.execute()
+    save("call", call["sid"], {"queue": name, "updated": now})
+    log.info("simulator: call %s enqueued in %s", call["sid"], name)
+    return figures(name, call["sid"], members(name), now)
+
+
+def leave_queue(call: dict[str, str], now: float) -> None:
+    """Take the call out of its queue, keeping how long it waited."""
+    name = call.get("queue")
+    if not name:
+        return
+    pipe = _redis().pipeline()
+    pipe.zscore(key("queue", name), call["sid"])
+    pipe.zrem(key("queue", name), call["sid"])
+    entered, _removed = pipe.execute()
+    waited = int(now - entered) if entered is not None else 0
+    save("call", call["sid"], {"queue_time": waited, "updated": now}, delete=("queue",))
