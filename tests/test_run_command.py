@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
 import requests
 
 from tests.conftest import ROOT, free_port
@@ -27,31 +28,45 @@ def running_hotline(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'hotline.db'}",
     }
     env.pop("TWILIO_API_BASE_URL", None)
-    log = open(tmp_path / "run.log", "wb")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [str(ROOT / "bin" / "run")],
-        cwd=tmp_path,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    log_path = tmp_path / "run.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [str(ROOT / "bin" / "run")],
+            cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_healthy(base, process, log_path)
+        yield base, env, process, log_path
+    finally:
+        stop(process)
+
+
+def wait_until_healthy(base: str, process: subprocess.Popen, log_path: Path) -> None:
     deadline = time.monotonic() + 120
-    while True:
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             if requests.get(base + "/healthz", timeout=1).status_code == 200:
-                break
+                return
         except requests.RequestException:
             pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            os.killpg(process.pid, signal.SIGKILL)
-            pytest.fail("bin/run did not become healthy:\n" + (tmp_path / "run.log").read_text())
         time.sleep(0.3)
-    yield base, env, process, tmp_path / "run.log"
+    pytest.fail("bin/run did not become healthy:\n" + log_path.read_text())
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Ctrl-C as a user would (honcho stops its processes), then make sure."""
     if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
-    log.close()
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 def test_bin_run_serves_a_simulated_call_and_stops_cleanly(running_hotline):
@@ -83,9 +98,12 @@ def test_bin_run_serves_a_simulated_call_and_stops_cleanly(running_hotline):
     assert "legal" in result.stdout
     assert "7015551234" not in result.stdout
 
-    os.killpg(process.pid, signal.SIGINT)
-    assert process.wait(timeout=30) is not None
+    stop(process)
     log = log_path.read_text()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(base + "/healthz", timeout=2)
+    with pytest.raises(redis.ConnectionError):
+        redis.Redis.from_url(env["REDIS_URL"], socket_connect_timeout=1).ping()
     assert "web.1" in log and "worker.1" in log and "redis.1" in log
     assert "Listening on hotline" in log  # the RQ worker and its scheduler were up
     assert "7015551234" not in log
