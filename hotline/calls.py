@@ -80,18 +80,19 @@ def record_incoming(
     call_sid: str, from_number: str | None, vault: PhoneVault, now: datetime, language: str | None = None
 ) -> tuple[Call, bool]:
     """The Call for `call_sid`, created on first sight. Returns (call, created).
-    `language` is set when there is only one, so no menu asks for it."""
-    existing = db.session.scalars(select(Call).where(Call.call_sid == call_sid)).first()
-    if existing is not None:
-        return existing, False
+    `language` is set when there is only one, so no menu asks for it.
+
+    The insert comes first and the unique CallSid catches a retried webhook:
+    retries are rare, and a look-up before every insert would cost each call.
+    """
     caller = _find_or_create_caller(from_number, vault)
     call = Call(call_sid=call_sid, caller=caller, started_at=now, status="ringing", language=language)
     db.session.add(call)
     try:
         db.session.commit()
     except IntegrityError:
-        # The same webhook retried concurrently, or a new caller's first two
-        # calls at once: the other transaction won, so use what it wrote.
+        # A retried webhook, or a new caller's first two calls at once: the
+        # other transaction won, so use what it wrote.
         db.session.rollback()
         existing = db.session.scalars(select(Call).where(Call.call_sid == call_sid)).first()
         if existing is not None:
