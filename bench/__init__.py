@@ -1,0 +1,1 @@
+"""Benchmarks. Not part of the app: nothing under hotline/, telephony/ or workers/ imports this."""
