@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from hotline.calls import queue_figures, waiting_in
+from hotline.calls import waiting_in
 from hotline.extensions import socketio
 
 QUEUE_UPDATED = "queue.updated"
@@ -25,23 +25,13 @@ def queue_changed(queue: str | None, now: datetime) -> None:
     """Tell the queue's operators and the supervisors who waits there now."""
     if queue is None:
         return
-    figures = next(f for f in queue_figures(now) if f.name == queue)
+    waiting = waiting_in(queue)
+    oldest = min((call["enqueued_at"] for call in waiting), default=None)
     payload = {
         "name": queue,
-        "waiting": figures.waiting,
-        "longest_wait_seconds": figures.longest_wait_seconds,
-        "calls": [
-            {
-                "call_sid": call.call_sid,
-                "priority": call.priority,
-                "crisis": call.crisis,
-                "language": call.language,
-                "case_reference": call.case.reference if call.case else None,
-                "enqueued_at": call.enqueued_at.isoformat(),
-            }
-            for call in waiting_in(queue)
-        ],
+        "waiting": len(waiting),
+        "longest_wait_seconds": max(0, int((now - oldest).total_seconds())) if oldest else 0,
+        "calls": [{**call, "enqueued_at": call["enqueued_at"].isoformat()} for call in waiting],
     }
     # The Redis manager logs and drops a publish it cannot make: no exception here.
-    socketio.emit(QUEUE_UPDATED, payload, to=queue_room(queue))
-    socketio.emit(QUEUE_UPDATED, payload, to=SUPERVISORS_ROOM)
+    socketio.emit(QUEUE_UPDATED, payload, to=[queue_room(queue), SUPERVISORS_ROOM])

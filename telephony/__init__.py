@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask
@@ -28,6 +28,8 @@ class LineSettings:
     menu_attempts: int
     hold_audio: str
     voice_message_max_seconds: int
+    # The menus' TwiML depends only on the settings above: built once per app.
+    menus: dict[tuple, str] = field(default_factory=dict)
 
 
 def line_settings(app: Flask) -> LineSettings:

@@ -124,23 +124,33 @@ def incoming():
     return _need_menu(call.language, attempt=1, notice=True, sorry=False)
 
 
+def _menu(key: tuple, build) -> Response:
+    """A menu's TwiML, built on first use: the same for every caller."""
+    menus = line_settings(current_app).menus
+    if key not in menus:
+        menus[key] = build()
+    return _twiml(menus[key])
+
+
 def _language_menu(attempt: int, sorry: bool) -> Response:
     line = line_settings(current_app)
-    return _twiml(
-        twiml.language_menu(
+    return _menu(
+        ("language", attempt, sorry),
+        lambda: twiml.language_menu(
             line.speaker,
             line.languages,
             action=_url("language", attempt=attempt),
             retry=_url("language", attempt=attempt),
             sorry=sorry,
-        )
+        ),
     )
 
 
 def _need_menu(language: str, attempt: int, notice: bool, sorry: bool) -> Response:
     line = line_settings(current_app)
-    return _twiml(
-        twiml.need_menu(
+    return _menu(
+        ("need", language, attempt, notice, sorry),
+        lambda: twiml.need_menu(
             line.speaker,
             language,
             line.need_menu,
@@ -148,7 +158,7 @@ def _need_menu(language: str, attempt: int, notice: bool, sorry: bool) -> Respon
             retry=_url("menu", attempt=attempt),
             notice=notice,
             sorry=sorry,
-        )
+        ),
     )
 
 
