@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from hotline import audit, cases, routing
@@ -58,48 +58,65 @@ def get_call(call_sid: str) -> Call:
     return call
 
 
-def _find_or_create_caller(from_number: str | None, vault: PhoneVault) -> Caller:
+# The first webhook of every call runs these; statements built once, and no
+# unit of work, keep it close to the cost of a single insert.
+_CALLER_BY_HASH = select(Caller.id).where(Caller.number_hash == bindparam("digest"))
+_NEW_CALLER = insert(Caller).returning(Caller.id)
+_NEW_CALL = insert(Call)
+_CALL_LANGUAGE = select(Call.language).where(Call.call_sid == bindparam("call_sid"))
+
+
+def _caller_id(from_number: str | None, vault: PhoneVault, now: datetime) -> int:
+    """The caller's id, a new caller's if the number is new or withheld."""
     try:
         e164 = normalise(from_number, vault.default_region)
     except InvalidNumber:
         # A SIP or client identity, not a number: treated like a withheld one.
         e164 = None
     if e164 is None:
-        caller = Caller()
-        db.session.add(caller)
-        return caller
+        return db.session.scalar(_NEW_CALLER, {"created_at": now})
     digest = vault.digest(e164)
-    caller = db.session.scalars(select(Caller).where(Caller.number_hash == digest)).first()
-    if caller is None:
-        caller = Caller(number_hash=digest, number_encrypted=vault.encrypt(e164))
-        db.session.add(caller)
-    return caller
+    caller_id = db.session.scalar(_CALLER_BY_HASH, {"digest": digest})
+    if caller_id is None:
+        caller_id = db.session.scalar(
+            _NEW_CALLER,
+            {"number_hash": digest, "number_encrypted": vault.encrypt(e164), "created_at": now},
+        )
+    return caller_id
 
 
 def record_incoming(
     call_sid: str, from_number: str | None, vault: PhoneVault, now: datetime, language: str | None = None
-) -> tuple[Call, bool]:
-    """The Call for `call_sid`, created on first sight. Returns (call, created).
-    `language` is set when there is only one, so no menu asks for it.
+) -> tuple[str | None, bool]:
+    """Record the call `call_sid` on first sight. Returns (the call's language
+    if known, created). `language` is set when there is only one, so no menu asks.
 
     The insert comes first and the unique CallSid catches a retried webhook:
     retries are rare, and a look-up before every insert would cost each call.
     """
-    caller = _find_or_create_caller(from_number, vault)
-    call = Call(call_sid=call_sid, caller=caller, started_at=now, status="ringing", language=language)
-    db.session.add(call)
     try:
+        caller_id = _caller_id(from_number, vault, now)
+        db.session.execute(
+            _NEW_CALL,
+            {
+                "call_sid": call_sid,
+                "caller_id": caller_id,
+                "started_at": now,
+                "status": "ringing",
+                "language": language,
+            },
+        )
         db.session.commit()
     except IntegrityError:
         # A retried webhook, or a new caller's first two calls at once: the
         # other transaction won, so use what it wrote.
         db.session.rollback()
-        existing = db.session.scalars(select(Call).where(Call.call_sid == call_sid)).first()
+        existing = db.session.execute(_CALL_LANGUAGE, {"call_sid": call_sid}).first()
         if existing is not None:
-            return existing, False
+            return existing.language, False
         return record_incoming(call_sid, from_number, vault, now, language)
     log.info("call %s arrived", call_sid)
-    return call, True
+    return language, True
 
 
 def set_language(call: Call, language: str) -> None:

@@ -116,12 +116,12 @@ def incoming():
     call_sid = _call_sid()
     line = line_settings(current_app)
     only_language = line.languages[0] if len(line.languages) == 1 else None
-    call, _created = calls.record_incoming(
+    language, _created = calls.record_incoming(
         call_sid, request.form.get("From"), current_app.extensions["phone_vault"], utcnow(), only_language
     )
-    if call.language is None:
+    if language is None:
         return _language_menu(attempt=1, sorry=False)
-    return _need_menu(call.language, attempt=1, notice=True, sorry=False)
+    return _need_menu(language, attempt=1, notice=True, sorry=False)
 
 
 def _menu(key: tuple, build) -> Response:
