@@ -58,8 +58,9 @@ def get_call(call_sid: str) -> Call:
     return call
 
 
-# The first webhook of every call runs these; statements built once, and no
-# unit of work, keep it close to the cost of a single insert.
+# The first webhook of every call runs these on the session's connection:
+# statements built once, and neither the ORM's execution path nor its unit of
+# work, keep it close to the cost of a single insert.
 _CALLER_BY_HASH = select(Caller.id).where(Caller.number_hash == bindparam("digest"))
 _NEW_CALLER = insert(Caller).returning(Caller.id)
 _NEW_CALL = insert(Call)
@@ -73,12 +74,13 @@ def _caller_id(from_number: str | None, vault: PhoneVault, now: datetime) -> int
     except InvalidNumber:
         # A SIP or client identity, not a number: treated like a withheld one.
         e164 = None
+    connection = db.session.connection()
     if e164 is None:
-        return db.session.scalar(_NEW_CALLER, {"created_at": now})
+        return connection.scalar(_NEW_CALLER, {"created_at": now})
     digest = vault.digest(e164)
-    caller_id = db.session.scalar(_CALLER_BY_HASH, {"digest": digest})
+    caller_id = connection.scalar(_CALLER_BY_HASH, {"digest": digest})
     if caller_id is None:
-        caller_id = db.session.scalar(
+        caller_id = connection.scalar(
             _NEW_CALLER,
             {"number_hash": digest, "number_encrypted": vault.encrypt(e164), "created_at": now},
         )
@@ -96,7 +98,7 @@ def record_incoming(
     """
     try:
         caller_id = _caller_id(from_number, vault, now)
-        db.session.execute(
+        db.session.connection().execute(
             _NEW_CALL,
             {
                 "call_sid": call_sid,
