@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -17,27 +18,9 @@ from hotline import audit, cases, routing
 from hotline.extensions import db
 from hotline.models import Call, Caller, CallStage, Case, QueueName
 from hotline.phones import InvalidNumber, PhoneVault, normalise
+from telephony.vocabulary import BRIDGED_RESULTS, FINAL_STATUSES, STATUS_RANK
 
 log = logging.getLogger(__name__)
-
-FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
-STATUS_RANK = {"queued": 0, "initiated": 0, "ringing": 1, "in-progress": 2, "answered": 2}
-STATUS_RANK.update(dict.fromkeys(FINAL_STATUSES, 3))
-
-QUEUE_RESULTS = frozenset(
-    {
-        "bridged",
-        "bridging-in-process",
-        "hangup",
-        "leave",
-        "redirected",
-        "redirected-from-bridged",
-        "queue-full",
-        "error",
-        "system-error",
-    }
-)
-BRIDGED_RESULTS = frozenset({"bridged", "bridging-in-process", "redirected-from-bridged"})
 
 
 class UnknownCall(LookupError):
@@ -128,13 +111,13 @@ def set_language(call: Call, language: str) -> None:
     db.session.commit()
 
 
-def route(call: Call, choice: routing.Choice, now: datetime) -> Call:
+def route(call: Call, choice: routing.Choice, now: datetime, timezone: ZoneInfo) -> Call:
     """Attach the call to a case for the chosen queue. Repeating it changes nothing."""
     if call.case_id is not None:
         return call
     open_case = cases.open_case_of(call.caller, choice.queue) is not None
     level = routing.priority(crisis=choice.crisis, open_case=open_case)
-    case, _attached = cases.open_or_attach(call, choice, level, now)
+    case, _attached = cases.open_or_attach(call, choice, level, now, timezone)
     call.queue = choice.queue
     call.priority = level
     call.crisis = choice.crisis

@@ -3,17 +3,40 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from hotline import audit
 from hotline.extensions import db
-from hotline.models import Call, Caller, Case, CaseEvent, CaseStatus
+from hotline.models import Call, Caller, Case, CaseEvent, CaseNumber, CaseStatus
 from hotline.routing import Choice
 
+_NEXT_NUMBER = (
+    update(CaseNumber)
+    .where(CaseNumber.year == bindparam("of_year"))
+    .values(last_number=CaseNumber.last_number + 1)
+    .returning(CaseNumber.last_number)
+)
 
-def reference_for(case_id: int, opened_at: datetime) -> str:
-    return f"HL-{opened_at.year}-{case_id:06d}"
+
+def next_reference(now: datetime, timezone: ZoneInfo) -> str:
+    """The next case reference, HL-<year>-<number>, numbered from 1 each year in
+    the hotline's time zone. The counter row is updated in place, so two
+    transactions never get the same number (the second waits for the first)."""
+    year = now.astimezone(timezone).year
+    connection = db.session.connection()
+    number = connection.scalar(_NEXT_NUMBER, {"of_year": year})
+    if number is None:
+        try:
+            with db.session.begin_nested():
+                connection.execute(insert(CaseNumber), {"year": year, "last_number": 1})
+            number = 1
+        except IntegrityError:
+            # Another transaction gave out the year's first number meanwhile.
+            number = connection.scalar(_NEXT_NUMBER, {"of_year": year})
+    return f"HL-{year}-{number:06d}"
 
 
 def add_event(
@@ -36,7 +59,9 @@ def open_case_of(caller: Caller | None, queue: str) -> Case | None:
     ).first()
 
 
-def open_or_attach(call: Call, choice: Choice, priority: int, now: datetime) -> tuple[Case, bool]:
+def open_or_attach(
+    call: Call, choice: Choice, priority: int, now: datetime, timezone: ZoneInfo
+) -> tuple[Case, bool]:
     """Attach `call` to the caller's open case in the chosen queue, or open one.
 
     Returns the case and whether it already existed. A caller with an open case
@@ -46,11 +71,15 @@ def open_or_attach(call: Call, choice: Choice, priority: int, now: datetime) -> 
     attached = case is not None
     if case is None:
         case = Case(
-            caller=call.caller, queue=choice.queue, priority=priority, crisis=choice.crisis, opened_at=now
+            reference=next_reference(now, timezone),
+            caller=call.caller,
+            queue=choice.queue,
+            priority=priority,
+            crisis=choice.crisis,
+            opened_at=now,
         )
         db.session.add(case)
         db.session.flush()
-        case.reference = reference_for(case.id, now)
         add_event(case, "opened", call=call, queue=choice.queue)
         audit.record(audit.TELEPHONY, "case.opened", "case", case.reference, call_sid=call.call_sid)
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.extensions import db
@@ -81,8 +81,8 @@ class Caller(db.Model):
 
 class Case(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Set from the id right after insert: HL-<year>-<id, six digits>.
-    reference: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # HL-<year>-<number>: the year in the hotline's time zone, numbers from 1 each year.
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
     caller_id: Mapped[int | None] = mapped_column(ForeignKey("caller.id"))
     queue: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default=CaseStatus.OPEN)
@@ -96,7 +96,25 @@ class Case(db.Model):
     calls: Mapped[list[Call]] = relationship(back_populates="case")
     events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.id")
 
-    __table_args__ = (Index("ix_case_caller_status", "caller_id", "status"),)
+    __table_args__ = (
+        Index("ix_case_caller_status", "caller_id", "status"),
+        # One open case per caller and queue, whatever two web processes do at once.
+        Index(
+            "uq_case_open_caller_queue",
+            "caller_id",
+            "queue",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+
+class CaseNumber(db.Model):
+    """The last case number given out in a year (the hotline's year)."""
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer)
 
 
 class Call(db.Model):
@@ -156,6 +174,7 @@ class Callback(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     caller_id: Mapped[int] = mapped_column(ForeignKey("caller.id"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
+    # At most one callback per call: two presses of 1 at once dial nobody twice.
     call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id"))
     queue: Mapped[str] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(String(16))
@@ -164,7 +183,10 @@ class Callback(db.Model):
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_callback_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_callback_status_due", "status", "due_at"),
+        Index("uq_callback_call", "call_id", unique=True),
+    )
 
 
 class User(db.Model):
@@ -188,10 +210,12 @@ class User(db.Model):
 
 
 class ApiToken(db.Model):
-    """A bearer token for the JSON API. Only its SHA-256 is kept."""
+    """A bearer token for the JSON API. Only its SHA-256 is kept. A token with
+    a user acts as that user; one without (an integration's) only reads."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", name="fk_api_token_user"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

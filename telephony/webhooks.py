@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, request, url_for
 from hotline import calls, events, routing
 from hotline.callbacks import NoNumberToCall, request_from_call
 from hotline.models import Call, utcnow
-from telephony import line_settings, prompts, twiml
+from telephony import line_settings, prompts, twiml, vocabulary
 from telephony.security import twilio_signed
 
 bp = Blueprint("telephony", __name__, url_prefix="/telephony/voice")
@@ -23,7 +23,6 @@ bp = Blueprint("telephony", __name__, url_prefix="/telephony/voice")
 CALL_SID = re.compile(r"^CA[0-9a-f]{32}$")
 RECORDING_SID = re.compile(r"^RE[0-9a-f]{32}$")
 DIGITS = re.compile(r"^[0-9*#]{0,32}$")
-STATUSES = frozenset(calls.STATUS_RANK)
 
 
 class BadWebhook(ValueError):
@@ -187,7 +186,7 @@ def menu():
             return _need_menu(step.language, attempt=attempt + 1, notice=False, sorry=True)
         choice = routing.fallback_choice()
     now = utcnow()
-    call = calls.route(step.call, choice, now)
+    call = calls.route(step.call, choice, now, line.hours.timezone)
     if not line.hours.is_open(now):
         calls.mark_after_hours(call)
         return _after_hours(step, attempt=1, sorry=False)
@@ -246,7 +245,7 @@ def wait_choice():
 def queue_result():
     step = _step()
     line = line_settings(current_app)
-    result = _choice("QueueResult", calls.QUEUE_RESULTS)
+    result = _choice("QueueResult", vocabulary.QUEUE_RESULTS)
     now = utcnow()
     calls.leave_queue(step.call, result, _count("QueueTime"), now)
     events.queue_changed(step.call.queue, now)
@@ -316,11 +315,11 @@ def voice_message():
 @twilio_signed
 def status():
     call_sid = _call_sid()
-    call_status = _choice("CallStatus", STATUSES)
+    call_status = _choice("CallStatus", vocabulary.CALL_STATUSES)
     sequence = _count("SequenceNumber")
     duration = _count("CallDuration")
     now = utcnow()
     call, applied = calls.update_status(call_sid, call_status, sequence, duration, now)
-    if applied and call.status in calls.FINAL_STATUSES:
+    if applied and call.status in vocabulary.FINAL_STATUSES:
         events.queue_changed(call.queue, now)
     return Response(status=204)

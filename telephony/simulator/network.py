@@ -13,10 +13,10 @@ import time
 
 from flask import Blueprint, Response, jsonify, request
 
-from hotline.calls import FINAL_STATUSES
 from telephony.simulator import state
 from telephony.simulator.rest import authenticate, not_found, twilio_error
 from telephony.simulator.rest.calls import call_json
+from telephony.vocabulary import FINAL_STATUSES
 from telephony.webhooks import CALL_SID, RECORDING_SID
 
 log = logging.getLogger(__name__)

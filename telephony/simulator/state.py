@@ -18,8 +18,8 @@ import logging
 from flask import current_app
 from redis import Redis
 
-from hotline.calls import FINAL_STATUSES
 from hotline.models import QueueName
+from telephony.vocabulary import FINAL_STATUSES
 
 log = logging.getLogger(__name__)
 

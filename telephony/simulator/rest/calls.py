@@ -12,7 +12,6 @@ import time
 
 from flask import jsonify, request
 
-from hotline.calls import FINAL_STATUSES
 from telephony.simulator import new_sid, state
 from telephony.simulator.rest import (
     ACCOUNT,
@@ -24,6 +23,7 @@ from telephony.simulator.rest import (
     resource_json,
     twilio_error,
 )
+from telephony.vocabulary import FINAL_STATUSES
 
 log = logging.getLogger(__name__)
 
