@@ -1,24 +1,29 @@
 """Call service: the life of one call, from the first webhook to the final status.
 
 Every function is safe to repeat: Twilio retries webhooks, and status
-callbacks arrive late, twice or out of order.
+callbacks arrive late, twice or out of order. Each change is one transaction,
+conditional on the call's version (see `Call`), retried on fresh data when
+another process changed the call first.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from hotline import audit, cases, routing
 from hotline.extensions import db
-from hotline.models import Call, Caller, CallStage, Case, QueueName
+from hotline.lifecycle import TRANSITIONS, CallStage, LeftQueue, Progress, StepOutOfPlace
+from hotline.models import Call, Caller
 from hotline.phones import InvalidNumber, PhoneVault, normalise
-from telephony.vocabulary import BRIDGED_RESULTS, FINAL_STATUSES, STATUS_RANK
+from hotline.queues import seconds_between
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +32,8 @@ class UnknownCall(LookupError):
     """No call with that CallSid was ever recorded."""
 
 
-@dataclass(frozen=True)
-class QueueFigures:
-    name: str
-    waiting: int
-    longest_wait_seconds: int
+class ConcurrentChange(RuntimeError):
+    """The call kept changing under us: another process won every try."""
 
 
 def get_call(call_sid: str) -> Call:
@@ -104,171 +106,195 @@ def record_incoming(
     return language, True
 
 
+# Which stages each step of the phone flow may come at. A repeated `menu`
+# (Twilio retries) finds the call routed already and is answered the same.
+_STEPS: dict[str, frozenset[CallStage]] = {
+    "language": frozenset({CallStage.MENU}),
+    "menu": frozenset({CallStage.MENU, CallStage.QUEUED, CallStage.AFTER_HOURS}),
+    "wait": frozenset({CallStage.QUEUED}),
+    "wait_choice": frozenset({CallStage.QUEUED}),
+    "queue_result": frozenset({CallStage.QUEUED, CallStage.LEFT_QUEUE, CallStage.ENDED}),
+    "after_hours": frozenset({CallStage.AFTER_HOURS, CallStage.ENDED}),
+    "message": frozenset({CallStage.AFTER_HOURS, CallStage.ENDED}),
+}
+
+
+def check_step(call: Call, step: str) -> None:
+    """Refuse a step that makes no sense for the call (StepOutOfPlace: 409)."""
+    allowed = call.stage in _STEPS[step]
+    if step == "queue_result":
+        allowed = allowed and call.enqueued_at is not None
+    elif step in ("after_hours", "message"):
+        # Routed but never queued: the caller was told the hotline is closed.
+        allowed = allowed and call.case_id is not None and call.enqueued_at is None
+    if not allowed:
+        raise StepOutOfPlace(step, call.stage)
+
+
+T = TypeVar("T")
+ATTEMPTS = 3
+
+
+def _conditional(change: Callable[[], T]) -> T:
+    """Run `change` on the session's objects and commit. If another transaction
+    changed the call first, the versioned UPDATE matches no row: roll back, so
+    the call is read afresh, and run `change` again."""
+    for _ in range(ATTEMPTS):
+        try:
+            result = change()
+            db.session.commit()
+            return result
+        except StaleDataError:
+            db.session.rollback()
+    raise ConcurrentChange("the call changed on every try")
+
+
+def _move(call: Call, stage: CallStage) -> None:
+    if stage not in TRANSITIONS[CallStage(call.stage)]:
+        raise StepOutOfPlace(f"moving to {stage}", call.stage)
+    call.stage = stage
+
+
 def set_language(call: Call, language: str) -> None:
-    call.language = language
-    if call.caller is not None:
-        call.caller.language = language
-    db.session.commit()
+    def change() -> None:
+        call.language = language
+        if call.caller is not None:
+            call.caller.language = language
+
+    _conditional(change)
 
 
-def route(call: Call, choice: routing.Choice, now: datetime, timezone: ZoneInfo) -> Call:
-    """Attach the call to a case for the chosen queue. Repeating it changes nothing."""
-    if call.case_id is not None:
-        return call
-    open_case = cases.open_case_of(call.caller, choice.queue) is not None
-    level = routing.priority(crisis=choice.crisis, open_case=open_case)
-    case, _attached = cases.open_or_attach(call, choice, level, now, timezone)
-    call.queue = choice.queue
-    call.priority = level
-    call.crisis = choice.crisis
-    db.session.commit()
-    log.info("call %s routed to %s (case %s, priority %d)", call.call_sid, call.queue, case.reference, level)
-    return call
+def route(call: Call, choice: routing.Choice, now: datetime, timezone: ZoneInfo, open_now: bool) -> bool:
+    """Attach the call to a case for the chosen queue and put it in that queue,
+    or, when the hotline is closed, to the after-hours menu: one transaction.
+    Returns False when the call was routed already (a repeated webhook)."""
+
+    def change() -> bool:
+        if call.case_id is not None:
+            return False
+        _case, attached = cases.open_or_attach(call, choice, now, timezone)
+        call.queue = choice.queue
+        call.priority = routing.priority(crisis=choice.crisis, open_case=attached)
+        call.crisis = choice.crisis
+        if open_now:
+            _move(call, CallStage.QUEUED)
+            call.enqueued_at = now
+        else:
+            _move(call, CallStage.AFTER_HOURS)
+        return True
+
+    routed = _conditional(change)
+    if routed:
+        log.info(
+            "call %s routed to %s (case %s, priority %d)",
+            call.call_sid,
+            call.queue,
+            call.case.reference,
+            call.priority,
+        )
+    return routed
 
 
-def enter_queue(call: Call, now: datetime) -> None:
-    """The caller is being put into their queue (the answer holds `<Enqueue>`)."""
-    if call.stage == CallStage.MENU and call.status not in FINAL_STATUSES:
-        call.stage = CallStage.QUEUED
-        call.enqueued_at = now
-        db.session.commit()
+def leave_queue(
+    call: Call, queue_result: str, reason: LeftQueue, queue_seconds: int | None, now: datetime
+) -> bool:
+    """Why and when the caller left the queue (Enqueue's action URL). `queue_result`
+    is the network's word, kept for the record. Returns False for a repeat."""
 
+    def change() -> bool:
+        if call.queue_result is not None:
+            return False
+        if call.enqueued_at is None:
+            raise StepOutOfPlace("queue_result", call.stage)
+        call.queue_result = queue_result
+        call.left_queue_reason = reason
+        if call.stage == CallStage.QUEUED:
+            _move(call, CallStage.LEFT_QUEUE)
+        call.dequeued_at = (
+            call.enqueued_at + timedelta(seconds=queue_seconds) if queue_seconds is not None else now
+        )
+        call.wait_seconds = (
+            queue_seconds if queue_seconds is not None else seconds_between(call.enqueued_at, now)
+        )
+        call.abandoned = reason == LeftQueue.HUNG_UP
+        _settle_talk_time(call)
+        if call.case is not None:
+            cases.add_event(call.case, "left_queue", call=call, result=reason, wait_seconds=call.wait_seconds)
+        return True
 
-def mark_after_hours(call: Call) -> None:
-    if call.stage == CallStage.MENU:
-        call.stage = CallStage.AFTER_HOURS
-        db.session.commit()
-
-
-def leave_queue(call: Call, result: str, queue_seconds: int | None, now: datetime) -> None:
-    """Why and when the caller left the queue (Enqueue's action URL)."""
-    if call.queue_result is not None:
-        return
-    call.queue_result = result
-    if call.stage == CallStage.QUEUED:
-        call.stage = CallStage.LEFT_QUEUE
-    call.dequeued_at = (
-        call.enqueued_at + timedelta(seconds=queue_seconds)
-        if call.enqueued_at is not None and queue_seconds is not None
-        else now
-    )
-    call.wait_seconds = (
-        queue_seconds if queue_seconds is not None else _seconds_between(call.enqueued_at, now)
-    )
-    call.abandoned = result == "hangup"
-    _settle_talk_time(call)
-    if call.case is not None:
-        cases.add_event(call.case, "left_queue", call=call, result=result, wait_seconds=call.wait_seconds)
-    db.session.commit()
-    log.info("call %s left queue %s: %s", call.call_sid, call.queue, result)
+    left = _conditional(change)
+    if left:
+        log.info("call %s left queue %s: %s", call.call_sid, call.queue, reason)
+    return left
 
 
 def update_status(
-    call_sid: str, status: str, sequence: int | None, duration: int | None, now: datetime
-) -> tuple[Call, bool]:
-    """Apply a status callback. Returns (call, applied); stale ones are ignored:
-    an older sequence number, an earlier state, or anything after a final state."""
+    call_sid: str, status: str, progress: Progress, sequence: int | None, duration: int | None, now: datetime
+) -> tuple[Call, bool, bool]:
+    """Apply a status report: `status` is the network's word, `progress` what it
+    means. Returns (call, applied, ended while queued). Stale reports change
+    nothing: an older sequence number, less progress, or anything after the end."""
     call = get_call(call_sid)
-    if sequence is not None and sequence <= call.status_sequence:
-        return call, False
-    if call.status in FINAL_STATUSES or STATUS_RANK[status] < STATUS_RANK.get(call.status, 0):
-        return call, False
-    call.status = status
-    if sequence is not None:
-        call.status_sequence = sequence
-    if status in FINAL_STATUSES:
-        call.ended_at = now
-        call.duration_seconds = duration
-        if call.stage == CallStage.QUEUED:
-            # Ended while still queued as far as we know: abandoned, unless the
-            # queue's own result, if it comes late, says otherwise.
-            call.dequeued_at = now
-            call.wait_seconds = _seconds_between(call.enqueued_at, now)
-            call.abandoned = True
-            if call.case is not None:
-                cases.add_event(call.case, "ended_while_queued", call=call, wait_seconds=call.wait_seconds)
-        call.stage = CallStage.ENDED
-        _settle_talk_time(call)
-        audit.record(audit.TELEPHONY, "call.ended", "call", call.call_sid, status=status)
-    db.session.commit()
-    log.info("call %s status %s", call_sid, status)
-    return call, True
+
+    def change() -> tuple[bool, bool]:
+        if sequence is not None and sequence <= call.status_sequence:
+            return False, False
+        if call.progress == Progress.FINISHED or progress < call.progress:
+            return False, False
+        was_queued = call.stage == CallStage.QUEUED
+        call.status = status
+        call.progress = progress
+        if sequence is not None:
+            call.status_sequence = sequence
+        if progress == Progress.FINISHED:
+            _end(call, duration, now)
+        return True, was_queued and call.stage == CallStage.ENDED
+
+    applied, ended_queued = _conditional(change)
+    if applied:
+        log.info("call %s status %s", call_sid, status)
+    return call, applied, ended_queued
+
+
+def _end(call: Call, duration: int | None, now: datetime) -> None:
+    call.ended_at = now
+    call.duration_seconds = duration
+    if call.stage == CallStage.QUEUED:
+        # Ended while still queued as far as we know: abandoned, unless the
+        # queue's own result, if it comes late, says otherwise.
+        call.dequeued_at = now
+        call.wait_seconds = seconds_between(call.enqueued_at, now)
+        call.abandoned = True
+        if call.case is not None:
+            cases.add_event(call.case, "ended_while_queued", call=call, wait_seconds=call.wait_seconds)
+    _move(call, CallStage.ENDED)
+    _settle_talk_time(call)
+    audit.record(audit.TELEPHONY, "call.ended", "call", call.call_sid, status=call.status)
 
 
 def record_voice_message(call: Call, recording_sid: str, recording_url: str, seconds: int | None) -> None:
-    if call.recording_sid == recording_sid:
-        return
-    call.recording_sid = recording_sid
-    call.recording_url = recording_url
-    call.recording_seconds = seconds
-    if call.case is not None:
-        cases.add_event(call.case, "voice_message", call=call, recording_sid=recording_sid, seconds=seconds)
-    db.session.commit()
+    def change() -> None:
+        if call.recording_sid == recording_sid:
+            return
+        call.recording_sid = recording_sid
+        call.recording_url = recording_url
+        call.recording_seconds = seconds
+        if call.case is not None:
+            cases.add_event(
+                call.case, "voice_message", call=call, recording_sid=recording_sid, seconds=seconds
+            )
 
-
-def queue_figures(now: datetime) -> list[QueueFigures]:
-    """Who waits in each of the four queues right now."""
-    rows = db.session.execute(
-        select(Call.queue, func.count(), func.min(Call.enqueued_at))
-        .where(Call.stage == CallStage.QUEUED)
-        .group_by(Call.queue)
-    ).all()
-    by_queue = {queue: (count, oldest) for queue, count, oldest in rows}
-    figures = []
-    for queue in QueueName:
-        count, oldest = by_queue.get(queue.value, (0, None))
-        figures.append(QueueFigures(queue.value, count, _seconds_between(oldest, now) or 0))
-    return figures
-
-
-def waiting_in(queue: str) -> list[dict]:
-    """Calls waiting in `queue`, in the order they are to be answered, as the
-    plain values a live screen shows (one query, whatever the queue's length)."""
-    rows = db.session.execute(
-        select(Call.call_sid, Call.priority, Call.crisis, Call.language, Case.reference, Call.enqueued_at)
-        .outerjoin(Case, Call.case_id == Case.id)
-        .where(Call.stage == CallStage.QUEUED, Call.queue == queue)
-    ).all()
-    calls = [
-        {
-            "call_sid": sid,
-            "priority": priority,
-            "crisis": crisis,
-            "language": language,
-            "case_reference": reference,
-            "enqueued_at": enqueued_at,
-        }
-        for sid, priority, crisis, language, reference, enqueued_at in rows
-    ]
-    return sorted(calls, key=lambda c: routing.queue_order_key(c["priority"], c["enqueued_at"]))
-
-
-def position_in_queue(call: Call) -> int | None:
-    """1 for the caller who will be answered next; None if the call is not waiting."""
-    if call.stage != CallStage.QUEUED:
-        return None
-    ahead = db.session.scalar(
-        select(func.count()).where(
-            Call.stage == CallStage.QUEUED,
-            Call.queue == call.queue,
-            Call.id != call.id,
-            (Call.priority > call.priority)
-            | ((Call.priority == call.priority) & (Call.enqueued_at <= call.enqueued_at)),
-        )
-    )
-    return ahead + 1
-
-
-def _seconds_between(start: datetime | None, end: datetime) -> int | None:
-    if start is None:
-        return None
-    return max(0, int((end - start).total_seconds()))
+    _conditional(change)
 
 
 def _settle_talk_time(call: Call) -> None:
-    """Talk time of a bridged call: the call's duration less the time before it
+    """Talk time of an answered call: the call's duration less the time before it
     was answered. Known once both the queue result and the final status are in."""
-    if call.queue_result not in BRIDGED_RESULTS or call.duration_seconds is None or call.dequeued_at is None:
+    if (
+        call.left_queue_reason != LeftQueue.ANSWERED
+        or call.duration_seconds is None
+        or call.dequeued_at is None
+    ):
         return
     before_answer = (call.dequeued_at - call.started_at).total_seconds()
     call.talk_seconds = max(0, int(call.duration_seconds - before_answer))

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from hotline import audit
+from hotline import audit, routing
 from hotline.extensions import db
 from hotline.models import Call, Caller, Case, CaseEvent, CaseNumber, CaseStatus
 from hotline.routing import Choice
@@ -59,9 +59,7 @@ def open_case_of(caller: Caller | None, queue: str) -> Case | None:
     ).first()
 
 
-def open_or_attach(
-    call: Call, choice: Choice, priority: int, now: datetime, timezone: ZoneInfo
-) -> tuple[Case, bool]:
+def open_or_attach(call: Call, choice: Choice, now: datetime, timezone: ZoneInfo) -> tuple[Case, bool]:
     """Attach `call` to the caller's open case in the chosen queue, or open one.
 
     Returns the case and whether it already existed. A caller with an open case
@@ -69,6 +67,7 @@ def open_or_attach(
     """
     case = open_case_of(call.caller, choice.queue)
     attached = case is not None
+    priority = routing.priority(crisis=choice.crisis, open_case=attached)
     if case is None:
         case = Case(
             reference=next_reference(now, timezone),

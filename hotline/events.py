@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from hotline.calls import waiting_in
 from hotline.extensions import socketio
+from hotline.queues import waiting_in
 
 QUEUE_UPDATED = "queue.updated"
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.extensions import db
+from hotline.lifecycle import CallStage, Progress
 
 
 def utcnow() -> datetime:
@@ -37,16 +39,6 @@ class QueueName(enum.StrEnum):
     MEDICAL = "medical"
     LEGAL = "legal"
     GENERAL = "general"
-
-
-class CallStage(enum.StrEnum):
-    """Where the caller is in the hotline's own flow (Twilio's status is separate)."""
-
-    MENU = "menu"
-    QUEUED = "queued"
-    LEFT_QUEUE = "left_queue"
-    AFTER_HOURS = "after_hours"
-    ENDED = "ended"
 
 
 class CaseStatus(enum.StrEnum):
@@ -118,22 +110,33 @@ class CaseNumber(db.Model):
 
 
 class Call(db.Model):
-    """One phone call, keyed by Twilio's CallSid."""
+    """One phone call, keyed by Twilio's CallSid.
+
+    Every change is conditional on the `version` it was read at (the ORM adds
+    `AND version = :read` to each UPDATE): of two webhooks changing one call at
+    once, the second finds nothing to update, reads the call again and decides
+    anew, so an older state never overwrites a newer one.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)
     direction: Mapped[str] = mapped_column(String(16), default="inbound")
     caller_id: Mapped[int | None] = mapped_column(ForeignKey("caller.id"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
+    # The network's last word on the call, as reported (the API's `status`), and
+    # the hotline's reading of it.
     status: Mapped[str] = mapped_column(String(16), default="ringing")
     status_sequence: Mapped[int] = mapped_column(Integer, default=-1)
+    progress: Mapped[int] = mapped_column(Integer, default=Progress.RINGING, server_default="1")
     stage: Mapped[str] = mapped_column(String(16), default=CallStage.MENU)
     language: Mapped[str | None] = mapped_column(String(8))
     queue: Mapped[str | None] = mapped_column(String(32))
     priority: Mapped[int] = mapped_column(Integer, default=0)
     crisis: Mapped[bool] = mapped_column(default=False)
     queue_result: Mapped[str | None] = mapped_column(String(32))
+    left_queue_reason: Mapped[str | None] = mapped_column(String(16))
     abandoned: Mapped[bool] = mapped_column(default=False)
     wait_seconds: Mapped[int | None] = mapped_column(Integer)
     talk_seconds: Mapped[int | None] = mapped_column(Integer)
@@ -150,7 +153,11 @@ class Call(db.Model):
     caller: Mapped[Caller | None] = relationship(back_populates="calls")
     case: Mapped[Case | None] = relationship(back_populates="calls")
 
-    __table_args__ = (Index("ix_call_stage_queue", "stage", "queue"),)
+    __table_args__ = (
+        Index("ix_call_stage_queue", "stage", "queue"),
+        Index("ix_call_stage_started", "stage", "started_at"),
+    )
+    __mapper_args__: ClassVar[dict] = {"version_id_col": version}
 
 
 class CaseEvent(db.Model):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
 
 from hotline.models import QueueName
 
@@ -75,8 +74,3 @@ def priority(*, crisis: bool = False, callback_return: bool = False, open_case: 
     if open_case:
         return Priority.REPEAT_CALLER_OPEN_CASE
     return Priority.NORMAL
-
-
-def queue_order_key(priority_value: int, enqueued_at: datetime) -> tuple[int, datetime]:
-    """Sort key within a queue: highest priority first, then longest waiting."""
-    return (-priority_value, enqueued_at)

@@ -1,29 +1,33 @@
-"""Twilio's words for a call's progress: `CallStatus` and `QueueResult`.
-
-Only `telephony/` reads these; the hotline's own lifecycle is in
-`hotline/lifecycle.py`, and the webhooks map one onto the other.
+"""Twilio's words for a call's progress (`CallStatus`) and for why a caller left
+a queue (`QueueResult`), and what each means in the hotline's own lifecycle
+(`hotline/lifecycle.py`). Only `telephony/` reads Twilio's words.
 """
 
 from __future__ import annotations
 
-# CallStatus values, in the order a call moves through them.
-FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
-STATUS_RANK = {"queued": 0, "initiated": 0, "ringing": 1, "in-progress": 2, "answered": 2}
-STATUS_RANK.update(dict.fromkeys(FINAL_STATUSES, 3))
-CALL_STATUSES = frozenset(STATUS_RANK)
+from hotline.lifecycle import LeftQueue, Progress
 
-# <Enqueue action> QueueResult values.
-QUEUE_RESULTS = frozenset(
-    {
-        "bridged",
-        "bridging-in-process",
-        "hangup",
-        "leave",
-        "redirected",
-        "redirected-from-bridged",
-        "queue-full",
-        "error",
-        "system-error",
-    }
-)
+FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+
+PROGRESS: dict[str, Progress] = {
+    "queued": Progress.STARTED,
+    "initiated": Progress.STARTED,
+    "ringing": Progress.RINGING,
+    "in-progress": Progress.ANSWERED,
+    "answered": Progress.ANSWERED,
+    **dict.fromkeys(FINAL_STATUSES, Progress.FINISHED),
+}
+CALL_STATUSES = frozenset(PROGRESS)
+
 BRIDGED_RESULTS = frozenset({"bridged", "bridging-in-process", "redirected-from-bridged"})
+LEFT_QUEUE: dict[str, LeftQueue] = {
+    **dict.fromkeys(BRIDGED_RESULTS, LeftQueue.ANSWERED),
+    "hangup": LeftQueue.HUNG_UP,
+    # Our TwiML says <Leave> only for a caller who asked to be called back.
+    "leave": LeftQueue.CALLBACK,
+    "redirected": LeftQueue.REDIRECTED,
+    "queue-full": LeftQueue.FAILED,
+    "error": LeftQueue.FAILED,
+    "system-error": LeftQueue.FAILED,
+}
+QUEUE_RESULTS = frozenset(LEFT_QUEUE)

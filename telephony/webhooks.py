@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, request, url_for
 
-from hotline import calls, events, routing
+from hotline import calls, events, queues, routing
 from hotline.callbacks import NoNumberToCall, request_from_call
+from hotline.lifecycle import CallStage, LeftQueue, StepOutOfPlace
 from hotline.models import Call, utcnow
 from telephony import line_settings, prompts, twiml, vocabulary
 from telephony.security import twilio_signed
@@ -34,11 +35,25 @@ def _bad_webhook(error: BadWebhook):
     return Response(f"400 Bad Request: {error}\n", status=400, content_type="text/plain; charset=utf-8")
 
 
+@bp.errorhandler(StepOutOfPlace)
+def _step_out_of_place(error: StepOutOfPlace):
+    return _plain(409, f"409 Conflict: {error}")
+
+
+@bp.errorhandler(calls.ConcurrentChange)
+def _concurrent_change(_error: calls.ConcurrentChange):
+    return _plain(409, "409 Conflict: the call changed meanwhile; try again")
+
+
 @bp.errorhandler(calls.UnknownCall)
 def _unknown_call(_error: calls.UnknownCall):
     return Response(
         "404 Not Found: no call with that CallSid\n", status=404, content_type="text/plain; charset=utf-8"
     )
+
+
+def _plain(status: int, message: str) -> Response:
+    return Response(message + "\n", status=status, content_type="text/plain; charset=utf-8")
 
 
 def _twiml(document: str) -> Response:
@@ -96,8 +111,10 @@ class Step:
     language: str
 
 
-def _step() -> Step:
+def _step(name: str) -> Step:
+    """The call this step is about, refused (409) if the step makes no sense for it."""
     call = calls.get_call(_call_sid())
+    calls.check_step(call, name)
     line = line_settings(current_app)
     return Step(call, call.language or line.languages[0])
 
@@ -164,7 +181,7 @@ def _need_menu(language: str, attempt: int, notice: bool, sorry: bool) -> Respon
 @bp.post("/language")
 @twilio_signed
 def language():
-    step = _step()
+    step = _step("language")
     line = line_settings(current_app)
     attempt = _attempt()
     chosen = routing.choose_language(_digits(), line.languages)
@@ -177,7 +194,7 @@ def language():
 @bp.post("/menu")
 @twilio_signed
 def menu():
-    step = _step()
+    step = _step("menu")
     line = line_settings(current_app)
     attempt = _attempt()
     choice = routing.choose_queue(_digits(), line.need_menu)
@@ -186,12 +203,12 @@ def menu():
             return _need_menu(step.language, attempt=attempt + 1, notice=False, sorry=True)
         choice = routing.fallback_choice()
     now = utcnow()
-    call = calls.route(step.call, choice, now, line.hours.timezone)
-    if not line.hours.is_open(now):
-        calls.mark_after_hours(call)
+    call = step.call
+    routed = calls.route(call, choice, now, line.hours.timezone, open_now=line.hours.is_open(now))
+    if call.stage == CallStage.AFTER_HOURS:
         return _after_hours(step, attempt=1, sorry=False)
-    calls.enter_queue(call, now)
-    events.queue_changed(call.queue, now)
+    if routed:
+        events.queue_changed(call.queue, now)
     return _twiml(
         twiml.enqueue(
             line.speaker,
@@ -208,12 +225,9 @@ def menu():
 @bp.post("/wait")
 @twilio_signed
 def wait():
-    step = _step()
+    step = _step("wait")
     line = line_settings(current_app)
-    position = calls.position_in_queue(step.call)
-    if position is None:
-        # Twilio's own count, when ours no longer knows the call as waiting.
-        position = _count("QueuePosition") or 1
+    position = queues.position_of(step.call)
     return _twiml(
         twiml.wait(
             line.speaker,
@@ -229,7 +243,7 @@ def wait():
 @bp.post("/wait/choice")
 @twilio_signed
 def wait_choice():
-    step = _step()
+    step = _step("wait_choice")
     line = line_settings(current_app)
     if _digits() == "1":
         try:
@@ -243,15 +257,16 @@ def wait_choice():
 @bp.post("/queue-result")
 @twilio_signed
 def queue_result():
-    step = _step()
+    step = _step("queue_result")
     line = line_settings(current_app)
     result = _choice("QueueResult", vocabulary.QUEUE_RESULTS)
+    reason = vocabulary.LEFT_QUEUE[result]
     now = utcnow()
-    calls.leave_queue(step.call, result, _count("QueueTime"), now)
-    events.queue_changed(step.call.queue, now)
-    if result == "leave":
+    if calls.leave_queue(step.call, result, reason, _count("QueueTime"), now):
+        events.queue_changed(step.call.queue, now)
+    if reason == LeftQueue.CALLBACK:
         return _twiml(twiml.goodbye(line.speaker, step.language, "callback_confirmed"))
-    if result in {"queue-full", "error", "system-error"}:
+    if reason == LeftQueue.FAILED:
         return _twiml(twiml.goodbye(line.speaker, step.language, "sorry_error"))
     return _twiml(twiml.hang_up())
 
@@ -276,7 +291,7 @@ def _after_hours(step: Step, attempt: int, sorry: bool) -> Response:
 @bp.post("/after-hours")
 @twilio_signed
 def after_hours():
-    step = _step()
+    step = _step("after_hours")
     line = line_settings(current_app)
     attempt = _attempt()
     digits = _digits()
@@ -297,16 +312,18 @@ def after_hours():
 @bp.post("/message")
 @twilio_signed
 def voice_message():
-    step = _step()
-    line = line_settings(current_app)
     recording_sid = request.form.get("RecordingSid", "")
+    recording_url = request.form.get("RecordingUrl", "")
+    seconds = _count("RecordingDuration")
     if recording_sid:
         if not RECORDING_SID.match(recording_sid):
             raise BadWebhook("RecordingSid is malformed")
-        recording_url = request.form.get("RecordingUrl", "")
         if not recording_url.startswith(("https://", "http://")):
             raise BadWebhook("RecordingUrl must be a URL")
-        calls.record_voice_message(step.call, recording_sid, recording_url, _count("RecordingDuration"))
+    step = _step("message")
+    line = line_settings(current_app)
+    if recording_sid:
+        calls.record_voice_message(step.call, recording_sid, recording_url, seconds)
         return _twiml(twiml.goodbye(line.speaker, step.language, "message_saved"))
     return _twiml(twiml.goodbye(line.speaker, step.language))
 
@@ -319,7 +336,10 @@ def status():
     sequence = _count("SequenceNumber")
     duration = _count("CallDuration")
     now = utcnow()
-    call, applied = calls.update_status(call_sid, call_status, sequence, duration, now)
-    if applied and call.status in vocabulary.FINAL_STATUSES:
+    progress = vocabulary.PROGRESS[call_status]
+    call, _applied, ended_queued = calls.update_status(
+        call_sid, call_status, progress, sequence, duration, now
+    )
+    if ended_queued:
         events.queue_changed(call.queue, now)
     return Response(status=204)

@@ -176,7 +176,8 @@ def test_hanging_up_in_the_queue_is_abandoned_and_leaves_it_at_once(twilio, app_
     assert (record.stage, record.queue_result, record.abandoned) == ("left_queue", "hangup", True)
     assert record.wait_seconds == 75
     left = db.session.scalars(select(CaseEvent).where(CaseEvent.kind == "left_queue")).one()
-    assert left.data == {"result": "hangup", "wait_seconds": 75}
+    # The timeline speaks the hotline's words, not Twilio's.
+    assert left.data == {"result": "hung_up", "wait_seconds": 75}
 
 
 def test_queue_result_errors_apologise(twilio, app_context):

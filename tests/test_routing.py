@@ -1,5 +1,3 @@
-from datetime import UTC, datetime, timedelta
-
 import pytest
 
 from hotline import routing
@@ -61,15 +59,3 @@ def test_priority_order_crisis_then_callback_then_repeat_then_normal():
     assert routing.priority(open_case=True) == Priority.REPEAT_CALLER_OPEN_CASE
     assert routing.priority() == Priority.NORMAL
     assert Priority.CRISIS > Priority.CALLBACK_RETURN > Priority.REPEAT_CALLER_OPEN_CASE > Priority.NORMAL
-
-
-def test_queue_order_is_priority_then_time_waiting():
-    t0 = datetime(2026, 1, 1, tzinfo=UTC)
-    waiting = [
-        ("normal-early", Priority.NORMAL, t0),
-        ("crisis-late", Priority.CRISIS, t0 + timedelta(minutes=5)),
-        ("normal-late", Priority.NORMAL, t0 + timedelta(minutes=1)),
-        ("repeat", Priority.REPEAT_CALLER_OPEN_CASE, t0 + timedelta(minutes=3)),
-    ]
-    ordered = sorted(waiting, key=lambda w: routing.queue_order_key(w[1], w[2]))
-    assert [name for name, *_ in ordered] == ["crisis-late", "repeat", "normal-early", "normal-late"]

@@ -4,9 +4,10 @@ from datetime import datetime
 
 from flask import abort, jsonify
 
+from hotline import queues as queue_service
 from hotline.api import bp
 from hotline.auth import token_required
-from hotline.calls import UnknownCall, get_call, queue_figures
+from hotline.calls import UnknownCall, get_call
 from hotline.models import Call, utcnow
 
 
@@ -53,6 +54,6 @@ def queues():
     return jsonify(
         queues=[
             {"name": f.name, "waiting": f.waiting, "longest_wait_seconds": f.longest_wait_seconds}
-            for f in queue_figures(utcnow())
+            for f in queue_service.figures(utcnow())
         ]
     )

@@ -1,5 +1,6 @@
 """race safety: one open case per caller and queue, one callback per call,
-case numbers per year, API tokens owned by users
+case numbers per year, API tokens owned by users, calls versioned for
+conditional updates, the call's progress and why it left the queue
 
 Revision ID: 0002_race_safety
 Revises: 0001_initial
@@ -30,6 +31,11 @@ def upgrade():
                               sqlite_where=OPEN, postgresql_where=OPEN)
     with op.batch_alter_table('callback', schema=None) as batch_op:
         batch_op.create_index('uq_callback_call', ['call_id'], unique=True)
+    with op.batch_alter_table('call', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('version', sa.Integer(), nullable=False, server_default='1'))
+        batch_op.add_column(sa.Column('progress', sa.Integer(), nullable=False, server_default='1'))
+        batch_op.add_column(sa.Column('left_queue_reason', sa.String(length=16), nullable=True))
+        batch_op.create_index('ix_call_stage_started', ['stage', 'started_at'], unique=False)
     with op.batch_alter_table('api_token', schema=None) as batch_op:
         batch_op.add_column(sa.Column('user_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key('fk_api_token_user', 'user', ['user_id'], ['id'])
@@ -41,6 +47,11 @@ def downgrade():
         batch_op.drop_index('ix_api_token_user_id')
         batch_op.drop_constraint('fk_api_token_user', type_='foreignkey')
         batch_op.drop_column('user_id')
+    with op.batch_alter_table('call', schema=None) as batch_op:
+        batch_op.drop_index('ix_call_stage_started')
+        batch_op.drop_column('left_queue_reason')
+        batch_op.drop_column('progress')
+        batch_op.drop_column('version')
     with op.batch_alter_table('callback', schema=None) as batch_op:
         batch_op.drop_index('uq_callback_call')
     with op.batch_alter_table('case', schema=None) as batch_op:
