@@ -1,4 +1,4 @@
-"""flask commands: create-user, create-token, worker, simulate-call."""
+"""flask commands: create-user, deactivate-user, create-token, revoke-token, worker, simulate-call."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from hotline.models import Role
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_user)
+    app.cli.add_command(deactivate_user)
     app.cli.add_command(create_token)
+    app.cli.add_command(revoke_token)
     app.cli.add_command(worker)
 
 
@@ -33,14 +35,45 @@ def create_user(name: str, role: str, password: str | None) -> None:
     click.echo(f"password: {password}")
 
 
+@click.command("deactivate-user")
+@with_appcontext
+@click.argument("name")
+def deactivate_user(name: str) -> None:
+    """Deactivate a user and revoke their API tokens."""
+    try:
+        revoked = auth.deactivate_user(name)
+    except (auth.UnknownUser, auth.UserInactive) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"deactivated {name}; revoked {revoked} API token(s)")
+
+
 @click.command("create-token")
 @with_appcontext
 @click.argument("name")
-def create_token(name: str) -> None:
+@click.option(
+    "--user", "username", help="The user the token acts as. Omit for a read-only integration token."
+)
+def create_token(name: str, username: str | None) -> None:
     """Create an API token. The token is the last line printed; it is not shown again."""
-    token = auth.create_token(name)
-    click.echo(f"API token {name!r} created; keep it safe, it is not shown again:")
+    try:
+        token = auth.create_token(name, username)
+    except (auth.UnknownUser, auth.UserInactive) as error:
+        raise click.ClickException(str(error)) from None
+    owner = f"acting as {username}" if username else "read-only"
+    click.echo(f"API token {name!r} ({owner}) created; keep it safe, it is not shown again:")
     click.echo(token)
+
+
+@click.command("revoke-token")
+@with_appcontext
+@click.argument("name")
+def revoke_token(name: str) -> None:
+    """Revoke the API token(s) with this name: all of them when several share it."""
+    try:
+        revoked = auth.revoke_token(name)
+    except auth.UnknownToken as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"revoked {revoked} API token(s) named {name!r}")
 
 
 @click.command("worker")

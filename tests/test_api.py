@@ -67,15 +67,21 @@ def test_without_a_valid_token_is_401(client, twilio, app_context, headers):
         assert response.json["error"] == "Unauthorized"
 
 
-def test_tokens_are_stored_hashed(token, app_context):
+def test_tokens_are_stored_hashed(client, token, app_context):
+    """Only the token's SHA-256 is in the database, and the stored value is no credential."""
+    import hashlib
+
     from sqlalchemy import select
 
     from hotline.extensions import db
-    from hotline.models import ApiToken
+    from hotline.models import ApiToken, AuditRecord
 
     stored = db.session.scalars(select(ApiToken)).one()
-    assert stored.token_hash == auth.token_digest(token)
-    assert token not in stored.token_hash
+    assert stored.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    kept = [stored.name, stored.token_hash] + [str(r.detail) for r in db.session.scalars(select(AuditRecord))]
+    assert not any(token.removeprefix("hl_") in value for value in kept)
+    assert client.get("/api/v1/queues", headers=bearer(token)).status_code == 200
+    assert client.get("/api/v1/queues", headers=bearer(stored.token_hash)).status_code == 401
 
 
 def test_queues_list_who_waits_where(client, twilio, token):
