@@ -78,6 +78,8 @@ class Config:
         self.HOTLINE_VOICE_RU = _env("HOTLINE_VOICE_RU", "Polly.Tatyana")
         self.HOTLINE_HOLD_AUDIO = _env("HOTLINE_HOLD_AUDIO", "audio/hold.wav")
         self.HOTLINE_VOICE_MESSAGE_MAX_SECONDS = int(_env("HOTLINE_VOICE_MESSAGE_MAX_SECONDS", "120"))
+        # A call with no final status this long after it started is asked about at the telephony API.
+        self.HOTLINE_STUCK_CALL_SECONDS = int(_env("HOTLINE_STUCK_CALL_SECONDS", "600"))
 
         self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
 

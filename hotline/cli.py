@@ -1,4 +1,4 @@
-"""flask commands: create-user, deactivate-user, create-token, revoke-token, worker, simulate-call."""
+"""flask commands: create-user, deactivate-user, create-token, revoke-token, worker, cron, simulate-call."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import time
 import click
 from flask import Flask
 from flask.cli import with_appcontext
+from rq import Queue
 
 from hotline import auth
 from hotline.models import Role
@@ -18,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_token)
     app.cli.add_command(revoke_token)
     app.cli.add_command(worker)
+    app.cli.add_command(cron)
 
 
 @click.command("create-user")
@@ -81,16 +83,36 @@ def revoke_token(name: str) -> None:
 @click.option("--burst", is_flag=True, help="Work until the queue is empty, then stop.")
 def worker(burst: bool) -> None:
     """Run an RQ worker with its scheduler, inside the app so jobs have its context."""
-    from flask import current_app
-    from redis.exceptions import ConnectionError as RedisConnectionError
     from rq import Worker
 
+    queue = _queue_once_redis_answers()
+    Worker([queue], connection=queue.connection).work(with_scheduler=True, burst=burst)
+
+
+@click.command("cron")
+@with_appcontext
+def cron() -> None:
+    """Enqueue the periodic jobs (workers/schedule.py) when due; a worker runs them."""
+    from rq.cron import CronScheduler
+
+    from workers import schedule
+
+    queue = _queue_once_redis_answers()
+    scheduler = CronScheduler(connection=queue.connection)
+    schedule.register(scheduler, queue.name)
+    scheduler.start()
+
+
+def _queue_once_redis_answers() -> Queue:
+    """The app's RQ queue. Started beside Redis (Procfile.dev): give it a few seconds to listen."""
+    from flask import current_app
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
     queue = current_app.extensions["rq"]
-    # Started beside Redis (Procfile.dev): give it a few seconds to listen.
     for _ in range(50):
         try:
             queue.connection.ping()
             break
         except RedisConnectionError:
             time.sleep(0.2)
-    Worker([queue], connection=queue.connection).work(with_scheduler=True, burst=burst)
+    return queue

@@ -28,6 +28,13 @@ login_manager = LoginManager()
 socketio = SocketIO()
 
 
+# How long a write waits for SQLite's lock. The wait is C code that blocks the whole
+# gevent worker, so it stays short: our own write transactions take milliseconds, a
+# lock held longer is another process's (a migration, a shell), and a few such waits
+# in a row must stay well inside gunicorn's 14 s before it kills the worker.
+SQLITE_BUSY_TIMEOUT_MS = 2000
+
+
 @event.listens_for(Engine, "connect")
 def _tune_sqlite(dbapi_connection, _record) -> None:
     """WAL and synchronous=NORMAL: readers never block the webhook that writes."""
@@ -36,7 +43,7 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
 

@@ -7,12 +7,15 @@ its HTTP client sends to the built-in simulator instead of Twilio.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 TWILIO_API = "https://api.twilio.com"
+NOT_FOUND = 20404
 
 
 class SimulatorHttpClient(TwilioHttpClient):
@@ -54,6 +57,18 @@ class Telephony:
     def redirect_call(self, call_sid: str, url: str) -> None:
         """Take a call (a queued caller, by CallSid) to new TwiML at `url`."""
         self.client.calls(call_sid).update(url=url, method="POST")
+
+    def call_status(self, call_sid: str) -> tuple[str, int | None] | None:
+        """Twilio's `CallStatus` of a call and its duration in seconds (None until it
+        ends); None when Twilio no longer knows the call. Other errors raise."""
+        try:
+            call = self.client.calls(call_sid).fetch()
+        except TwilioRestException as error:
+            if error.status == 404 and error.code == NOT_FOUND:
+                return None
+            raise
+        duration = str(call.duration or "")
+        return call.status, int(duration) if re.fullmatch(r"[0-9]{1,9}", duration) else None
 
     def hang_up(self, call_sid: str) -> None:
         self.client.calls(call_sid).update(status="completed")

@@ -1,0 +1,145 @@
+"""The stuck-call sweep: calls whose final status never arrived are closed with what
+the telephony API says, through the cron registration and a real RQ worker, against
+the simulator's REST API served over HTTP."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from rq import SimpleWorker
+from rq.cron import CronScheduler
+from rq.job import Job, JobStatus
+from twilio.base.exceptions import TwilioRestException
+
+from telephony.client import Telephony
+from telephony.simulator import state
+from tests.calls import ScriptedCall
+from tests.conftest import ROOT, TwilioWebhooks
+from tests.live_server import serve
+from workers import schedule
+
+START = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
+THRESHOLD = timedelta(seconds=600)
+
+
+@pytest.fixture
+def live(make_app):
+    with serve(make_app) as server, server.app.app_context():
+        yield server
+
+
+def queued_call(live) -> ScriptedCall:
+    """A call recorded by the signed incoming webhook and put in the legal queue,
+    whose final status callback never comes."""
+    call = ScriptedCall(TwilioWebhooks(live.app.test_client()))
+    call.to_queue()
+    assert call.record().stage == "queued"
+    return call
+
+
+def simulator_knows(call: ScriptedCall, status: str, duration: int | None = None) -> None:
+    """The telephony API's record of the call (the simulator's, in Redis)."""
+    now = time.time()
+    state.save(
+        "call",
+        call.sid,
+        {"sid": call.sid, "direction": "inbound", "status": status, "start": now, "duration": duration},
+    )
+
+
+def run_sweep(live) -> Job:
+    """Enqueue the sweep as the cron process does, and run it in a burst worker."""
+    queue = live.app.extensions["rq"]
+    scheduler = CronScheduler(connection=queue.connection)
+    schedule.register(scheduler, queue.name)
+    [cron_job] = scheduler.enqueue_jobs()
+    [job_id] = cron_job.get_job_ids(queue.connection)
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    return Job.fetch(job_id, connection=queue.connection)
+
+
+def test_stuck_calls_are_closed_with_the_status_the_telephony_api_knows(live):
+    with time_machine.travel(START, tick=True) as clock:
+        completed, forgotten, talking = queued_call(live), queued_call(live), queued_call(live)
+        simulator_knows(completed, "completed", duration=42)
+        simulator_knows(talking, "in-progress")
+        clock.shift(timedelta(minutes=5))
+        young = queued_call(live)  # unknown to the simulator too: it must not be asked
+        clock.shift(THRESHOLD - timedelta(minutes=5) + timedelta(seconds=5))
+
+        job = run_sweep(live)
+
+    assert job.get_status() == JobStatus.FINISHED and job.return_value() == 2
+    record = completed.record()
+    assert (record.stage, record.status, record.duration_seconds, record.abandoned) == (
+        "ended",
+        "completed",
+        42,
+        True,
+    )
+    assert (forgotten.record().stage, forgotten.record().status) == ("ended", "failed")
+    assert talking.record().stage == "queued"
+    assert (young.record().stage, young.record().status) == ("queued", "ringing")
+
+
+def test_a_call_younger_than_the_threshold_is_left_alone(live):
+    with time_machine.travel(START, tick=True) as clock:
+        call = queued_call(live)
+        simulator_knows(call, "completed", duration=30)
+        clock.shift(THRESHOLD - timedelta(seconds=30))
+        job = run_sweep(live)
+
+    assert job.return_value() == 0
+    assert call.record().stage == "queued"
+
+
+def test_a_call_that_cannot_be_checked_fails_the_job_but_not_the_others(live, monkeypatch):
+    with time_machine.travel(START, tick=True) as clock:
+        unlucky, closed = queued_call(live), queued_call(live)
+        simulator_knows(unlucky, "completed", duration=10)
+        simulator_knows(closed, "busy")
+        ask = Telephony.call_status
+
+        def telephony_down_for_one(self, call_sid):
+            if call_sid == unlucky.sid:
+                raise TwilioRestException(503, "/Calls/" + call_sid, "Service Unavailable", code=20503)
+            return ask(self, call_sid)
+
+        monkeypatch.setattr(Telephony, "call_status", telephony_down_for_one)
+        clock.shift(THRESHOLD + timedelta(seconds=1))
+        job = run_sweep(live)
+
+    assert job.get_status() == JobStatus.FAILED
+    assert job in live.app.extensions["rq"].failed_job_registry
+    assert unlucky.sid in job.latest_result().exc_string
+    assert unlucky.record().stage == "queued"
+    assert (closed.record().stage, closed.record().status) == ("ended", "busy")
+
+
+def test_the_simulator_answers_an_unknown_call_as_twilio_does(live):
+    assert live.telephony.call_status("CA" + "0" * 32) is None
+    sid = live.telephony.place_call("+77015551234", "+77172000000", live.url + "/nowhere")
+    assert live.telephony.call_status(sid) == ("queued", None)
+
+
+def test_the_cron_command_enqueues_the_sweep_at_once(app, database_url, redis_url):
+    queue = app.extensions["rq"]
+    env = {**os.environ, "HOTLINE_ENV": "testing", "REDIS_URL": redis_url, "DATABASE_URL": database_url}
+    flask = str(Path(sys.executable).with_name("flask"))
+    cron = subprocess.Popen([flask, "--app", "hotline", "cron"], cwd=ROOT, env=env, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 20
+        while not queue.jobs and time.monotonic() < deadline and cron.poll() is None:
+            time.sleep(0.1)
+        assert [job.func_name for job in queue.jobs] == ["workers.reconciler.close_stuck_calls"]
+    finally:
+        cron.terminate()
+        _out, err = cron.communicate(timeout=10)
+    assert b"shutdown complete" in err

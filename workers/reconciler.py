@@ -1,0 +1,104 @@
+"""Close calls whose final status never arrived.
+
+A status callback can be lost (the database was locked, the web process
+restarted): the call would then stay `queued` and count as waiting forever.
+The sweep asks the telephony REST API about every call still open this long
+after it started and applies what it says through the call service, like a
+late status callback. Twilio forgets calls too: one it no longer knows is
+closed as `failed`.
+
+Safe to run twice at once (two cron processes): it only reads the telephony
+API and calls `calls.update_status`, which ignores a status once the call has
+ended.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from requests import RequestException
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from twilio.base.exceptions import TwilioRestException
+
+from hotline import calls
+from hotline.extensions import db
+from hotline.lifecycle import CallStage
+from hotline.models import Call, utcnow
+from telephony import vocabulary
+from telephony.client import Telephony
+
+log = logging.getLogger(__name__)
+
+# Twilio's word for a call that never completed, used when Twilio has forgotten it.
+GONE = "failed"
+# What may fail for one call and be retried at the next sweep: the telephony API
+# (an error answer, or no answer) and the database (locked, restarting).
+RETRYABLE = (TwilioRestException, RequestException, SQLAlchemyError)
+# The oldest this many per sweep: after a long outage, the backlog clears over a few minutes.
+BATCH = 500
+
+
+class CallsStillOpen(RuntimeError):
+    """Some calls could not be checked; the next sweep tries them again."""
+
+
+def close_stuck_calls() -> int:
+    """Check each call that is still open HOTLINE_STUCK_CALL_SECONDS after it
+    started; returns how many were closed. Raises CallsStillOpen, after trying
+    every call, when some could not be checked."""
+    threshold = timedelta(seconds=current_app.config["HOTLINE_STUCK_CALL_SECONDS"])
+    stuck = list(
+        db.session.scalars(
+            select(Call.call_sid)
+            .where(Call.stage != CallStage.ENDED, Call.started_at < utcnow() - threshold)
+            .order_by(Call.started_at)
+            .limit(BATCH)
+        )
+    )
+    # No transaction stays open while the telephony API is asked.
+    db.session.close()
+    telephony: Telephony = current_app.extensions["telephony"]
+    closed, failed = 0, []
+    for call_sid in stuck:
+        try:
+            closed += _close(telephony, call_sid)
+        except RETRYABLE as error:
+            log.warning("call %s: could not check its status: %s", call_sid, type(error).__name__)
+            failed.append((call_sid, error))
+        finally:
+            db.session.close()
+    if stuck:
+        log.info("stuck calls: %d checked, %d closed, %d to try again", len(stuck), closed, len(failed))
+    if failed:
+        sids = ", ".join(call_sid for call_sid, _ in failed)
+        raise CallsStillOpen(f"{len(failed)} call(s) could not be checked: {sids}") from failed[0][1]
+    return closed
+
+
+def _close(telephony: Telephony, call_sid: str) -> bool:
+    """Apply the call's final status if it has one; True if that closed it."""
+    known = telephony.call_status(call_sid)
+    if known is None:
+        status, duration = GONE, None
+    else:
+        status, duration = known
+    if status not in vocabulary.FINAL_STATUSES:
+        # Still going (a long conversation): nothing to close yet.
+        return False
+    try:
+        _call, applied, _ended_queued = calls.update_status(
+            call_sid, status, vocabulary.PROGRESS[status], None, duration, utcnow()
+        )
+    except calls.UnknownCall:
+        return False
+    if applied:
+        log.info(
+            "call %s closed by the reconciler: %s%s",
+            call_sid,
+            status,
+            "" if known else " (unknown to the telephony API)",
+        )
+    return applied

@@ -1,0 +1,22 @@
+"""Periodic work, registered in this one place.
+
+`flask --app hotline cron` (Procfile: `cron`) runs RQ's cron scheduler with
+these jobs; it only enqueues them, and `flask --app hotline worker` runs them.
+Run one cron process: a second enqueues everything twice, which every job
+here tolerates but need not pay for.
+"""
+
+from __future__ import annotations
+
+from rq.cron import CronScheduler
+
+from workers.reconciler import close_stuck_calls
+
+EVERY_MINUTE = 60
+
+
+def register(scheduler: CronScheduler, queue_name: str) -> None:
+    # A sweep not started within its minute is dropped (ttl): the next one does its work.
+    scheduler.register(
+        close_stuck_calls, queue_name, interval=EVERY_MINUTE, ttl=EVERY_MINUTE, job_timeout=5 * EVERY_MINUTE
+    )
