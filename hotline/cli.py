@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import click
 from flask import Flask
 from flask.cli import with_appcontext
@@ -82,15 +80,11 @@ def revoke_token(name: str) -> None:
 def worker(burst: bool) -> None:
     """Run an RQ worker with its scheduler, inside the app so jobs have its context."""
     from flask import current_app
-    from redis.exceptions import ConnectionError as RedisConnectionError
     from rq import Worker
+
+    from hotline import embedded_redis
 
     queue = current_app.extensions["rq"]
     # Started beside Redis (Procfile.dev): give it a few seconds to listen.
-    for _ in range(50):
-        try:
-            queue.connection.ping()
-            break
-        except RedisConnectionError:
-            time.sleep(0.2)
+    embedded_redis.wait_until_ready(current_app.config["REDIS_URL"])
     Worker([queue], connection=queue.connection).work(with_scheduler=True, burst=burst)
