@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import click
 from flask import Flask
 from flask.cli import with_appcontext
@@ -104,15 +102,11 @@ def cron() -> None:
 
 
 def _queue_once_redis_answers() -> Queue:
-    """The app's RQ queue. Started beside Redis (Procfile.dev): give it a few seconds to listen."""
+    """The app's RQ queue, once Redis answers: started beside Redis (Procfile.dev),
+    it may take a few seconds to listen."""
     from flask import current_app
-    from redis.exceptions import ConnectionError as RedisConnectionError
 
-    queue = current_app.extensions["rq"]
-    for _ in range(50):
-        try:
-            queue.connection.ping()
-            break
-        except RedisConnectionError:
-            time.sleep(0.2)
-    return queue
+    from hotline import embedded_redis
+
+    embedded_redis.wait_until_ready(current_app.config["REDIS_URL"])
+    return current_app.extensions["rq"]

@@ -12,8 +12,15 @@ from dataclasses import dataclass
 import phonenumbers
 from cryptography.fernet import Fernet
 
-# What Twilio sends in `From` when the caller withholds their number.
-WITHHELD = {"", "anonymous", "restricted", "unknown", "private", "unavailable", "266696687"}
+# What Twilio sends in `From` when the caller withholds their number, and the
+# words a person types for one (the simulator's --from).
+WITHHELD = frozenset(
+    {"", "anonymous", "restricted", "unknown", "private", "unavailable", "266696687", "withheld", "none"}
+)
+
+
+def is_withheld(raw: str | None) -> bool:
+    return (raw or "").strip().lstrip("+").lower() in WITHHELD
 
 
 class InvalidNumber(ValueError):
@@ -22,9 +29,9 @@ class InvalidNumber(ValueError):
 
 def normalise(raw: str | None, default_region: str) -> str | None:
     """E.164 form of `raw`, or None for a withheld number."""
-    text = (raw or "").strip()
-    if text.lstrip("+").lower() in WITHHELD:
+    if is_withheld(raw):
         return None
+    text = (raw or "").strip()
     try:
         parsed = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException:

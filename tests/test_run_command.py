@@ -87,6 +87,8 @@ def test_bin_run_serves_a_simulated_call_and_stops_cleanly(running_hotline):
             "2,3",
             "--url",
             base,
+            "--hold",
+            "0",
         ],
         cwd=ROOT,
         env=env,

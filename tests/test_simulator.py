@@ -4,12 +4,16 @@ caller's part through signed webhooks."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+import zlib
 
 import pytest
 import requests
 import time_machine
+from cryptography.fernet import Fernet
 from flask import Flask, request
+from redis import Redis
 from sqlalchemy import select
 from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
@@ -19,6 +23,7 @@ from hotline.models import Call, Callback
 from hotline.routing import Priority
 from telephony import prompts
 from telephony.client import Telephony
+from telephony.simulator import state
 from telephony.simulator.phone import FlaskClientTransport, Script, SimulatedPhone
 from tests.conftest import AUTH_TOKEN, free_port
 from tests.live_server import LiveServer, serve
@@ -314,6 +319,93 @@ def test_the_phone_also_plays_against_a_flask_test_client(app, client):
     with app.app_context():
         call = db.session.scalars(select(Call).where(Call.call_sid == result.call_sid)).one()
         assert (call.status, call.abandoned) == ("completed", True)
+
+
+# --- what the simulator keeps in Redis -----------------------------------------------------------
+
+NUMBER_FORMS = (NUMBER, NUMBER[1:], "8" + NUMBER[2:], NUMBER[-10:])  # E.164, without +, national
+SMS = "Мы перезвоним вам завтра."
+
+
+def everything_in(redis: Redis) -> bytes:
+    """Every key and every value in Redis, as bytes; compressed values (RQ's jobs) also unpacked."""
+    chunks = []
+    for key in redis.scan_iter():
+        values = values_at(redis, key)
+        chunks += [key, *values]
+        for value in values:
+            with contextlib.suppress(zlib.error):
+                chunks.append(zlib.decompress(value))
+    return b"\n".join(chunks)
+
+
+def values_at(redis: Redis, key: bytes) -> list[bytes]:
+    kind = redis.type(key).decode()
+    if kind == "string":
+        return [redis.get(key)]
+    if kind == "hash":
+        return [part for pair in redis.hgetall(key).items() for part in pair]
+    if kind == "set":
+        return list(redis.smembers(key))
+    if kind == "zset":
+        return redis.zrange(key, 0, -1)
+    assert kind == "list", f"a {kind} at {key!r}: look inside it too"
+    return redis.lrange(key, 0, -1)
+
+
+def assert_private(redis: Redis) -> None:
+    kept = everything_in(redis)
+    assert kept, "nothing in Redis to look at"
+    for form in (*NUMBER_FORMS, SMS):
+        assert form.encode() not in kept
+
+
+def test_numbers_and_messages_are_kept_encrypted_and_the_api_still_reads_them(live):
+    redis = live.app.extensions["redis"]
+    seen_waiting = []
+
+    def look_while_waiting(call_sid: str, turn: int) -> None:
+        seen_waiting.append(redis.zcard(state.key("queue", "legal")))
+        assert_private(redis)
+
+    inbound = live.phone().call(
+        NUMBER, Script(digits=("2", "3"), in_queue="wait", wait_loops=2, while_waiting=look_while_waiting)
+    )
+    outbound = live.telephony.place_call(
+        NUMBER, HOTLINE, live.url + "/test/outbound", live.url + "/test/status"
+    )
+    live.phone().answer(outbound, Script(digits=("1",), talk_seconds=0))
+    message_sid = live.telephony.send_sms(NUMBER, HOTLINE, SMS)
+
+    assert seen_waiting == [1, 1]
+    assert_private(redis)
+    simulator_keys = {key.decode() for key in redis.scan_iter(state.PREFIX + "*")}
+    records = {
+        state.key("call", inbound.call_sid),
+        state.key("call", outbound),
+        state.key("message", message_sid),
+    }
+    assert simulator_keys == records | {state.QUEUES_KEY}
+    for call_sid in (inbound.call_sid, outbound):
+        assert 0 < redis.ttl(state.key("call", call_sid)) <= state.ENDED_TTL_SECONDS
+        assert {b"from", b"to"} <= set(redis.hkeys(state.key("call", call_sid)))
+    assert not set(state.PLACED) & {name.decode() for name in redis.hkeys(state.key("call", outbound))}
+    client = live.telephony.client
+    fetched = client.calls(inbound.call_sid).fetch()
+    assert (fetched.status, fetched._from, fetched.to) == ("completed", NUMBER, HOTLINE)
+    assert client.calls(outbound).fetch().to == NUMBER
+    message = client.messages(message_sid).fetch()
+    assert (message.to, message.body) == (NUMBER, SMS)
+
+
+def test_a_record_the_apps_key_cannot_read_is_not_found(live, make_app):
+    call_sid = live.telephony.place_call(NUMBER, HOTLINE, live.url + "/test/outbound")
+    with (
+        serve(make_app, PHONE_ENCRYPTION_KEY=Fernet.generate_key().decode()) as other,
+        pytest.raises(TwilioRestException) as missing,
+    ):
+        other.telephony.client.calls(call_sid).fetch()
+    assert missing.value.status == 404
 
 
 # --- flask simulate-call ------------------------------------------------------------------------

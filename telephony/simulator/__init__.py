@@ -11,22 +11,13 @@ Mounted only when TELEPHONY_SIMULATOR is on; it never talks to Twilio's servers.
 
 from __future__ import annotations
 
-import secrets
-
 from flask import Flask
 
-API_VERSION = "2010-04-01"
-
-
-def new_sid(prefix: str) -> str:
-    """A Twilio-shaped SID: two letters and 32 hex digits."""
-    return prefix + secrets.token_hex(16)
+from telephony.simulator import network, rest
+from telephony.simulator.cli import simulate_call
 
 
 def init_app(app: Flask) -> None:
-    from telephony.simulator import network, rest
-    from telephony.simulator.cli import simulate_call
-
     app.register_blueprint(rest.bp)
     app.register_blueprint(network.bp)
     app.cli.add_command(simulate_call)

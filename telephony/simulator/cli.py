@@ -17,10 +17,10 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from hotline import calls
+from hotline.phones import is_withheld
 from telephony.simulator.phone import IN_QUEUE, CallResult, Line, Script, SimulatedPhone, SimulatorError
 
 SAMPLE_NUMBER = "+77015551234"
-WITHHELD = {"anonymous", "withheld", "none", ""}
 KEYPAD = re.compile(r"^[0-9*#]*$")
 
 
@@ -74,7 +74,7 @@ def simulate_call(
 ) -> None:
     """Call the hotline from a simulated phone and print what the caller hears."""
     url = (url or f"http://127.0.0.1:{os.environ.get('HOTLINE_PORT', '5000')}").rstrip("/")
-    withheld = from_number.strip().lower() in WITHHELD
+    withheld = is_withheld(from_number)
     phone = SimulatedPhone.for_app(current_app.config, url, listener=_echo_line)
     script = Script(digits=digits, in_queue=in_queue, wait_loops=wait_loops, hold_seconds=hold)
     caller = "a withheld number" if withheld else "the given number"

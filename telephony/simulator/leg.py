@@ -1,8 +1,8 @@
 """One simulated call as the phone carries it: its parameters, the requests it makes
 for TwiML, the transcript of what the caller hears, and its end.
 
-`Player` builds on this to follow the TwiML, verb by verb; `QueueWait` uses it
-for the waitUrl.
+It sends through the phone network's `Carrier`; `QueueWait` (the waitUrl) stands
+on it, and `Player` builds on both to follow the TwiML, verb by verb.
 """
 
 from __future__ import annotations
@@ -13,15 +13,12 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-from telephony.simulator import API_VERSION
+from telephony.simulator.carrier import Carrier
 from telephony.simulator.errors import Refused, SimulatorError
+from telephony.simulator.ids import API_VERSION
 from telephony.simulator.script import CallResult, Line, Script
-
-if TYPE_CHECKING:
-    from telephony.simulator.phone import SimulatedPhone
 
 MAX_REQUESTS = 200  # a call that needs more is looping
 
@@ -47,17 +44,17 @@ class Leg:
 
     def __init__(
         self,
-        phone: SimulatedPhone,
+        carrier: Carrier,
         call_sid: str,
         params: dict[str, str],
         script: Script,
         status_url: str | None,
         status_method: str | None = "POST",
     ) -> None:
-        self.phone = phone
+        self.carrier = carrier
         self.call_sid = call_sid
         self.params = {
-            "AccountSid": phone.account_sid,
+            "AccountSid": carrier.account_sid,
             "ApiVersion": API_VERSION,
             "CallSid": call_sid,
             "Caller": params["From"],
@@ -70,6 +67,7 @@ class Leg:
         self.result = CallResult(call_sid)
         self.requests = 0
         self.extra_seconds = 0
+        self.pressed_callback = False
         self.started = time.monotonic()
 
     # -- fetching TwiML --
@@ -79,7 +77,7 @@ class Leg:
         if self.requests > MAX_REQUESTS:
             raise SimulatorError(f"the call made more than {MAX_REQUESTS} requests: is the TwiML looping?")
         params = {**self.params, "CallStatus": status, **{k: str(v) for k, v in extra.items()}}
-        reply = self.phone.webhook(url, method, params)
+        reply = self.carrier.webhook(url, method, params)
         path = urlsplit(url).path
         if reply.status != 200:
             self.hear("We are sorry, an application error has occurred. Goodbye.")
@@ -123,8 +121,8 @@ class Leg:
     def note(self, kind: str, text: str) -> None:
         line = Line(kind, text)
         self.result.transcript.append(line)
-        if self.phone.listener is not None:
-            self.phone.listener(line)
+        if self.carrier.listener is not None:
+            self.carrier.listener(line)
 
     def sound(self, node: ET.Element, document: Document) -> bool:
         """Say, Play or Pause: heard. False for any other verb."""
@@ -133,7 +131,7 @@ class Leg:
         elif node.tag == "Play":
             url = urljoin(document.url, (node.text or "").strip())
             self.note("plays", urlsplit(url).path)
-            status = self.phone.audio_status(url)
+            status = self.carrier.audio_status(url)
             if status is not None and status != 200:
                 self.result.problems.append(f"{urlsplit(url).path} answered HTTP {status}")
                 self.note("note", f"could not play {urlsplit(url).path} (HTTP {status})")
@@ -151,7 +149,7 @@ class Leg:
 
     def end(self) -> None:
         self.result.duration = int(time.monotonic() - self.started) + self.extra_seconds
-        self.phone.network(self.call_sid, "end", status=self.result.status, duration=self.result.duration)
+        self.carrier.network(self.call_sid, "end", status=self.result.status, duration=self.result.duration)
         self.send_status(self.result.status, self.result.duration)
 
     def end_quietly(self) -> None:
@@ -171,6 +169,6 @@ class Leg:
             "CallbackSource": "call-progress-events",
             "SequenceNumber": "0",
         }
-        reply = self.phone.webhook(self.status_url, self.status_method, params)
+        reply = self.carrier.webhook(self.status_url, self.status_method, params)
         if not 200 <= reply.status < 300:
             raise Refused(f"{urlsplit(self.status_url).path} answered HTTP {reply.status}", reply.status)

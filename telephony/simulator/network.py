@@ -24,15 +24,13 @@ log = logging.getLogger(__name__)
 bp = Blueprint("simulator_network", __name__, url_prefix="/simulator/network")
 bp.before_request(authenticate)
 
-REQUEST_FIELDS = ("url", "method", "twiml", "status_callback", "status_callback_method")
-
 
 @bp.post("/calls/<call_sid>")
 def network(call_sid: str):
     """One step of a call, reported by the simulated phone (JSON {"event": …}).
 
-    Answers {"call": …, "request": …, "queue": figures or null, "instruction": … or null,
-    "full": whether the queue it tried to join was full}.
+    Answers {"call": …, "request": what the app asked of it when placed, "queue": figures
+    or null, "instruction": … or null, "full": whether the queue it tried to join was full}.
     """
     if not CALL_SID.match(call_sid):
         return twilio_error(400, 21220, "CallSid is malformed")
@@ -44,13 +42,13 @@ def network(call_sid: str):
     call = state.load("call", call_sid)
     if call is None and handler is not ring:
         return not_found()
+    placed = {field: (call or {}).get(field) for field in state.PLACED}
     reply = handler(call_sid, call, body, now)
     if isinstance(reply, Response):
         return reply
-    call = state.load("call", call_sid)
     return jsonify(
-        call=call_json(call),
-        request={field: call.get(field) for field in REQUEST_FIELDS},
+        call=call_json(state.load("call", call_sid)),
+        request=placed,
         queue=reply.get("queue"),
         instruction=reply.get("instruction"),
         full=reply.get("full", False),

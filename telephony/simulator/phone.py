@@ -1,14 +1,10 @@
 """A simulated phone: plays a caller's part against the hotline as Twilio would.
 
-It posts the webhooks Twilio posts, with Twilio's parameters, signed with the
-auth token (X-Twilio-Signature over the full URL and the form), and follows the
-TwiML it gets back (see `player`). When the call ends it posts the status
-callback.
-
-Each step is also reported to the simulator's network (/simulator/network/…),
-which keeps the queues and passes on what the REST API asked of the call: so
+It posts the webhooks Twilio posts, with Twilio's parameters, signed as Twilio
+signs them, and reports each step to the simulator's network (see `carrier`), so
 `Telephony.queue_sizes()` sees the caller waiting and `Telephony.redirect_call()`
-takes them out of the queue.
+takes them out of the queue. It follows the TwiML it gets back (see `player`) and
+posts the status callback when the call ends.
 
 The phone never logs or prints a number; its transcript holds what the caller
 heard and pressed. This module is the simulator's public API for callers: the
@@ -17,16 +13,11 @@ phone, and the script, result, errors and transports it takes and gives.
 
 from __future__ import annotations
 
-import base64
-import json
-import secrets
 from collections.abc import Callable
-from urllib.parse import urlencode
 
-from twilio.request_validator import RequestValidator
-
-from telephony.simulator import new_sid
+from telephony.simulator.carrier import Carrier
 from telephony.simulator.errors import Refused, SimulatorError, Unreachable
+from telephony.simulator.ids import new_sid
 from telephony.simulator.leg import Leg
 from telephony.simulator.player import Player
 from telephony.simulator.script import IN_QUEUE, CallResult, Line, Script
@@ -51,7 +42,7 @@ INCOMING_PATH = "/telephony/voice/incoming"
 STATUS_PATH = "/telephony/voice/status"
 
 
-class SimulatedPhone:
+class SimulatedPhone(Carrier):
     """The phone network on the callers' side: calls the hotline, answers its calls."""
 
     def __init__(
@@ -64,16 +55,10 @@ class SimulatedPhone:
         transport: Transport | None = None,
         listener: Callable[[Line], None] | None = None,
     ) -> None:
-        """`listener`, if given, hears each line of a call's transcript as it happens."""
-        self.base_url = base_url.rstrip("/")
-        self.listener = listener
-        self.account_sid = account_sid
-        self.validator = RequestValidator(auth_token)
+        super().__init__(
+            base_url, account_sid=account_sid, auth_token=auth_token, transport=transport, listener=listener
+        )
         self.hotline_number = hotline_number
-        self.transport = transport or HttpTransport()
-        credentials = base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
-        self._authorization = f"Basic {credentials}"
-        self._audio_checked: dict[str, int] = {}
 
     @classmethod
     def for_app(cls, config, base_url: str, **options) -> SimulatedPhone:
@@ -116,55 +101,3 @@ class SimulatedPhone:
             leg = Leg(self, call_sid, params, Script(), placed["status_callback"])
             leg.send_status(status, 0)
         return result
-
-    # -- plumbing shared with the player --
-
-    def network(self, call_sid: str, event: str, **fields) -> dict:
-        """Report a step of the call to the simulator; its answer (see simulator.network)."""
-        url = f"{self.base_url}/simulator/network/calls/{call_sid}"
-        headers = {"Authorization": self._authorization}
-        reply = self.transport.send("POST", url, body={"event": event, **fields}, headers=headers)
-        if reply.status == 401:
-            raise Refused(
-                "the simulator refused the account SID or auth token: are TWILIO_ACCOUNT_SID and "
-                "TWILIO_AUTH_TOKEN the app's?",
-                reply.status,
-            )
-        if reply.status == 404 and "application/json" not in reply.content_type:
-            raise Refused(
-                f"no telephony simulator at {self.base_url}: is TELEPHONY_SIMULATOR on there?", reply.status
-            )
-        if reply.status != 200:
-            message = _json_message(reply.text)
-            raise Refused(f"the simulator refused {event!r} for call {call_sid}: {message}", reply.status)
-        return json.loads(reply.text)
-
-    def webhook(self, url: str, method: str, params: dict[str, str]) -> Reply:
-        """Request `url` as Twilio does: a form-encoded POST, signed over the URL and the form.
-        A GET carries the parameters, the caller's number among them, in the URL, as on
-        Twilio: that is why the hotline's TwiML asks for POST."""
-        method = method.upper()
-        if method == "GET":
-            url = url + ("&" if "?" in url else "?") + urlencode(params)
-            params = {}
-        headers = {
-            "X-Twilio-Signature": self.validator.compute_signature(url, params),
-            "User-Agent": "TwilioProxy/1.1 (Hotline simulator)",
-            "I-Twilio-Idempotency-Token": secrets.token_hex(16),
-        }
-        return self.transport.send(method, url, form=params or None, headers=headers)
-
-    def audio_status(self, url: str) -> int | None:
-        """Fetch audio a <Play> names, once per URL, as Twilio would; None if it is not the app's."""
-        if not url.startswith(self.base_url + "/"):
-            return None
-        if url not in self._audio_checked:
-            self._audio_checked[url] = self.transport.send("GET", url, headers={}).status
-        return self._audio_checked[url]
-
-
-def _json_message(text: str) -> str:
-    try:
-        return str(json.loads(text).get("message", "error"))
-    except (ValueError, AttributeError):
-        return "error"

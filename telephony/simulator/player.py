@@ -13,8 +13,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
-from telephony.simulator import API_VERSION, new_sid
 from telephony.simulator.errors import SimulatorError
+from telephony.simulator.ids import API_VERSION, new_sid
 from telephony.simulator.leg import Document, Ended, Leg
 from telephony.simulator.script import CallResult
 from telephony.simulator.waiting import QueueWait
@@ -34,7 +34,6 @@ class Player(Leg):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.digits: Iterator[str] = iter(self.script.digits)
-        self.pressed_callback = False
 
     # -- the call from start to end --
 
@@ -42,14 +41,14 @@ class Player(Leg):
         return self._run(lambda: self.fetch(url, method, status=first_status))
 
     def play_twiml(self, twiml: str) -> CallResult:
-        return self._run(lambda: self.parse(twiml, self.phone.base_url + "/"))
+        return self._run(lambda: self.parse(twiml, self.carrier.base_url + "/"))
 
     def _run(self, first: Callable[[], Document]) -> CallResult:
         try:
             document: Document | None = first()
             if self.params["Direction"] == "inbound":
                 # Twilio answers an inbound call with the TwiML of its first webhook.
-                self.phone.network(self.call_sid, "answer")
+                self.carrier.network(self.call_sid, "answer")
             while document is not None:
                 try:
                     document = self._execute(document)
@@ -67,7 +66,7 @@ class Player(Leg):
 
     def _execute(self, document: Document) -> Document | None:
         """Run a document's verbs; the next document, or None when the TwiML ends."""
-        instruction = self.phone.network(self.call_sid, "poll")["instruction"]
+        instruction = self.carrier.network(self.call_sid, "poll")["instruction"]
         if instruction is not None:
             raise Redirected(instruction)
         for node in document.root:
@@ -109,10 +108,10 @@ class Player(Leg):
     def _verb_record(self, node: ET.Element, document: Document) -> Document:
         seconds = min(self.script.message_seconds, int(node.get("maxLength", "3600")))
         recording_sid = new_sid("RE")
-        self.phone.network(self.call_sid, "record", recording_sid=recording_sid, seconds=seconds)
+        self.carrier.network(self.call_sid, "record", recording_sid=recording_sid, seconds=seconds)
         self.note("records", f"a {seconds}-second message")
         self.extra_seconds += seconds
-        media = f"{self.phone.base_url}/simulator/{API_VERSION}/Accounts/{self.phone.account_sid}"
+        media = f"{self.carrier.base_url}/simulator/{API_VERSION}/Accounts/{self.carrier.account_sid}"
         return self.post_back(
             document,
             node,

@@ -1,12 +1,15 @@
 """The simulator's records in Redis: calls, the queues they wait in, messages, recordings.
 
 Everything lives under "simulator:", so the web process and the RQ worker see the
-same calls and queues. Records are kept for a day, as Twilio keeps them; they hold
-numbers, which are never logged: logs name the CallSid.
+same calls and queues. A record is a hash at simulator:<kind>:<sid> (kind: call,
+message, recording); a queue is a sorted set at simulator:queue:<name>, of CallSids
+by the time they joined, and simulator:queues names every queue a call has joined.
 
-A record is a hash at simulator:<kind>:<sid> (kind: call, message, recording); a
-queue is a sorted set at simulator:queue:<name>, of CallSids by the time they
-joined, and simulator:queues names every queue a call has joined.
+Numbers, message bodies and what the app asked of a call (URLs, TwiML) are stored
+encrypted with the app's phone vault, and logs name only the SID. A record lives a
+day; a call's for an hour once it has ended: long enough for the app to fetch how
+it ended (the stuck-call sweep does), as it would from Twilio, and no longer keeps
+what the app asked of it.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ import hashlib
 import json
 import logging
 
+from cryptography.fernet import InvalidToken
 from flask import current_app
 from redis import Redis
 
 from hotline.models import QueueName
+from hotline.phones import PhoneVault
 from telephony.vocabulary import FINAL_STATUSES
 
 log = logging.getLogger(__name__)
@@ -26,12 +31,19 @@ log = logging.getLogger(__name__)
 PREFIX = "simulator:"
 QUEUES_KEY = PREFIX + "queues"
 TTL_SECONDS = 24 * 3600
+ENDED_TTL_SECONDS = 3600
 MAX_QUEUE_SIZE = 100  # Twilio's default for a new queue
 NOT_ANSWERED = frozenset({"queued", "ringing"})
+PRIVATE = frozenset({"from", "to", "body", "url", "twiml", "status_callback", "instruction"})
+PLACED = ("url", "method", "twiml", "status_callback", "status_callback_method")  # what the app asked
 
 
 def _redis() -> Redis:
     return current_app.extensions["redis"]
+
+
+def _vault() -> PhoneVault:
+    return current_app.extensions["phone_vault"]
 
 
 def key(kind: str, sid: str) -> str:
@@ -39,19 +51,34 @@ def key(kind: str, sid: str) -> str:
 
 
 def load(kind: str, sid: str) -> dict[str, str] | None:
+    """The record, decrypted; None when there is none, or the app's key no longer reads it."""
     raw = _redis().hgetall(key(kind, sid))
-    return {name.decode(): value.decode() for name, value in raw.items()} or None
+    try:
+        return {name.decode(): _reveal(name.decode(), value) for name, value in raw.items()} or None
+    except InvalidToken:
+        return None
 
 
-def save(kind: str, sid: str, fields: dict[str, object], delete: tuple[str, ...] = ()) -> None:
-    """Write the fields that are not None (and drop those in `delete`); the record lives a day more."""
+def save(
+    kind: str, sid: str, fields: dict[str, object], delete: tuple[str, ...] = (), ttl: int = TTL_SECONDS
+) -> None:
+    """Write the fields that are not None (and drop those in `delete`); the record lives `ttl` more."""
     record = key(kind, sid)
     pipe = _redis().pipeline()
-    pipe.hset(record, mapping={name: str(value) for name, value in fields.items() if value is not None})
+    mapping = {name: _conceal(name, str(value)) for name, value in fields.items() if value is not None}
+    pipe.hset(record, mapping=mapping)
     if delete:
         pipe.hdel(record, *delete)
-    pipe.expire(record, TTL_SECONDS)
+    pipe.expire(record, ttl)
     pipe.execute()
+
+
+def _conceal(name: str, value: str) -> str:
+    return _vault().encrypt(value).decode() if name in PRIVATE else value
+
+
+def _reveal(name: str, value: bytes) -> str:
+    return _vault().decrypt(value) if name in PRIVATE else value.decode()
 
 
 # --- calls ------------------------------------------------------------------------
@@ -63,7 +90,8 @@ def finish(call: dict[str, str], status: str, now: float, duration: int | None =
     leave_queue(call, now)
     if duration is None:
         duration = int(now - float(call["start"])) if call.get("start") else 0
-    save("call", call["sid"], {"status": status, "end": now, "duration": duration, "updated": now})
+    fields = {"status": status, "end": now, "duration": duration, "updated": now}
+    save("call", call["sid"], fields, delete=PLACED, ttl=ENDED_TTL_SECONDS)
     log.info("simulator: call %s %s", call["sid"], status)
 
 
@@ -79,7 +107,7 @@ def pop_instruction(call_sid: str) -> dict | None:
     pipe.hget(key("call", call_sid), "instruction")
     pipe.hdel(key("call", call_sid), "instruction")
     raw, _ = pipe.execute()
-    return json.loads(raw) if raw else None
+    return json.loads(_reveal("instruction", raw)) if raw else None
 
 
 # --- queues -----------------------------------------------------------------------

@@ -5,21 +5,17 @@ from __future__ import annotations
 
 import time
 import xml.etree.ElementTree as ET
-from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from telephony.simulator.errors import SimulatorError
-from telephony.simulator.leg import Document, Ended
-
-if TYPE_CHECKING:
-    from telephony.simulator.player import Player
+from telephony.simulator.leg import Document, Ended, Leg
 
 
 class QueueWait:
     """One <Enqueue>: the caller waits as the script says, for so many turns of the hold music."""
 
-    def __init__(self, player: Player, node: ET.Element, document: Document) -> None:
-        self.player = player
+    def __init__(self, leg: Leg, node: ET.Element, document: Document) -> None:
+        self.leg = leg
         self.node = node
         self.document = document
         self.name = (node.text or "").strip()
@@ -27,38 +23,38 @@ class QueueWait:
         self.wait_url = urljoin(document.url, wait_url) if wait_url else None
         self.wait_method = node.get("waitUrlMethod", "POST")
         self.figures: dict = {}
-        turns = {"hangup": 1, "callback": player.script.wait_loops, "wait": player.script.wait_loops}
-        self.turns = turns[player.script.in_queue]
+        turns = {"hangup": 1, "callback": leg.script.wait_loops, "wait": leg.script.wait_loops}
+        self.turns = turns[leg.script.in_queue]
 
     def wait(self) -> Document | None:
-        player = self.player
-        player.result.queue = self.name
-        reply = player.phone.network(player.call_sid, "enqueue", queue=self.name)
+        leg = self.leg
+        leg.result.queue = self.name
+        reply = leg.carrier.network(leg.call_sid, "enqueue", queue=self.name)
         if reply["full"]:
             return self._leave("queue-full")
         self.figures = reply["queue"]
-        player.note("waits", f"in queue {self.name}")
+        leg.note("waits", f"in queue {self.name}")
         turn = 0
         while True:
-            reply = player.phone.network(player.call_sid, "wait")
+            reply = leg.carrier.network(leg.call_sid, "wait")
             if reply["instruction"] is not None:
                 return self._taken(reply["instruction"], reply["call"])
             if reply["queue"] is None:
-                raise SimulatorError(f"call {player.call_sid} left queue {self.name} with no reason")
+                raise SimulatorError(f"call {leg.call_sid} left queue {self.name} with no reason")
             self.figures = reply["queue"]
             if turn >= self.turns:
-                player.phone.network(player.call_sid, "dequeue")
+                leg.carrier.network(leg.call_sid, "dequeue")
                 self._leave("hangup")
                 raise Ended("the caller hung up while waiting")
             turn += 1
             outcome = self._turn()
             if outcome is not None:
-                player.phone.network(player.call_sid, "dequeue")
+                leg.carrier.network(leg.call_sid, "dequeue")
                 return self._leave(outcome)
-            if player.script.hold_seconds:
-                time.sleep(player.script.hold_seconds)
-            if player.script.while_waiting is not None:
-                player.script.while_waiting(player.call_sid, turn)
+            if leg.script.hold_seconds:
+                time.sleep(leg.script.hold_seconds)
+            if leg.script.while_waiting is not None:
+                leg.script.while_waiting(leg.call_sid, turn)
 
     def _wait_params(self) -> dict[str, str]:
         figures = self.figures
@@ -73,22 +69,22 @@ class QueueWait:
 
     def _turn(self) -> str | None:
         """One turn of the wait music: "leave" or "hangup" if its TwiML ends the wait."""
-        player = self.player
+        leg = self.leg
         if self.wait_url is None:
-            player.note("plays", "Twilio's hold music")
+            leg.note("plays", "Twilio's hold music")
             return None
-        document = player.fetch(self.wait_url, self.wait_method, **self._wait_params())
+        document = leg.fetch(self.wait_url, self.wait_method, **self._wait_params())
         while document is not None:
             following = None
             for node in document.root:
-                if player.sound(node, document):
+                if leg.sound(node, document):
                     continue
                 if node.tag == "Leave":
                     return "leave"
                 if node.tag == "Hangup":
                     return "hangup"
                 if node.tag == "Redirect":
-                    following = player.redirect(document, node, **self._wait_params())
+                    following = leg.redirect(document, node, **self._wait_params())
                 elif node.tag == "Gather":
                     following = self._gather(node, document)
                 else:
@@ -100,34 +96,34 @@ class QueueWait:
 
     def _gather(self, node: ET.Element, document: Document) -> Document | None:
         """The waitUrl's menu: a caller who wants a callback presses 1, once."""
-        player = self.player
+        leg = self.leg
         digits = ""
-        if player.script.in_queue == "callback" and not player.pressed_callback:
-            digits, player.pressed_callback = "1", True
-        player.prompt(node, document)
+        if leg.script.in_queue == "callback" and not leg.pressed_callback:
+            digits, leg.pressed_callback = "1", True
+        leg.prompt(node, document)
         if not digits:
             return None
-        player.note("presses", digits)
-        return player.post_back(document, node, Digits=digits, **self._wait_params())
+        leg.note("presses", digits)
+        return leg.post_back(document, node, Digits=digits, **self._wait_params())
 
     def _leave(self, result: str, queue_time: int | None = None) -> Document | None:
         """Tell the Enqueue action why the caller left; its TwiML goes on (unless they hung up)."""
-        player = self.player
-        player.result.queue_result = result
+        leg = self.leg
+        leg.result.queue_result = result
         if queue_time is None:
             queue_time = self.figures.get("wait_time", 0)
-        player.note("waits", f"left queue {self.name}: {result}")
+        leg.note("waits", f"left queue {self.name}: {result}")
         extra = {"QueueResult": result, "QueueTime": str(queue_time)}
         if self.figures:
             extra["QueueSid"] = self.figures["sid"]
         action = self.node.get("action")
         if not action:
             return None
-        document = player.fetch(urljoin(self.document.url, action), self.node.get("method", "POST"), **extra)
+        document = leg.fetch(urljoin(self.document.url, action), self.node.get("method", "POST"), **extra)
         return None if result in {"hangup", "redirected"} else document
 
     def _taken(self, instruction: dict, call: dict) -> Document | None:
         """The REST API redirected the waiting call, or hung it up."""
         queue_time = max(int(call.get("queue_time") or 0), self.figures.get("wait_time", 0))
         self._leave("hangup" if instruction["kind"] == "hangup" else "redirected", queue_time)
-        return self.player.follow(instruction, self.document)
+        return self.leg.follow(instruction, self.document)

@@ -19,7 +19,8 @@ from email.utils import format_datetime
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from telephony.simulator import API_VERSION, state
+from telephony.simulator import state
+from telephony.simulator.ids import API_VERSION
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 

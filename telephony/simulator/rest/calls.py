@@ -12,7 +12,8 @@ import time
 
 from flask import jsonify, request
 
-from telephony.simulator import new_sid, state
+from telephony.simulator import state
+from telephony.simulator.ids import new_sid
 from telephony.simulator.rest import (
     ACCOUNT,
     absolute_url,

@@ -13,7 +13,8 @@ import wave
 
 from flask import Response, jsonify, request
 
-from telephony.simulator import new_sid, state
+from telephony.simulator import state
+from telephony.simulator.ids import new_sid
 from telephony.simulator.rest import ACCOUNT, bp, date, fetch_json, not_found, resource_json, twilio_error
 
 log = logging.getLogger(__name__)
