@@ -2,8 +2,9 @@
 `gunicorn -c config/gunicorn.py "hotline:create_app()"` (one gevent worker), each
 on its own port, all on the same database and Redis.
 
-One place starts gunicorn for the tests; the settings come from the environment,
-as in production, never from the test's process.
+The one place that starts gunicorn: the tests and bench/webhooks.py use it. The
+settings come from the environment, as in production, never from the caller's
+process. Nothing here imports pytest or the tests' fixtures.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,10 +22,18 @@ from pathlib import Path
 
 import requests
 
-from tests.conftest import AUTH_TOKEN, ROOT, free_port
+from config import DEV_AUTH_TOKEN
 
+ROOT = Path(__file__).resolve().parent.parent
+HOTLINE_APP = "hotline:create_app()"
 OURS = ("HOTLINE_", "TWILIO_", "PHONE_")
 NAMES = {"DATABASE_URL", "REDIS_URL", "HOST", "PORT", "WEB_CONNECTIONS", "TRUSTED_PROXIES", "SECRET_KEY"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @dataclass(frozen=True)
@@ -33,7 +43,7 @@ class WebProcess:
     log: Path
 
 
-def gunicorn_command(port: int, app: str = "hotline:create_app()") -> list[str]:
+def gunicorn_command(port: int, app: str = HOTLINE_APP) -> list[str]:
     """The Procfile's `web`, on 127.0.0.1:`port`. The control socket is off: by
     default every gunicorn of a user shares one path and a second takes it over."""
     return [
@@ -53,7 +63,7 @@ def environment(database_url: str, redis_url: str, **settings: str) -> dict[str,
         HOTLINE_ENV="development",
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_AUTH_TOKEN=DEV_AUTH_TOKEN,
         HOTLINE_HOURS="always",
         PYTHONUNBUFFERED="1",
     )
@@ -75,16 +85,22 @@ def start(env: dict[str, str], log: Path) -> WebProcess:
     return WebProcess(f"http://127.0.0.1:{port}", process, log)
 
 
-def wait_healthy(web: WebProcess, seconds: float = 30) -> None:
+def wait_healthy(url: str, process: subprocess.Popen, log: Path, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if web.process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited ({web.process.returncode}):\n{web.log.read_text()}")
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited ({process.returncode}):\n{tail(log)}")
         with contextlib.suppress(requests.RequestException):
-            if requests.get(web.url + "/healthz", timeout=2).status_code == 200:
+            if requests.get(url + "/healthz", timeout=2).status_code == 200:
                 return
         time.sleep(0.1)
-    raise RuntimeError(f"gunicorn did not become healthy in {seconds:.0f} s:\n{web.log.read_text()}")
+    raise RuntimeError(f"gunicorn did not become healthy in {seconds:.0f} s:\n{tail(log)}")
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    with contextlib.suppress(OSError):
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    return ""
 
 
 def stop(webs: list[WebProcess]) -> None:
@@ -114,7 +130,7 @@ def web_processes(
         for number in range(count):
             started.append(start(env, workdir / f"gunicorn-{number}.log"))
         for web in started:
-            wait_healthy(web)
+            wait_healthy(web.url, web.process, web.log)
         yield started
     finally:
         stop(started)
