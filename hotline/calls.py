@@ -36,6 +36,11 @@ class ConcurrentChange(RuntimeError):
     """The call kept changing under us: another process won every try."""
 
 
+class CallNotRecorded(RuntimeError):
+    """The first webhook's insert conflicted again after a retry: not a retried
+    webhook nor a new caller's row, so something else is wrong."""
+
+
 def get_call(call_sid: str) -> Call:
     call = db.session.scalars(select(Call).where(Call.call_sid == call_sid)).first()
     if call is None:
@@ -80,30 +85,36 @@ def record_incoming(
 
     The insert comes first and the unique CallSid catches a retried webhook:
     retries are rare, and a look-up before every insert would cost each call.
+    A conflict means another transaction committed the row we collided with
+    (PostgreSQL reports it only once that one commits; SQLite has one writer at
+    a time), so one retry sees it: the call, or the new caller's row.
     """
-    try:
-        caller_id = _caller_id(from_number, vault, now)
-        db.session.connection().execute(
-            _NEW_CALL,
-            {
-                "call_sid": call_sid,
-                "caller_id": caller_id,
-                "started_at": now,
-                "status": "ringing",
-                "language": language,
-            },
-        )
-        db.session.commit()
-    except IntegrityError:
-        # A retried webhook, or a new caller's first two calls at once: the
-        # other transaction won, so use what it wrote.
-        db.session.rollback()
-        existing = db.session.execute(_CALL_LANGUAGE, {"call_sid": call_sid}).first()
-        if existing is not None:
-            return existing.language, False
-        return record_incoming(call_sid, from_number, vault, now, language)
-    log.info("call %s arrived", call_sid)
-    return language, True
+    for _ in range(2):
+        try:
+            caller_id = _caller_id(from_number, vault, now)
+            db.session.connection().execute(
+                _NEW_CALL,
+                {
+                    "call_sid": call_sid,
+                    "caller_id": caller_id,
+                    "started_at": now,
+                    "status": "ringing",
+                    "language": language,
+                },
+            )
+            db.session.commit()
+        except IntegrityError as error:
+            # A retried webhook, or a new caller's first two calls at once: the
+            # other transaction won, so use what it wrote.
+            db.session.rollback()
+            existing = db.session.execute(_CALL_LANGUAGE, {"call_sid": call_sid}).first()
+            if existing is not None:
+                return existing.language, False
+            conflict = error
+            continue
+        log.info("call %s arrived", call_sid)
+        return language, True
+    raise CallNotRecorded(f"call {call_sid}: still conflicting after a retry") from conflict
 
 
 # Which stages each step of the phone flow may come at. A repeated `menu`

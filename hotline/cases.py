@@ -6,12 +6,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import case as sa_case
 from sqlalchemy.exc import IntegrityError
 
 from hotline import audit, routing
 from hotline.extensions import db
 from hotline.models import Call, Caller, Case, CaseEvent, CaseNumber, CaseStatus
 from hotline.routing import Choice
+from hotline.transactions import savepoint
 
 _NEXT_NUMBER = (
     update(CaseNumber)
@@ -20,21 +22,35 @@ _NEXT_NUMBER = (
     .returning(CaseNumber.last_number)
 )
 
+# How many times a new case is tried before giving up: a conflict means another
+# process opened the caller's case meanwhile, and the next look finds it.
+OPEN_TRIES = 3
+
+
+class CaseConflict(RuntimeError):
+    """The caller's open case kept changing under us: no case could be opened or found."""
+
 
 def next_reference(now: datetime, timezone: ZoneInfo) -> str:
     """The next case reference, HL-<year>-<number>, numbered from 1 each year in
-    the hotline's time zone. The counter row is updated in place, so two
-    transactions never get the same number (the second waits for the first)."""
+    the hotline's time zone.
+
+    The year's counter row is updated in place, so it stays locked until the
+    transaction ends and a second transaction waits, then reads the new number:
+    never the same number twice. The counter is part of the transaction, so a
+    transaction (or a savepoint) that rolls back gives its number back: numbers
+    have no gaps. The year's first number inserts the row; when another
+    transaction inserted it meanwhile, the insert conflicts and the update runs.
+    """
     year = now.astimezone(timezone).year
     connection = db.session.connection()
     number = connection.scalar(_NEXT_NUMBER, {"of_year": year})
     if number is None:
         try:
-            with db.session.begin_nested():
+            with savepoint():
                 connection.execute(insert(CaseNumber), {"year": year, "last_number": 1})
             number = 1
         except IntegrityError:
-            # Another transaction gave out the year's first number meanwhile.
             number = connection.scalar(_NEXT_NUMBER, {"of_year": year})
     return f"HL-{year}-{number:06d}"
 
@@ -64,26 +80,54 @@ def open_or_attach(call: Call, choice: Choice, now: datetime, timezone: ZoneInfo
 
     Returns the case and whether it already existed. A caller with an open case
     in another queue gets a new case: they asked for a different kind of help.
+    One open case per caller and queue is held by the partial unique index
+    uq_case_open_caller_queue: when another process opened the case first, the
+    insert conflicts, its SAVEPOINT is rolled back (with the reference it took)
+    and the call is attached to that case. A withheld caller has a caller row of
+    their own for each call, so their calls are never merged.
     """
-    case = open_case_of(call.caller, choice.queue)
-    attached = case is not None
-    priority = routing.priority(crisis=choice.crisis, open_case=attached)
-    if case is None:
+    for _ in range(OPEN_TRIES):
+        case = open_case_of(call.caller, choice.queue)
+        if case is not None:
+            _attach(case, routing.priority(crisis=choice.crisis, open_case=True), choice.crisis)
+            attached = True
+            break
+        try:
+            case = _open(call, choice, now, timezone)
+        except IntegrityError:
+            continue
+        attached = False
+        break
+    else:
+        raise CaseConflict(f"call {call.call_sid}: no open case after {OPEN_TRIES} tries")
+    call.case = case
+    add_event(case, "call", call=call, call_sid=call.call_sid, queue=choice.queue, crisis=choice.crisis)
+    return case, attached
+
+
+def _open(call: Call, choice: Choice, now: datetime, timezone: ZoneInfo) -> Case:
+    """A new open case for the caller, in a SAVEPOINT: on a conflict it is undone
+    with the reference it took, and the IntegrityError goes up."""
+    with savepoint():
         case = Case(
             reference=next_reference(now, timezone),
-            caller=call.caller,
+            caller_id=call.caller_id,
             queue=choice.queue,
-            priority=priority,
+            priority=routing.priority(crisis=choice.crisis, open_case=False),
             crisis=choice.crisis,
             opened_at=now,
         )
         db.session.add(case)
         db.session.flush()
-        add_event(case, "opened", call=call, queue=choice.queue)
-        audit.record(audit.TELEPHONY, "case.opened", "case", case.reference, call_sid=call.call_sid)
-    else:
-        case.priority = max(case.priority, priority)
-        case.crisis = case.crisis or choice.crisis
-    call.case = case
-    add_event(case, "call", call=call, call_sid=call.call_sid, queue=choice.queue, crisis=choice.crisis)
-    return case, attached
+    add_event(case, "opened", call=call, queue=choice.queue)
+    audit.record(audit.TELEPHONY, "case.opened", "case", case.reference, call_sid=call.call_sid)
+    return case
+
+
+def _attach(case: Case, priority: int, crisis: bool) -> None:
+    """Raise the case's priority and crisis mark in the database, never lower them,
+    whatever other calls attach at the same time."""
+    if priority > case.priority:
+        case.priority = sa_case((Case.priority < priority, priority), else_=Case.priority)
+    if crisis and not case.crisis:
+        case.crisis = True

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 from pathlib import Path
 
@@ -18,14 +17,9 @@ os.environ["HOTLINE_ENV"] = "testing"
 
 from hotline import create_app, embedded_redis
 from hotline.extensions import db
+from tests.servers import free_port
 
 AUTH_TOKEN = "dev-twilio-auth-token"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

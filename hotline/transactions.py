@@ -1,0 +1,32 @@
+"""SAVEPOINTs that stay inside the session's transaction, on SQLite as on PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from hotline.extensions import db
+
+
+@contextmanager
+def savepoint() -> Iterator[None]:
+    """A SAVEPOINT in the session's transaction: a failed insert inside it is
+    undone alone and the rest of the transaction goes on.
+
+    Python's sqlite3 opens a transaction only at the first INSERT, UPDATE or
+    DELETE (reads before it take no lock, which is what lets many processes
+    share the file). A SAVEPOINT issued before that would itself open the
+    transaction, and releasing it would commit everything so far. So on SQLite
+    the transaction is begun first, still deferred: the write lock is taken,
+    waiting up to busy_timeout, by the first write inside.
+    """
+    connection = db.session.connection()
+    driver = connection.connection.dbapi_connection
+    if isinstance(driver, sqlite3.Connection) and not driver.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+    with db.session.begin_nested():
+        # The session emits SAVEPOINT lazily, on its next use of the connection:
+        # now, so statements run on `connection` directly are inside it too.
+        db.session.connection()
+        yield

@@ -1,0 +1,117 @@
+"""Case references by the hotline's year, and the conflict paths of opening a
+case and recording a call, taken one at a time on the real database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from sqlalchemy import func, insert, select
+
+from hotline import calls, cases
+from hotline.extensions import db
+from hotline.models import Call, Caller, Case, CaseNumber
+from hotline.routing import Choice, Priority
+from tests.calls import ScriptedCall
+
+ALMATY = ZoneInfo("Asia/Almaty")
+LEGAL = Choice(queue="legal", crisis=False)
+
+
+def reference_of(call: ScriptedCall) -> str:
+    call.to_queue(need="3")
+    return call.record().case.reference
+
+
+def test_the_year_turns_at_midnight_in_almaty_and_numbers_start_again(twilio, app_context):
+    with time_machine.travel(datetime(2026, 12, 31, 18, 59, 59, tzinfo=UTC), tick=False) as clock:
+        assert reference_of(ScriptedCall(twilio, "+77015550001")) == "HL-2026-000001"
+        assert reference_of(ScriptedCall(twilio, "+77015550002")) == "HL-2026-000002"
+        clock.move_to(datetime(2026, 12, 31, 19, 30, tzinfo=UTC))  # 00:30 on 1 January in Almaty
+        assert reference_of(ScriptedCall(twilio, "+77015550003")) == "HL-2027-000001"
+        clock.move_to(datetime(2027, 1, 1, 12, 0, tzinfo=UTC))
+        assert reference_of(ScriptedCall(twilio, "+77015550004")) == "HL-2027-000002"
+
+
+def test_a_rolled_back_transaction_gives_its_number_back(app_context):
+    now = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+    assert cases.next_reference(now, ALMATY) == "HL-2027-000001"
+    assert cases.next_reference(now, ALMATY) == "HL-2027-000002"
+    db.session.rollback()
+    assert cases.next_reference(now, ALMATY) == "HL-2027-000001"
+    db.session.commit()
+    assert cases.next_reference(now, ALMATY) == "HL-2027-000002"
+
+
+def routed_call(twilio, from_number: str | None) -> Call:
+    call = ScriptedCall(twilio, from_number)
+    call.dial()
+    return call.record()
+
+
+def test_a_case_opened_meanwhile_by_another_process_gets_the_call(twilio, app_context, monkeypatch):
+    now = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+    first = routed_call(twilio, "+77015550010")
+    case, attached = cases.open_or_attach(first, LEGAL, now, ALMATY)
+    db.session.commit()
+    assert (case.reference, attached) == ("HL-2027-000001", False)
+
+    second = routed_call(twilio, "+77015550010")
+    looks = []
+
+    def open_case_of(caller, queue):
+        """The first look ran before the other process committed its case."""
+        looks.append(queue)
+        return None if len(looks) == 1 else real_open_case_of(caller, queue)
+
+    real_open_case_of = cases.open_case_of
+    monkeypatch.setattr(cases, "open_case_of", open_case_of)
+    second.language = "ru"  # written before, in the same transaction: it must survive the conflict
+    again, attached = cases.open_or_attach(second, LEGAL, now, ALMATY)
+    db.session.commit()
+
+    assert (again.id, attached, len(looks)) == (case.id, True, 2)
+    db.session.expire_all()
+    assert (second.case_id, second.language) == (case.id, "ru")
+    assert again.priority == Priority.REPEAT_CALLER_OPEN_CASE
+    assert db.session.scalar(select(CaseNumber.last_number)) == 1, "the conflict gave its number back"
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 1
+
+
+def test_opening_gives_up_after_a_bounded_number_of_tries(twilio, app_context, monkeypatch):
+    now = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+    first = routed_call(twilio, "+77015550011")
+    cases.open_or_attach(first, LEGAL, now, ALMATY)
+    db.session.commit()
+    monkeypatch.setattr(cases, "open_case_of", lambda caller, queue: None)
+    with pytest.raises(cases.CaseConflict):
+        cases.open_or_attach(routed_call(twilio, "+77015550011"), LEGAL, now, ALMATY)
+
+
+def test_withheld_callers_are_never_merged(twilio, app_context):
+    now = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+    opened = [cases.open_or_attach(routed_call(twilio, None), LEGAL, now, ALMATY) for _ in range(2)]
+    db.session.commit()
+    assert [attached for _case, attached in opened] == [False, False]
+    assert opened[0][0].id != opened[1][0].id
+
+
+def test_recording_a_call_retries_a_conflict_once_then_says_so(app, app_context, monkeypatch):
+    db.session.execute(insert(Caller).values(number_hash="taken", created_at=datetime.now(UTC)))
+    db.session.commit()
+    tries = []
+
+    def caller_id(_from_number, _vault, now):
+        tries.append(now)
+        return db.session.connection().scalar(
+            insert(Caller).returning(Caller.id), {"number_hash": "taken", "created_at": now}
+        )
+
+    monkeypatch.setattr(calls, "_caller_id", caller_id)
+    sid = "CA" + "0" * 32
+    with pytest.raises(calls.CallNotRecorded):
+        calls.record_incoming(sid, "+77015550012", app.extensions["phone_vault"], datetime.now(UTC))
+    assert len(tries) == 2
+    assert db.session.scalar(select(func.count()).select_from(Call)) == 0
