@@ -7,7 +7,11 @@ test can set the environment first. Views and services read `current_app.config`
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable
 from pathlib import Path
+
+from cryptography.fernet import Fernet
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
@@ -83,6 +87,11 @@ class Config:
 
         self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
 
+        # Webhooks are a few kB; a larger body or form is refused with 413 before it is read.
+        self.MAX_CONTENT_LENGTH = int(_env("HOTLINE_MAX_REQUEST_BYTES", str(64 * 1024)))
+        self.MAX_FORM_MEMORY_SIZE = self.MAX_CONTENT_LENGTH
+        self.MAX_FORM_PARTS = int(_env("HOTLINE_MAX_FORM_FIELDS", "200"))
+
     def check(self) -> None:
         """Refuse settings that cannot work. Overridden where stricter rules apply."""
         if not self.HOTLINE_LANGUAGES:
@@ -114,20 +123,54 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     def check(self) -> None:
         super().check()
-        defaults = {
-            "SECRET_KEY": DEV_SECRET_KEY,
-            "TWILIO_AUTH_TOKEN": DEV_AUTH_TOKEN,
-            "TWILIO_ACCOUNT_SID": DEV_ACCOUNT_SID,
-            "PHONE_ENCRYPTION_KEY": DEV_PHONE_ENCRYPTION_KEY,
-            "PHONE_HASH_KEY": DEV_PHONE_HASH_KEY,
-        }
-        left = [name for name, default in defaults.items() if getattr(self, name) == default]
-        if left:
-            raise RuntimeError(
-                "Refusing to start in production with development defaults for: " + ", ".join(left)
-            )
+        refused = [
+            problem for name, rule in SECRETS.items() if (problem := _secret_problem(self, name, rule))
+        ]
+        if refused:
+            raise RuntimeError("Refusing to start in production: " + "; ".join(refused))
         if self.TELEPHONY_SIMULATOR:
             raise RuntimeError("TELEPHONY_SIMULATOR must be off in production")
+
+
+def _long(value: str) -> bool:
+    return len(value) >= 32
+
+
+def _hex32(value: str) -> bool:
+    return re.fullmatch("[0-9a-fA-F]{32}", value) is not None
+
+
+def _account_sid(value: str) -> bool:
+    return value.startswith("AC") and _hex32(value[2:])
+
+
+def _fernet_key(value: str) -> bool:
+    try:
+        Fernet(value.encode())
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+# Each secret: its development default, what a real one looks like, and that in words.
+SECRETS: dict[str, tuple[str, Callable[[str], bool], str]] = {
+    "SECRET_KEY": (DEV_SECRET_KEY, _long, "must be at least 32 characters"),
+    "PHONE_HASH_KEY": (DEV_PHONE_HASH_KEY, _long, "must be at least 32 characters"),
+    "TWILIO_AUTH_TOKEN": (DEV_AUTH_TOKEN, _hex32, "must be 32 hexadecimal characters, as Twilio's are"),
+    "TWILIO_ACCOUNT_SID": (DEV_ACCOUNT_SID, _account_sid, "must be AC followed by 32 hexadecimal characters"),
+    "PHONE_ENCRYPTION_KEY": (DEV_PHONE_ENCRYPTION_KEY, _fernet_key, "must be a Fernet key"),
+}
+
+
+def _secret_problem(config: Config, name: str, rule: tuple[str, Callable[[str], bool], str]) -> str | None:
+    """What is wrong with one secret, in words that name it and never show its value."""
+    default, looks_real, requirement = rule
+    value = getattr(config, name)
+    if not value:
+        return f"{name} is not set"
+    if value == default:
+        return f"{name} is the development default"
+    return None if looks_real(value) else f"{name} {requirement}"
 
 
 CONFIGS = {

@@ -16,3 +16,15 @@ worker_connections = int(os.environ.get("WEB_CONNECTIONS", "1000"))
 timeout = 14
 graceful_timeout = 10
 accesslog = None  # a URL can name a CallSid but never a number; still, keep logs lean
+
+# Only TRUSTED_PROXIES decides whether X-Forwarded-* is believed (ProxyFix in
+# create_app). gunicorn would otherwise honour X-Forwarded-Proto from 127.0.0.1
+# and ::1, and from any client of a unix socket, by its own defaults.
+forwarded_allow_ips = ""
+secure_scheme_headers: dict[str, str] = {}
+forwarder_headers = ""
+
+# gunicorn 27's control socket defaults to one path per user: a second instance on
+# the host would take it over, and stopping either would delete it. Nothing of
+# ours uses `gunicornc`, so there is none.
+control_socket_disable = True

@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
-from hotline import auth, cli, errors, models
+from hotline import auth, cli, errors, limits, models
 from hotline.extensions import db, init_redis, init_socketio, login_manager, migrate
 from hotline.phones import PhoneVault
 
@@ -52,6 +52,7 @@ def create_app(config: settings.Config | dict | None = None) -> Flask:
     init_socketio(app)
     auth.init_app(app)
     errors.init_app(app)
+    limits.init_app(app)
     cli.init_app(app)
 
     from hotline import health

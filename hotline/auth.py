@@ -21,6 +21,7 @@ from werkzeug.security import generate_password_hash
 from hotline import audit
 from hotline.extensions import db, login_manager
 from hotline.models import ApiToken, Role, User, utcnow
+from hotline.parsing import whole_number
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,8 @@ def init_app(app: Flask) -> None:
 
 
 def _load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    number = whole_number(user_id, max_digits=18)
+    return db.session.get(User, number) if number is not None else None
 
 
 def create_user(username: str, role: Role, password: str | None = None) -> tuple[User, str]:

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _RULE = re.compile(
-    r"^(?P<first>[a-z]{3})(?:-(?P<last>[a-z]{3}))?\s+"
-    r"(?P<start>\d{1,2}:\d{2})-(?P<end>\d{1,2}:\d{2})$"
+    r"(?P<first>[a-z]{3})(?:-(?P<last>[a-z]{3}))?\s+"
+    r"(?P<start>[0-9]{1,2}:[0-9]{2})-(?P<end>[0-9]{1,2}:[0-9]{2})"
 )
 
 
@@ -69,7 +69,7 @@ def parse_hours(text: str, timezone: str) -> WorkingHours:
         return WorkingHours((), zone, "always")
     openings = []
     for rule in re.split(r"[;,]", cleaned):
-        match = _RULE.match(rule.strip())
+        match = _RULE.fullmatch(rule.strip())
         if not match or match["first"] not in DAYS or (match["last"] or match["first"]) not in DAYS:
             raise InvalidHours(f"cannot read working hours rule {rule.strip()!r}")
         first, last = DAYS.index(match["first"]), DAYS.index(match["last"] or match["first"])

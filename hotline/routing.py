@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 
 from hotline.models import QueueName
+from hotline.parsing import whole_number
 
 CRISIS = "crisis"
 
@@ -35,7 +36,7 @@ def parse_need_menu(text: str) -> dict[str, str]:
     allowed = {q.value for q in QueueName} | {CRISIS}
     for item in text.split(","):
         digit, _, need = item.strip().partition("=")
-        if len(digit) != 1 or not digit.isdigit() or need not in allowed:
+        if whole_number(digit, max_digits=1) is None or need not in allowed:
             raise InvalidMenu(f"cannot read need menu item {item.strip()!r}")
         if digit in menu:
             raise InvalidMenu(f"digit {digit} appears twice in the need menu")
@@ -60,9 +61,9 @@ def fallback_choice() -> Choice:
 
 def choose_language(digits: str | None, languages: list[str]) -> str | None:
     """1 for the first configured language, 2 for the second …; None if unknown."""
-    text = (digits or "").strip()
-    if len(text) == 1 and text.isdigit() and 1 <= int(text) <= len(languages):
-        return languages[int(text) - 1]
+    number = whole_number((digits or "").strip(), max_digits=1)
+    if number is not None and 1 <= number <= len(languages):
+        return languages[number - 1]
     return None
 
 

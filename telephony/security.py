@@ -17,12 +17,25 @@ def signature_valid(url: str, form, signature: str, auth_token: str) -> bool:
     return RequestValidator(auth_token).validate(url, form, signature)
 
 
-def twilio_signed(view):
-    """Refuse (403, nothing written) a request whose signature is missing or wrong.
+def requested_url() -> str:
+    """The URL as Twilio wrote it on the request line, which is what it signed.
 
-    The URL checked is the one Twilio called: `request.url`, which honours
-    X-Forwarded-Proto/Host only when TRUSTED_PROXIES says a proxy is there.
+    `request.url` is rebuilt from the decoded path and query (`from=a%2Fb` comes back
+    as `from=a/b`), so it can differ from what was signed. The path and query are
+    taken as sent (RAW_URI from gunicorn, REQUEST_URI from Werkzeug's servers),
+    else the raw QUERY_STRING; the scheme and host are the request's, which
+    X-Forwarded-* changes only behind TRUSTED_PROXIES (ProxyFix in create_app).
     """
+    environ = request.environ
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
+    if raw.startswith("/"):
+        return request.host_url[:-1] + raw
+    query = environ.get("QUERY_STRING", "")
+    return request.base_url + (f"?{query}" if query else "")
+
+
+def twilio_signed(view):
+    """Refuse (403, nothing written) a request whose signature is missing or wrong."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -30,7 +43,8 @@ def twilio_signed(view):
         if not signature:
             log.warning("refused %s: no %s", request.path, SIGNATURE_HEADER)
             abort(403, description=f"missing {SIGNATURE_HEADER}")
-        if not signature_valid(request.url, request.form, signature, current_app.config["TWILIO_AUTH_TOKEN"]):
+        token = current_app.config["TWILIO_AUTH_TOKEN"]
+        if not signature_valid(requested_url(), request.form, signature, token):
             log.warning("refused %s: invalid %s", request.path, SIGNATURE_HEADER)
             abort(403, description=f"invalid {SIGNATURE_HEADER}")
         return view(*args, **kwargs)

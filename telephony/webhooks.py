@@ -7,7 +7,6 @@ Twilio number is configured with; every other step is linked from the TwiML.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, request, url_for
@@ -16,22 +15,14 @@ from hotline import calls, events, queues, routing
 from hotline.callbacks import NoNumberToCall, request_from_call
 from hotline.lifecycle import CallStage, LeftQueue, StepOutOfPlace
 from hotline.models import Call, utcnow
-from telephony import line_settings, prompts, twiml, vocabulary
+from telephony import forms, line_settings, prompts, twiml, vocabulary
 from telephony.security import twilio_signed
 
 bp = Blueprint("telephony", __name__, url_prefix="/telephony/voice")
 
-CALL_SID = re.compile(r"^CA[0-9a-f]{32}$")
-RECORDING_SID = re.compile(r"^RE[0-9a-f]{32}$")
-DIGITS = re.compile(r"^[0-9*#]{0,32}$")
 
-
-class BadWebhook(ValueError):
-    """A signed request whose fields make no sense: 400, nothing written."""
-
-
-@bp.errorhandler(BadWebhook)
-def _bad_webhook(error: BadWebhook):
+@bp.errorhandler(forms.BadWebhook)
+def _bad_webhook(error: forms.BadWebhook):
     return Response(f"400 Bad Request: {error}\n", status=400, content_type="text/plain; charset=utf-8")
 
 
@@ -60,49 +51,6 @@ def _twiml(document: str) -> Response:
     return Response(document, content_type="application/xml")
 
 
-# --- reading the form -------------------------------------------------------
-
-
-def _call_sid() -> str:
-    value = request.form.get("CallSid", "")
-    if not value:
-        raise BadWebhook("CallSid is required")
-    if not CALL_SID.match(value):
-        raise BadWebhook("CallSid is malformed")
-    return value
-
-
-def _digits() -> str:
-    value = request.form.get("Digits", "")
-    if not DIGITS.match(value):
-        raise BadWebhook("Digits must be keypad digits")
-    return value
-
-
-def _count(field: str, source=None, required: bool = False) -> int | None:
-    value = (source if source is not None else request.form).get(field)
-    if value is None or value == "":
-        if required:
-            raise BadWebhook(f"{field} is required")
-        return None
-    if not value.isdigit() or len(value) > 9:
-        raise BadWebhook(f"{field} must be a whole number of at least 0")
-    return int(value)
-
-
-def _choice(field: str, allowed: frozenset[str]) -> str:
-    value = request.form.get(field, "")
-    if not value:
-        raise BadWebhook(f"{field} is required")
-    if value not in allowed:
-        raise BadWebhook(f"{field} has an unknown value")
-    return value
-
-
-def _attempt() -> int:
-    return _count("attempt", source=request.args) or 1
-
-
 @dataclass(frozen=True)
 class Step:
     """The call a webhook is about, and the caller's language."""
@@ -113,7 +61,7 @@ class Step:
 
 def _step(name: str) -> Step:
     """The call this step is about, refused (409) if the step makes no sense for it."""
-    call = calls.get_call(_call_sid())
+    call = calls.get_call(forms.call_sid())
     calls.check_step(call, name)
     line = line_settings(current_app)
     return Step(call, call.language or line.languages[0])
@@ -129,7 +77,7 @@ def _url(endpoint: str, **values) -> str:
 @bp.post("/incoming")
 @twilio_signed
 def incoming():
-    call_sid = _call_sid()
+    call_sid = forms.call_sid()
     line = line_settings(current_app)
     only_language = line.languages[0] if len(line.languages) == 1 else None
     language, _created = calls.record_incoming(
@@ -183,8 +131,8 @@ def _need_menu(language: str, attempt: int, notice: bool, sorry: bool) -> Respon
 def language():
     step = _step("language")
     line = line_settings(current_app)
-    attempt = _attempt()
-    chosen = routing.choose_language(_digits(), line.languages)
+    attempt = forms.attempt()
+    chosen = routing.choose_language(forms.digits(), line.languages)
     if chosen is None and attempt < line.menu_attempts:
         return _language_menu(attempt=attempt + 1, sorry=bool(request.form.get("Digits")))
     calls.set_language(step.call, chosen or line.languages[0])
@@ -196,8 +144,8 @@ def language():
 def menu():
     step = _step("menu")
     line = line_settings(current_app)
-    attempt = _attempt()
-    choice = routing.choose_queue(_digits(), line.need_menu)
+    attempt = forms.attempt()
+    choice = routing.choose_queue(forms.digits(), line.need_menu)
     if choice is None:
         if attempt < line.menu_attempts:
             return _need_menu(step.language, attempt=attempt + 1, notice=False, sorry=True)
@@ -245,7 +193,7 @@ def wait():
 def wait_choice():
     step = _step("wait_choice")
     line = line_settings(current_app)
-    if _digits() == "1":
+    if forms.digits() == "1":
         try:
             request_from_call(step.call, "ivr", utcnow())
         except NoNumberToCall:
@@ -259,10 +207,10 @@ def wait_choice():
 def queue_result():
     step = _step("queue_result")
     line = line_settings(current_app)
-    result = _choice("QueueResult", vocabulary.QUEUE_RESULTS)
+    result = forms.choice("QueueResult", vocabulary.QUEUE_RESULTS)
     reason = vocabulary.LEFT_QUEUE[result]
     now = utcnow()
-    if calls.leave_queue(step.call, result, reason, _count("QueueTime"), now):
+    if calls.leave_queue(step.call, result, reason, forms.count("QueueTime"), now):
         events.queue_changed(step.call.queue, now)
     if reason == LeftQueue.CALLBACK:
         return _twiml(twiml.goodbye(line.speaker, step.language, "callback_confirmed"))
@@ -293,8 +241,8 @@ def _after_hours(step: Step, attempt: int, sorry: bool) -> Response:
 def after_hours():
     step = _step("after_hours")
     line = line_settings(current_app)
-    attempt = _attempt()
-    digits = _digits()
+    attempt = forms.attempt()
+    digits = forms.digits()
     if digits == "1" and not step.call.caller.withheld:
         request_from_call(step.call, "after_hours", utcnow())
         return _twiml(twiml.goodbye(line.speaker, step.language, "callback_confirmed"))
@@ -314,12 +262,12 @@ def after_hours():
 def voice_message():
     recording_sid = request.form.get("RecordingSid", "")
     recording_url = request.form.get("RecordingUrl", "")
-    seconds = _count("RecordingDuration")
+    seconds = forms.count("RecordingDuration")
     if recording_sid:
-        if not RECORDING_SID.match(recording_sid):
-            raise BadWebhook("RecordingSid is malformed")
+        if not forms.RECORDING_SID.fullmatch(recording_sid):
+            raise forms.BadWebhook("RecordingSid is malformed")
         if not recording_url.startswith(("https://", "http://")):
-            raise BadWebhook("RecordingUrl must be a URL")
+            raise forms.BadWebhook("RecordingUrl must be a URL")
     step = _step("message")
     line = line_settings(current_app)
     if recording_sid:
@@ -331,10 +279,10 @@ def voice_message():
 @bp.post("/status")
 @twilio_signed
 def status():
-    call_sid = _call_sid()
-    call_status = _choice("CallStatus", vocabulary.CALL_STATUSES)
-    sequence = _count("SequenceNumber")
-    duration = _count("CallDuration")
+    call_sid = forms.call_sid()
+    call_status = forms.choice("CallStatus", vocabulary.CALL_STATUSES)
+    sequence = forms.count("SequenceNumber")
+    duration = forms.count("CallDuration")
     now = utcnow()
     progress = vocabulary.PROGRESS[call_status]
     call, _applied, ended_queued = calls.update_status(

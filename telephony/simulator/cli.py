@@ -21,12 +21,12 @@ from hotline.phones import is_withheld
 from telephony.simulator.phone import IN_QUEUE, CallResult, Line, Script, SimulatedPhone, SimulatorError
 
 SAMPLE_NUMBER = "+77015551234"
-KEYPAD = re.compile(r"^[0-9*#]*$")
+KEYPAD = re.compile(r"[0-9*#]*")
 
 
 def _digits(_ctx, _param, value: str) -> tuple[str, ...]:
     items = tuple(item.strip() for item in value.split(",")) if value.strip() else ()
-    if not all(KEYPAD.match(item) for item in items):
+    if not all(KEYPAD.fullmatch(item) for item in items):
         raise click.BadParameter("use keypad keys (0-9, *, #), comma-separated")
     return items
 

@@ -13,11 +13,11 @@ import time
 
 from flask import Blueprint, Response, jsonify, request
 
+from telephony.forms import CALL_SID, RECORDING_SID
 from telephony.simulator import state
 from telephony.simulator.rest import authenticate, not_found, twilio_error
 from telephony.simulator.rest.calls import call_json
 from telephony.vocabulary import FINAL_STATUSES
-from telephony.webhooks import CALL_SID, RECORDING_SID
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def network(call_sid: str):
     Answers {"call": …, "request": what the app asked of it when placed, "queue": figures
     or null, "instruction": … or null, "full": whether the queue it tried to join was full}.
     """
-    if not CALL_SID.match(call_sid):
+    if not CALL_SID.fullmatch(call_sid):
         return twilio_error(400, 21220, "CallSid is malformed")
     body = request.get_json(silent=True) or {}
     handler = EVENTS.get(body.get("event", ""))
@@ -109,7 +109,7 @@ def dequeue(call_sid: str, call: dict, body: dict, now: float):
 
 def record(call_sid: str, call: dict, body: dict, now: float):
     recording_sid = str(body.get("recording_sid", ""))
-    if not RECORDING_SID.match(recording_sid):
+    if not RECORDING_SID.fullmatch(recording_sid):
         return twilio_error(400, 21220, "RecordingSid is malformed")
     duration = max(0, int(body.get("seconds", 0)))
     state.save("recording", recording_sid, {"call_sid": call_sid, "duration": duration, "created": now})
