@@ -5,15 +5,21 @@ digits, fields with a trailing newline, and the signature over the URL as reques
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hotline import routing
 from hotline.parsing import whole_number
+from telephony import forms
 from tests.calls import ScriptedCall, twiml
+from tests.conftest import TwilioWebhooks
 from tests.test_webhook_security import row_counts
+
+SATURDAY_NOON_ALMATY = datetime(2026, 11, 28, 7, 0, tzinfo=UTC)
 
 NOT_COUNTS = ["²", "٣", "+1", "-1", " 1", "1 ", "1\n", "1_000", "0x1", "1e3", "", "1" * 10, "１"]
 
@@ -42,48 +48,67 @@ def test_menus_take_ascii_keys_only(digits):
         routing.parse_need_menu(f"{digits}=legal")
 
 
+COUNTS = ["QueueTime", "QueuePosition", "RecordingDuration", "CallDuration", "SequenceNumber"]
+
+
+@pytest.mark.parametrize("field", COUNTS)
+@pytest.mark.parametrize("text", ["²", "٣", "+1", " 1", "1\n", "-4", "1" * 10])
+def test_every_count_in_a_webhook_takes_ascii_digits_only(app, field, text):
+    refused = pytest.raises(forms.BadWebhook, match=f"{field} must be a whole number of at least 0")
+    with app.test_request_context(method="POST", data={field: text}), refused:
+        forms.count(field)
+    with app.test_request_context(method="POST", data={field: "120"}):
+        assert forms.count(field) == 120
+
+
 @pytest.mark.parametrize(
     ("path", "fields", "message"),
     [
         ("/telephony/voice/queue-result", {"QueueResult": "hangup", "QueueTime": "²"}, "QueueTime must be"),
         ("/telephony/voice/queue-result", {"QueueResult": "hangup", "QueueTime": "٣"}, "QueueTime must be"),
         ("/telephony/voice/queue-result", {"QueueResult": "hangup", "QueueTime": "+1"}, "QueueTime must be"),
-        ("/telephony/voice/wait", {"QueuePosition": "²"}, None),
         ("/telephony/voice/status", {"CallStatus": "completed", "CallDuration": "٣"}, "CallDuration must be"),
         ("/telephony/voice/status", {"CallStatus": "completed", "SequenceNumber": "1\n"}, "SequenceNumber"),
         ("/telephony/voice/status", {"CallStatus": "completed", "SequenceNumber": " 1"}, "SequenceNumber"),
-        ("/telephony/voice/menu?attempt=%D9%A3", {"Digits": "3"}, "attempt must be a whole number"),
-        ("/telephony/voice/menu?attempt=%C2%B2", {"Digits": "3"}, "attempt must be a whole number"),
-        ("/telephony/voice/menu?attempt=1", {"Digits": "3\n"}, "Digits must be keypad digits"),
-        ("/telephony/voice/menu?attempt=1", {"Digits": "٣"}, "Digits must be keypad digits"),
     ],
 )
-def test_counts_and_keys_that_are_not_ascii_digits_are_400(twilio, app_context, path, fields, message):
+def test_a_queued_call_with_counts_in_other_digits_is_400(twilio, app_context, path, fields, message):
     call = ScriptedCall(twilio)
-    call.dial()
-    call.press("/telephony/voice/language?attempt=1", "2")
-    before = row_counts()
+    call.to_queue()
+    before, record = row_counts(), call.record()
+    snapshot = (record.stage, record.status, record.queue_result, record.wait_seconds)
     response = call.post(path, **fields)
-    if message is None:  # QueuePosition is only read when our own count does not know the call
-        assert response.status_code in {200, 400}
-    else:
-        assert response.status_code == 400, response.get_data(as_text=True)
-        assert message in response.get_data(as_text=True)
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert message in response.get_data(as_text=True)
+    record = call.record()
     assert row_counts() == before
+    assert (record.stage, record.status, record.queue_result, record.wait_seconds) == snapshot
 
 
-def test_a_recording_duration_in_other_digits_is_400(twilio, app_context):
+@pytest.mark.parametrize(
+    ("path", "fields", "message"),
+    [
+        ("/telephony/voice/menu?attempt=%D9%A3", {"Digits": "3"}, "attempt must be a whole number"),
+        ("/telephony/voice/menu?attempt=%C2%B2", {"Digits": "3"}, "attempt must be a whole number"),
+        ("/telephony/voice/menu?attempt=1%0A", {"Digits": "3"}, "attempt must be a whole number"),
+        ("/telephony/voice/menu?attempt=1", {"Digits": "3\n"}, "Digits must be keypad digits"),
+        ("/telephony/voice/menu?attempt=1", {"Digits": "٣"}, "Digits must be keypad digits"),
+        ("/telephony/voice/language?attempt=1", {"Digits": "2\n"}, "Digits must be keypad digits"),
+    ],
+)
+def test_a_menu_answer_in_other_digits_is_400(twilio, app_context, path, fields, message):
     call = ScriptedCall(twilio)
     call.dial()
-    fields = {
-        "RecordingSid": "RE" + "0" * 32,
-        "RecordingUrl": "https://api.twilio.com/rec",
-        "RecordingDuration": "٣",
-    }
-    response = call.post("/telephony/voice/message", **fields)
-    assert response.status_code == 400
-    assert "RecordingDuration must be" in response.get_data(as_text=True)
-    assert call.record().recording_sid is None
+    if "/menu" in path:
+        call.press("/telephony/voice/language?attempt=1", "2")
+    before, record = row_counts(), call.record()
+    snapshot = (record.stage, record.language, record.queue)
+    response = call.post(path, **fields)
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert message in response.get_data(as_text=True)
+    record = call.record()
+    assert row_counts() == before
+    assert (record.stage, record.language, record.queue) == snapshot
 
 
 @pytest.mark.parametrize("path", ["/telephony/voice/incoming", "/telephony/voice/status"])
@@ -98,13 +123,32 @@ def test_a_callsid_with_a_trailing_newline_is_400_and_makes_no_second_call(twili
     assert row_counts() == before
 
 
-def test_a_recording_sid_with_a_trailing_newline_is_400(twilio, app_context):
-    call = ScriptedCall(twilio)
-    call.dial()
-    fields = {"RecordingSid": "RE" + "0" * 32 + "\n", "RecordingUrl": "https://api.twilio.com/rec"}
-    response = call.post("/telephony/voice/message", **fields)
+@pytest.fixture
+def after_hours_call(make_app):
+    """A call that chose to leave a voice message outside office hours (a Saturday)."""
+    app = make_app(HOTLINE_HOURS="mon-fri 09:00-18:00")
+    with app.app_context(), time_machine.travel(SATURDAY_NOON_ALMATY, tick=False):
+        call = ScriptedCall(TwilioWebhooks(app.test_client()))
+        call.dial()
+        call.press("/telephony/voice/language?attempt=1", "2")
+        call.press("/telephony/voice/menu?attempt=1", "3")
+        call.press("/telephony/voice/after-hours?attempt=1", "2")
+        yield call
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"RecordingDuration": "٣"}, "RecordingDuration must be"),
+        ({"RecordingSid": "RE" + "0" * 32 + "\n"}, "RecordingSid is malformed"),
+    ],
+)
+def test_a_voice_message_with_malformed_fields_is_400(after_hours_call, fields, message):
+    fields = {"RecordingSid": "RE" + "0" * 32, "RecordingUrl": "https://api.twilio.com/rec", **fields}
+    response = after_hours_call.post("/telephony/voice/message", **fields)
     assert response.status_code == 400
-    assert call.record().recording_sid is None
+    assert message in response.get_data(as_text=True)
+    assert after_hours_call.record().recording_sid is None
 
 
 # --- bounded requests -------------------------------------------------------
