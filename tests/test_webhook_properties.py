@@ -138,17 +138,11 @@ def line(make_app):
         yield TwilioWebhooks(app.test_client())
 
 
-# Two steps out of place that wrote records before the stage checks (a step out of
-# place answers 409 and writes nothing; hotline/calls.py, the lead's part of issue 6).
+# Two steps out of place that wrote records before the stage checks (now 409, nothing written).
 STEP_BEFORE_THE_QUEUE = [("/telephony/voice/queue-result", "arrived", [("QueueResult", "bridged")], None)]
 CALLBACK_FROM_THE_MENU = [("/telephony/voice/wait/choice", "arrived", [("Digits", "1")], None)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="waits on the stage checks in hotline/calls.py (lead): queue-result for a call at the menu "
-    "writes a queue_result, wait/choice 1 for a call at the menu a callback with no case",
-)
 @settings(
     max_examples=25,
     deadline=None,
