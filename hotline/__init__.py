@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
-from hotline import auth, cli, errors, limits, models
+from hotline import auth, cli, errors, limits, models, sockets
 from hotline.extensions import db, init_redis, init_socketio, login_manager, migrate
 from hotline.phones import PhoneVault
 
@@ -50,6 +50,7 @@ def create_app(config: settings.Config | dict | None = None) -> Flask:
     init_redis(app)
     app.extensions["phone_vault"] = PhoneVault.from_config(app.config)
     init_socketio(app)
+    sockets.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     limits.init_app(app)

@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from hotline import audit, cases, routing
+from hotline import audit, cases, events, routing
 from hotline.extensions import db
 from hotline.lifecycle import TRANSITIONS, CallStage, LeftQueue, Progress, StepOutOfPlace
 from hotline.models import Call, Caller
@@ -204,6 +204,19 @@ def route(call: Call, choice: routing.Choice, now: datetime, timezone: ZoneInfo,
             call.priority,
         )
     return routed
+
+
+def waiting_caller(call: Call) -> events.WaitingCaller:
+    """The queued call as live screens show it, from what the session holds."""
+    return events.WaitingCaller(
+        call_sid=call.call_sid,
+        queue=call.queue,
+        waiting_since=call.enqueued_at,
+        priority=call.priority,
+        crisis=call.crisis,
+        language=call.language,
+        case_reference=call.case.reference if call.case is not None else None,
+    )
 
 
 def leave_queue(

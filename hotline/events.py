@@ -1,37 +1,186 @@
-"""The one place that emits Socket.IO events. Room names live here.
+"""The one place that emits Socket.IO events. Event and room names live here.
 
-Emits go through the Redis message queue, so web processes and workers alike
-reach every connected browser. An emit never fails the request that caused it.
+Services say what happened, after their transaction has committed, with the
+values they already hold; this module builds the message and runs no queries.
+Messages are deltas: a caller joined a queue, a caller left it. A console that
+missed some (Redis was down) reloads its snapshot when it reconnects.
+
+No request waits on Redis: an event is handed to the process's publisher, a
+bounded in-memory queue drained by a background thread (a greenlet under
+gunicorn's gevent worker) that publishes through the Socket.IO message queue
+with short timeouts. When the queue is full or Redis fails, the event is
+dropped and logged by name and CallSid, never with its payload.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import queue
+import threading
+from dataclasses import dataclass
 from datetime import datetime
 
-from hotline.extensions import socketio
-from hotline.queues import waiting_in
+import socketio
+from flask import Flask, current_app
 
-QUEUE_UPDATED = "queue.updated"
+log = logging.getLogger(__name__)
 
-
-def queue_room(queue: str) -> str:
-    return f"queue:{queue}"
-
-
+CALLER_JOINED = "queue.caller_joined"
+CALLER_LEFT = "queue.caller_left"
 SUPERVISORS_ROOM = "supervisors"
+ENDED_WHILE_WAITING = "ended"
+# Flask-SocketIO's default channel: the web processes' servers listen on it.
+CHANNEL = "flask-socketio"
 
 
-def queue_changed(queue: str | None, now: datetime) -> None:
-    """Tell the queue's operators and the supervisors who waits there now."""
-    if queue is None:
-        return
-    waiting = waiting_in(queue)
-    oldest = min((call["enqueued_at"] for call in waiting), default=None)
-    payload = {
-        "name": queue,
-        "waiting": len(waiting),
-        "longest_wait_seconds": max(0, int((now - oldest).total_seconds())) if oldest else 0,
-        "calls": [{**call, "enqueued_at": call["enqueued_at"].isoformat()} for call in waiting],
-    }
-    # The Redis manager logs and drops a publish it cannot make: no exception here.
-    socketio.emit(QUEUE_UPDATED, payload, to=[queue_room(queue), SUPERVISORS_ROOM])
+def queue_room(queue_name: str) -> str:
+    return f"queue:{queue_name}"
+
+
+@dataclass(frozen=True)
+class WaitingCaller:
+    """A caller as the live screens show them: no number, no note.
+
+    `position` and `repeat_caller` are sent only when the service knows them
+    without asking the database again."""
+
+    call_sid: str
+    queue: str
+    waiting_since: datetime
+    priority: int
+    crisis: bool
+    language: str | None
+    case_reference: str | None
+    position: int | None = None
+    repeat_caller: bool | None = None
+
+    def message(self) -> dict:
+        body = {
+            "call_sid": self.call_sid,
+            "queue": self.queue,
+            "waiting_since": self.waiting_since.isoformat(),
+            "priority": int(self.priority),
+            "crisis": self.crisis,
+            "language": self.language,
+            "case_reference": self.case_reference,
+        }
+        if self.position is not None:
+            body["position"] = self.position
+        if self.repeat_caller is not None:
+            body["repeat_caller"] = self.repeat_caller
+        return body
+
+
+def caller_joined(caller: WaitingCaller) -> None:
+    """`caller` is waiting in their queue now."""
+    _publisher().publish(CALLER_JOINED, caller.message(), [queue_room(caller.queue), SUPERVISORS_ROOM])
+
+
+def caller_left(call_sid: str, queue_name: str, reason: str) -> None:
+    """The caller left `queue_name`: `reason` is why, in the hotline's words
+    (`hotline.lifecycle.LeftQueue`: answered, hung_up, callback …), or
+    ENDED_WHILE_WAITING when the call ended with no word from the queue."""
+    message = {"call_sid": call_sid, "queue": queue_name, "reason": reason}
+    _publisher().publish(CALLER_LEFT, message, [queue_room(queue_name), SUPERVISORS_ROOM])
+
+
+def drain(timeout: float = 5.0) -> bool:
+    """Wait until every event handed over so far is published or dropped.
+    For tests, and for a forked RQ work horse before it exits."""
+    return _publisher().drain(timeout)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["events"] = Publisher(app.config["REDIS_URL"])
+
+
+def _publisher() -> Publisher:
+    return current_app.extensions["events"]
+
+
+class _SingleAttemptRedisManager(socketio.RedisManager):
+    """python-socketio's write-only Redis manager (its message format, its
+    connection from `redis_options`), publishing once and raising on failure,
+    where the stock one logs, reconnects and tries again."""
+
+    def _publish(self, data):
+        if not self.connected:
+            self._redis_connect()
+        try:
+            return self.redis.publish(self.channel, self.json.dumps(data))
+        except Exception:
+            self.connected = False
+            raise
+
+
+@dataclass(frozen=True)
+class _Marker:
+    reached: threading.Event
+
+
+class Publisher:
+    """One per app (so one per process): a bounded queue and the thread that
+    publishes it. The thread starts on first use, and again in a forked child."""
+
+    def __init__(self, redis_url: str, capacity: int = 1000, timeout: float = 0.25) -> None:
+        self.manager = _SingleAttemptRedisManager(
+            redis_url,
+            channel=CHANNEL,
+            write_only=True,
+            logger=log,
+            redis_options={"socket_timeout": timeout, "socket_connect_timeout": timeout},
+        )
+        self.capacity = capacity
+        self.dropped = 0
+        self._queue: queue.Queue | None = None
+        self._pid: int | None = None
+        self._lock = threading.Lock()
+
+    def publish(self, event: str, data: dict, rooms: list[str]) -> None:
+        """Hand the event over; returns at once."""
+        try:
+            self._running().put_nowait((event, data, rooms))
+        except queue.Full:
+            self._drop(event, data, "the event queue is full")
+
+    def drain(self, timeout: float) -> bool:
+        marker = _Marker(threading.Event())
+        try:
+            self._running().put(marker, timeout=timeout)
+        except queue.Full:
+            return False
+        return marker.reached.wait(timeout)
+
+    def _running(self) -> queue.Queue:
+        if self._pid != os.getpid():
+            with self._lock:
+                if self._pid != os.getpid():
+                    self._queue = queue.Queue(self.capacity)
+                    thread = threading.Thread(
+                        target=self._run, args=(self._queue,), name="hotline-events", daemon=True
+                    )
+                    thread.start()
+                    self._pid = os.getpid()
+        return self._queue
+
+    def _run(self, pending: queue.Queue) -> None:
+        while True:
+            item = pending.get()
+            if isinstance(item, _Marker):
+                item.reached.set()
+                continue
+            event, data, rooms = item
+            try:
+                self.manager.emit(event, data, room=rooms, namespace="/")
+            except Exception as error:  # whatever Redis does, the thread carries on
+                self._drop(event, data, f"Redis failed ({type(error).__name__})")
+                continue
+            if self.dropped:
+                log.info("events published again after %d dropped", self.dropped)
+                self.dropped = 0
+
+    def _drop(self, event: str, data: dict, why: str) -> None:
+        if self.dropped == 0:
+            log.warning("event %s for call %s dropped: %s", event, data.get("call_sid"), why)
+        self.dropped += 1

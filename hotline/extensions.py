@@ -58,6 +58,18 @@ def init_redis(app: Flask) -> None:
 
 
 def init_socketio(app: Flask) -> None:
-    """Same-origin browsers only (the default); the async mode follows the server:
-    gevent under the Procfile's gunicorn."""
-    socketio.init_app(app, message_queue=app.config["REDIS_URL"])
+    """Same-origin browsers only (the default). The async mode follows the server:
+    gevent under the Procfile's gunicorn (which patches sockets first), threads
+    under any other (the Flask CLI, a test's live server).
+
+    The server's own Redis connection only listens, and a listen must not time
+    out; events are published by `hotline.events`, with short timeouts."""
+    from gevent import monkey
+
+    from hotline import events
+
+    async_mode = "gevent" if monkey.is_module_patched("socket") else "threading"
+    socketio.init_app(
+        app, message_queue=app.config["REDIS_URL"], channel=events.CHANNEL, async_mode=async_mode
+    )
+    events.init_app(app)

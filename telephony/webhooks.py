@@ -156,7 +156,7 @@ def menu():
     if call.stage == CallStage.AFTER_HOURS:
         return _after_hours(step, attempt=1, sorry=False)
     if routed:
-        events.queue_changed(call.queue, now)
+        events.caller_joined(calls.waiting_caller(call))
     return _twiml(
         twiml.enqueue(
             line.speaker,
@@ -211,7 +211,7 @@ def queue_result():
     reason = vocabulary.LEFT_QUEUE[result]
     now = utcnow()
     if calls.leave_queue(step.call, result, reason, forms.count("QueueTime"), now):
-        events.queue_changed(step.call.queue, now)
+        events.caller_left(step.call.call_sid, step.call.queue, reason)
     if reason == LeftQueue.CALLBACK:
         return _twiml(twiml.goodbye(line.speaker, step.language, "callback_confirmed"))
     if reason == LeftQueue.FAILED:
@@ -289,5 +289,5 @@ def status():
         call_sid, call_status, progress, sequence, duration, now
     )
     if ended_queued:
-        events.queue_changed(call.queue, now)
+        events.caller_left(call.call_sid, call.queue, events.ENDED_WHILE_WAITING)
     return Response(status=204)

@@ -1,16 +1,19 @@
 """The need menu, the queue, waiting, and leaving the queue."""
 
 import json
-import time
 from zoneinfo import ZoneInfo
 
-from redis import Redis
 from sqlalchemy import func, select
 
+from hotline import events
+from hotline.auth import create_token, create_user
 from hotline.extensions import db
-from hotline.models import Callback, Case, CaseEvent
+from hotline.models import Callback, Case, CaseEvent, Role
 from hotline.routing import Priority
 from tests.calls import ScriptedCall, spoken, twiml
+from tests.conftest import TwilioWebhooks
+from tests.live_events import LiveScreen, integration_token, listening, refusal
+from tests.live_server import serve
 
 ALMATY = ZoneInfo("Asia/Almaty")
 
@@ -188,22 +191,46 @@ def test_queue_result_errors_apologise(twilio, app_context):
     assert call.record().queue_result == "queue-full"
 
 
-def test_entering_and_leaving_the_queue_is_published_for_live_screens(twilio, app_context, app):
-    """Socket.IO events go through the Redis message queue, for every web process."""
-    pubsub = Redis.from_url(app.config["REDIS_URL"]).pubsub(ignore_subscribe_messages=True)
-    pubsub.subscribe("flask-socketio")
-    call = ScriptedCall(twilio)
-    call.to_queue(need="3")
-    call.post("/telephony/voice/queue-result", QueueResult="hangup", QueueTime="3")
+def test_entering_and_leaving_the_queue_reaches_live_screens(make_app, redis_url):
+    """A real Socket.IO client on a live server, events through the Redis message queue."""
+    with serve(make_app) as live:
+        screen = listening(redis_url, lambda: LiveScreen(live.url, integration_token(live.app)))
+        try:
+            with live.app.app_context():
+                twilio = TwilioWebhooks(live.app.test_client())
+                call = ScriptedCall(twilio)
+                call.to_queue(need="3")
+                joined = screen.wait_for(events.CALLER_JOINED, call.sid)
+                call.post("/telephony/voice/queue-result", QueueResult="hangup", QueueTime="3")
+                left = screen.wait_for(events.CALLER_LEFT, call.sid)
+                record = call.record()
+                reference = record.case.reference
+                ends = ScriptedCall(twilio, "+77015550009")
+                ends.to_queue(need="1")
+                ends.post("/telephony/voice/status", CallStatus="completed", CallDuration="20")
+                ended = screen.wait_for(events.CALLER_LEFT, ends.sid)
+        finally:
+            screen.close()
 
-    messages = []
-    deadline = time.monotonic() + 5
-    while len(messages) < 2 and time.monotonic() < deadline:
-        message = pubsub.get_message(timeout=0.5)
-        if message:
-            messages.append(message)
-    payloads = [json.loads(m["data"]) for m in messages]
-    updates = [(p["room"], p["data"][0]["waiting"]) for p in payloads if p.get("event") == "queue.updated"]
-    assert updates == [(["queue:legal", "supervisors"], 1), (["queue:legal", "supervisors"], 0)]
-    assert payloads[0]["data"][0]["calls"][0]["call_sid"] == call.sid
-    assert json.dumps([p["data"] for p in payloads]).find("7015551234") == -1
+    assert joined == {
+        "call_sid": call.sid,
+        "queue": "legal",
+        "waiting_since": record.enqueued_at.isoformat(),
+        "priority": Priority.NORMAL,
+        "crisis": False,
+        "language": "ru",
+        "case_reference": reference,
+    }
+    assert left == {"call_sid": call.sid, "queue": "legal", "reason": "hung_up"}
+    assert ended == {"call_sid": ends.sid, "queue": "psychologist", "reason": "ended"}
+    assert "701555" not in json.dumps(screen.received)
+
+
+def test_a_live_screen_without_a_valid_token_is_refused(make_app):
+    with serve(make_app) as live:
+        with live.app.app_context():
+            create_user("ops", Role.OPERATOR)
+            operator_token = create_token("softphone", "ops")
+        for credentials in (None, {}, {"token": "hl_not-a-token"}, {"token": 7}, "hl_not-a-token"):
+            assert refusal(live.url, credentials).startswith("send a valid API token")
+        assert refusal(live.url, {"token": operator_token}) == "this token's user has no live rooms yet"

@@ -1,0 +1,111 @@
+"""Live screens and a Redis to freeze: a real python-socketio client on a live
+server, as a wallboard or a console connects, and a redis-server of a test's own."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import socketio
+from flask import Flask
+from redis import Redis
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from hotline import auth, embedded_redis, events
+from tests.servers import free_port
+
+
+class LiveScreen:
+    """Connected with an API token; keeps every event it receives, in order."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.received: list[tuple[str, dict]] = []
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("*", lambda event, data: self.received.append((event, data)))
+        self.client.connect(url, auth={"token": token}, transports=["polling"], wait_timeout=5)
+
+    def wait_for(self, event: str, call_sid: str, timeout: float = 5) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for name, data in self.received:
+                if name == event and data.get("call_sid") == call_sid:
+                    return data
+            time.sleep(0.01)
+        raise AssertionError(f"no {event} for {call_sid} within {timeout} s; received {self.received}")
+
+    def close(self) -> None:
+        self.client.disconnect()
+
+
+def refusal(url: str, credentials: object) -> str:
+    """Connect as a client with `credentials`; the server's reason for refusing.
+
+    The client hangs up without waiting for its long-poll to end: after a
+    refusal python-engineio may hold it until the next ping (25 s)."""
+    refused = threading.Event()
+    reasons: list[str] = []
+    client = socketio.Client(reconnection=False)
+
+    @client.on("connect_error")
+    def _refused(data) -> None:
+        reasons.append(data.get("message") if isinstance(data, dict) else str(data))
+        refused.set()
+
+    client.connect(url, auth=credentials, transports=["polling"], wait=False)
+    try:
+        if not refused.wait(5):
+            raise AssertionError(f"connected with {credentials!r}")
+    finally:
+        client.eio.disconnect(abort=True)
+    return reasons[0]
+
+
+def integration_token(app: Flask) -> str:
+    with app.app_context():
+        return auth.create_token("wallboard")
+
+
+def listening(redis_url: str, connect):
+    """Run `connect()`, then wait until the server it reached listens on the
+    message queue (its listener subscribes on the first connection)."""
+    redis = Redis.from_url(redis_url)
+    before = redis.pubsub_numsub(events.CHANNEL)[0][1]
+    result = connect()
+    deadline = time.monotonic() + 5
+    while redis.pubsub_numsub(events.CHANNEL)[0][1] <= before:
+        if time.monotonic() > deadline:
+            raise AssertionError("the Socket.IO server never subscribed to the message queue")
+        time.sleep(0.01)
+    return result
+
+
+@contextmanager
+def private_redis(tmp_path: Path) -> Iterator[tuple[subprocess.Popen, str]]:
+    """A redis-server of this test's own, to freeze: never the session's."""
+    port = free_port()
+    process = subprocess.Popen(embedded_redis.argv(port, tmp_path, persist=False), stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        embedded_redis.wait_until_ready(url)
+        yield process, url
+    finally:
+        process.send_signal(signal.SIGCONT)
+        process.kill()
+        process.wait(5)
+
+
+@contextmanager
+def frozen(process: subprocess.Popen, url: str):
+    process.send_signal(signal.SIGSTOP)
+    try:
+        with pytest.raises(RedisTimeoutError):
+            Redis.from_url(url, socket_timeout=0.2).ping()
+        yield
+    finally:
+        process.send_signal(signal.SIGCONT)

@@ -1,0 +1,104 @@
+"""The publisher: events leave the request at once, are dropped and logged
+(never with their payload) when they cannot be sent, and any process emits."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+from hotline import events
+from tests.conftest import TwilioWebhooks
+from tests.live_events import LiveScreen, frozen, integration_token, listening, private_redis
+from tests.live_server import serve
+from tests.servers import ROOT, environment, free_port
+
+CALL_SID = "CA" + "0" * 32
+
+
+def waiting(call_sid: str = CALL_SID) -> events.WaitingCaller:
+    return events.WaitingCaller(
+        call_sid=call_sid,
+        queue="legal",
+        waiting_since=datetime(2026, 11, 25, 10, 0, tzinfo=UTC),
+        priority=2,
+        crisis=False,
+        language="ru",
+        case_reference="HL-2026-000042",
+        position=3,
+    )
+
+
+def test_a_waiting_caller_becomes_a_message_with_no_number():
+    assert waiting().message() == {
+        "call_sid": CALL_SID,
+        "queue": "legal",
+        "waiting_since": "2026-11-25T10:00:00+00:00",
+        "priority": 2,
+        "crisis": False,
+        "language": "ru",
+        "case_reference": "HL-2026-000042",
+        "position": 3,
+    }
+    assert set(events.WaitingCaller.__dataclass_fields__) == {
+        "call_sid", "queue", "waiting_since", "priority", "crisis", "language", "case_reference",
+        "position", "repeat_caller",
+    }  # fmt: skip
+
+
+def test_an_unreachable_redis_drops_the_event_and_logs_it_without_its_payload(caplog):
+    publisher = events.Publisher(f"redis://127.0.0.1:{free_port()}/0")
+    with caplog.at_level(logging.INFO, logger="hotline.events"):
+        publisher.publish(events.CALLER_JOINED, waiting().message(), ["queue:legal"])
+        assert publisher.drain(5)
+    assert publisher.dropped == 1
+    assert f"event queue.caller_joined for call {CALL_SID} dropped: Redis failed" in caplog.text
+    assert "HL-2026-000042" not in caplog.text and "2026-11-25" not in caplog.text
+
+
+def test_a_full_queue_drops_at_once_and_the_publisher_recovers(tmp_path, caplog):
+    with private_redis(tmp_path) as (process, url):
+        publisher = events.Publisher(url, capacity=2)
+        assert publisher.drain(5)  # started and connected
+        with caplog.at_level(logging.INFO, logger="hotline.events"):
+            with frozen(process, url):
+                for n in range(10):
+                    publisher.publish(events.CALLER_JOINED, waiting(f"CA{n:032x}").message(), ["queue:legal"])
+                assert publisher.dropped >= 7
+            assert publisher.drain(5)
+            publisher.publish(
+                events.CALLER_LEFT, {"call_sid": CALL_SID, "queue": "legal", "reason": "ended"}, []
+            )
+            assert publisher.drain(5)
+    assert publisher.dropped == 0
+    assert caplog.text.count("dropped: the event queue is full") == 1
+    assert "events published again after" in caplog.text
+
+
+def announce_left(call_sid: str) -> None:
+    """An RQ job that emits, as the workers' jobs do; a forked work horse
+    drains before it exits."""
+    events.caller_left(call_sid, "legal", "ended")
+    events.drain()
+
+
+def test_a_worker_process_emits_to_live_screens(make_app, database_url, redis_url):
+    call_sid = TwilioWebhooks.new_call_sid()
+    with serve(make_app) as live:
+        screen = listening(redis_url, lambda: LiveScreen(live.url, integration_token(live.app)))
+        try:
+            live.app.extensions["rq"].enqueue("tests.test_events_publisher.announce_left", call_sid)
+            env = environment(database_url, redis_url)
+            command = [sys.executable, "-m", "flask", "--app", "hotline", "worker", "--burst"]
+            worker = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            try:
+                left = screen.wait_for(events.CALLER_LEFT, call_sid, timeout=10)
+            finally:
+                worker.kill()
+                worker.wait(10)
+        finally:
+            screen.close()
+    assert left == {"call_sid": call_sid, "queue": "legal", "reason": "ended"}
