@@ -13,6 +13,7 @@ from tests.conftest import TwilioWebhooks
 from tests.live_events import LiveScreen, frozen, integration_token, listening, private_redis
 from tests.live_server import serve
 from tests.servers import ROOT, environment, free_port
+from tests.test_reconciler import queued_call, run_sweep, simulator_knows
 
 CALL_SID = "CA" + "0" * 32
 
@@ -102,3 +103,16 @@ def test_a_worker_process_emits_to_live_screens(make_app, database_url, redis_ur
         finally:
             screen.close()
     assert left == {"call_sid": call_sid, "queue": "legal", "reason": "ended"}
+
+
+def test_a_stuck_call_closed_by_the_reconciler_leaves_the_queue_on_live_screens(make_app, redis_url):
+    with serve(make_app, HOTLINE_STUCK_CALL_SECONDS=0) as live, live.app.app_context():
+        screen = listening(redis_url, lambda: LiveScreen(live.url, integration_token(live.app)))
+        try:
+            call = queued_call(live)
+            simulator_knows(call, "completed", duration=42)
+            assert run_sweep(live).return_value() == 1
+            left = screen.wait_for(events.CALLER_LEFT, call.sid)
+        finally:
+            screen.close()
+    assert left == {"call_sid": call.sid, "queue": "legal", "reason": "ended"}

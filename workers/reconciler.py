@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.base.exceptions import TwilioRestException
 
-from hotline import calls
+from hotline import calls, events
 from hotline.extensions import db
 from hotline.lifecycle import CallStage
 from hotline.models import Call, utcnow
@@ -72,6 +72,8 @@ def close_stuck_calls() -> int:
             db.session.close()
     if stuck:
         log.info("stuck calls: %d checked, %d closed, %d to try again", len(stuck), closed, len(failed))
+    # A forked work horse exits when the job returns: publish before it does.
+    events.drain()
     if failed:
         sids = ", ".join(call_sid for call_sid, _ in failed)
         raise CallsStillOpen(f"{len(failed)} call(s) could not be checked: {sids}") from failed[0][1]
@@ -89,11 +91,13 @@ def _close(telephony: Telephony, call_sid: str) -> bool:
         # Still going (a long conversation): nothing to close yet.
         return False
     try:
-        _call, applied, _ended_queued = calls.update_status(
+        call, applied, ended_queued = calls.update_status(
             call_sid, status, vocabulary.PROGRESS[status], None, duration, utcnow()
         )
     except calls.UnknownCall:
         return False
+    if ended_queued:
+        events.caller_left(call_sid, call.queue, events.ENDED_WHILE_WAITING)
     if applied:
         log.info(
             "call %s closed by the reconciler: %s%s",
