@@ -81,10 +81,10 @@ def revoke_token(name: str) -> None:
 @click.option("--burst", is_flag=True, help="Work until the queue is empty, then stop.")
 def worker(burst: bool) -> None:
     """Run an RQ worker with its scheduler, inside the app so jobs have its context."""
-    from rq import Worker
+    from workers.worker import HotlineWorker
 
     queue = _queue_once_redis_answers()
-    Worker([queue], connection=queue.connection).work(with_scheduler=True, burst=burst)
+    HotlineWorker([queue], connection=queue.connection).work(with_scheduler=True, burst=burst)
 
 
 @click.command("cron")

@@ -72,8 +72,6 @@ def close_stuck_calls() -> int:
             db.session.close()
     if stuck:
         log.info("stuck calls: %d checked, %d closed, %d to try again", len(stuck), closed, len(failed))
-    # A forked work horse exits when the job returns: publish before it does.
-    events.drain()
     if failed:
         sids = ", ".join(call_sid for call_sid, _ in failed)
         raise CallsStillOpen(f"{len(failed)} call(s) could not be checked: {sids}") from failed[0][1]
