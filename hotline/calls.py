@@ -1,4 +1,5 @@
-"""Call service: the life of one call, from the first webhook to the final status.
+"""Call service: the life of one call once it is recorded (`hotline.incoming`),
+to its final status.
 
 Every function is safe to repeat: Twilio retries webhooks, and status
 callbacks arrive late, twice or out of order. Each change is one transaction,
@@ -14,15 +15,13 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from hotline import audit, cases, events, routing
 from hotline.extensions import db
 from hotline.lifecycle import TRANSITIONS, CallStage, LeftQueue, Progress, StepOutOfPlace
-from hotline.models import Call, Caller
-from hotline.phones import InvalidNumber, PhoneVault, normalise
+from hotline.models import Call
 from hotline.queues import seconds_between
 
 log = logging.getLogger(__name__)
@@ -36,85 +35,11 @@ class ConcurrentChange(RuntimeError):
     """The call kept changing under us: another process won every try."""
 
 
-class CallNotRecorded(RuntimeError):
-    """The first webhook's insert conflicted again after a retry: not a retried
-    webhook nor a new caller's row, so something else is wrong."""
-
-
 def get_call(call_sid: str) -> Call:
     call = db.session.scalars(select(Call).where(Call.call_sid == call_sid)).first()
     if call is None:
         raise UnknownCall(call_sid)
     return call
-
-
-# The first webhook of every call runs these on the session's connection:
-# statements built once, and neither the ORM's execution path nor its unit of
-# work, keep it close to the cost of a single insert.
-_CALLER_BY_HASH = select(Caller.id).where(Caller.number_hash == bindparam("digest"))
-_NEW_CALLER = insert(Caller).returning(Caller.id)
-_NEW_CALL = insert(Call)
-_CALL_LANGUAGE = select(Call.language).where(Call.call_sid == bindparam("call_sid"))
-
-
-def _caller_id(from_number: str | None, vault: PhoneVault, now: datetime) -> int:
-    """The caller's id, a new caller's if the number is new or withheld."""
-    try:
-        e164 = normalise(from_number, vault.default_region)
-    except InvalidNumber:
-        # A SIP or client identity, not a number: treated like a withheld one.
-        e164 = None
-    connection = db.session.connection()
-    if e164 is None:
-        return connection.scalar(_NEW_CALLER, {"created_at": now})
-    digest = vault.digest(e164)
-    caller_id = connection.scalar(_CALLER_BY_HASH, {"digest": digest})
-    if caller_id is None:
-        caller_id = connection.scalar(
-            _NEW_CALLER,
-            {"number_hash": digest, "number_encrypted": vault.encrypt(e164), "created_at": now},
-        )
-    return caller_id
-
-
-def record_incoming(
-    call_sid: str, from_number: str | None, vault: PhoneVault, now: datetime, language: str | None = None
-) -> tuple[str | None, bool]:
-    """Record the call `call_sid` on first sight. Returns (the call's language
-    if known, created). `language` is set when there is only one, so no menu asks.
-
-    The insert comes first and the unique CallSid catches a retried webhook:
-    retries are rare, and a look-up before every insert would cost each call.
-    A conflict means another transaction committed the row we collided with
-    (PostgreSQL reports it only once that one commits; SQLite has one writer at
-    a time), so one retry sees it: the call, or the new caller's row.
-    """
-    for _ in range(2):
-        try:
-            caller_id = _caller_id(from_number, vault, now)
-            db.session.connection().execute(
-                _NEW_CALL,
-                {
-                    "call_sid": call_sid,
-                    "caller_id": caller_id,
-                    "started_at": now,
-                    "status": "ringing",
-                    "language": language,
-                },
-            )
-            db.session.commit()
-        except IntegrityError as error:
-            # A retried webhook, or a new caller's first two calls at once: the
-            # other transaction won, so use what it wrote.
-            db.session.rollback()
-            existing = db.session.execute(_CALL_LANGUAGE, {"call_sid": call_sid}).first()
-            if existing is not None:
-                return existing.language, False
-            conflict = error
-            continue
-        log.info("call %s arrived", call_sid)
-        return language, True
-    raise CallNotRecorded(f"call {call_sid}: still conflicting after a retry") from conflict
 
 
 # Which stages each step of the phone flow may come at. A repeated `menu`

@@ -13,6 +13,8 @@ from flask import Blueprint, Response, current_app, request, url_for
 
 from hotline import calls, events, queues, routing
 from hotline.callbacks import NoNumberToCall, request_from_call
+from hotline.cases import CaseConflict
+from hotline.incoming import CallNotRecorded, record_incoming
 from hotline.lifecycle import CallStage, LeftQueue, StepOutOfPlace
 from hotline.models import Call, utcnow
 from telephony import forms, line_settings, prompts, twiml, vocabulary
@@ -23,7 +25,7 @@ bp = Blueprint("telephony", __name__, url_prefix="/telephony/voice")
 
 @bp.errorhandler(forms.BadWebhook)
 def _bad_webhook(error: forms.BadWebhook):
-    return Response(f"400 Bad Request: {error}\n", status=400, content_type="text/plain; charset=utf-8")
+    return _plain(400, f"400 Bad Request: {error}")
 
 
 @bp.errorhandler(StepOutOfPlace)
@@ -32,15 +34,16 @@ def _step_out_of_place(error: StepOutOfPlace):
 
 
 @bp.errorhandler(calls.ConcurrentChange)
-def _concurrent_change(_error: calls.ConcurrentChange):
+@bp.errorhandler(CaseConflict)
+@bp.errorhandler(CallNotRecorded)
+def _kept_changing(_error: Exception):
+    """Another process won every try: nothing of ours was written."""
     return _plain(409, "409 Conflict: the call changed meanwhile; try again")
 
 
 @bp.errorhandler(calls.UnknownCall)
 def _unknown_call(_error: calls.UnknownCall):
-    return Response(
-        "404 Not Found: no call with that CallSid\n", status=404, content_type="text/plain; charset=utf-8"
-    )
+    return _plain(404, "404 Not Found: no call with that CallSid")
 
 
 def _plain(status: int, message: str) -> Response:
@@ -80,7 +83,7 @@ def incoming():
     call_sid = forms.call_sid()
     line = line_settings(current_app)
     only_language = line.languages[0] if len(line.languages) == 1 else None
-    language, _created = calls.record_incoming(
+    language, _created = record_incoming(
         call_sid, request.form.get("From"), current_app.extensions["phone_vault"], utcnow(), only_language
     )
     if language is None:

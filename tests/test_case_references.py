@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, insert, select
 
-from hotline import calls, cases
+from hotline import cases, incoming
 from hotline.extensions import db
 from hotline.models import Call, Caller, Case, CaseNumber
 from hotline.routing import Choice, Priority
@@ -109,9 +109,9 @@ def test_recording_a_call_retries_a_conflict_once_then_says_so(app, app_context,
             insert(Caller).returning(Caller.id), {"number_hash": "taken", "created_at": now}
         )
 
-    monkeypatch.setattr(calls, "_caller_id", caller_id)
+    monkeypatch.setattr(incoming, "_caller_id", caller_id)
     sid = "CA" + "0" * 32
-    with pytest.raises(calls.CallNotRecorded):
-        calls.record_incoming(sid, "+77015550012", app.extensions["phone_vault"], datetime.now(UTC))
+    with pytest.raises(incoming.CallNotRecorded):
+        incoming.record_incoming(sid, "+77015550012", app.extensions["phone_vault"], datetime.now(UTC))
     assert len(tries) == 2
     assert db.session.scalar(select(func.count()).select_from(Call)) == 0
