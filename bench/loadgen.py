@@ -73,6 +73,9 @@ class Result:
     exhausted: bool = False  # the pool of distinct requests ran out before the end
     sent: int = 0
     overloaded_after: float | None = None  # open loop: seconds after which sending stopped
+    begin: float = 0.0  # open loop: perf_counter() of the first scheduled send
+    # open loop: (index in the request list, scheduled offset s, latency s or None, status or None)
+    samples: list[tuple[int, float, float | None, int | None]] = field(default_factory=list)
 
     @property
     def rps(self) -> float:
@@ -358,7 +361,7 @@ async def _open_loop(
     rate: float,
     duration: float,
     max_connections: int,
-    overload_seconds: float,
+    overload_seconds: float | None,
     cycle: bool,
 ) -> Result:
     result = Result(generator="python open loop")
@@ -376,37 +379,53 @@ async def _open_loop(
     for _ in range(min(10, max_connections)):
         idle.append(await Connection.open(port))
 
-    async def one(raw: bytes, scheduled: float) -> None:
+    async def attempt(index: int, raw: bytes, scheduled: float) -> None:
+        async with slots:
+            connection = None
+            while idle:
+                candidate = idle.pop()
+                if not candidate.closed:
+                    connection = candidate
+                    break
+            try:
+                if connection is None:
+                    connection = await Connection.open(port)
+                status, close = await connection.send(raw)
+            except OSError:
+                result.socket_errors += 1
+                result.samples.append((index, scheduled - begin, None, None))
+                return
+            except asyncio.CancelledError:  # timed out: the answer may still come, on no connection
+                if connection is not None:
+                    connection.close()
+                raise
+            latency = time.perf_counter() - scheduled
+            latencies.append(latency)
+            result.samples.append((index, scheduled - begin, latency, status))
+            result.codes[status] += 1
+            result.completed += 1
+            if close:
+                connection.close()
+            else:
+                idle.append(connection)
+
+    async def one(index: int, raw: bytes, scheduled: float) -> None:
+        """Twilio's patience: an answer later than REQUEST_TIMEOUT after the scheduled send is a timeout."""
         nonlocal in_flight
         in_flight += 1
         try:
-            async with slots:
-                connection = None
-                while idle:
-                    candidate = idle.pop()
-                    if not candidate.closed:
-                        connection = candidate
-                        break
-                try:
-                    if connection is None:
-                        connection = await Connection.open(port)
-                    status, close = await connection.send(raw)
-                except OSError:
-                    result.socket_errors += 1
-                    return
-                latencies.append(time.perf_counter() - scheduled)
-                result.codes[status] += 1
-                result.completed += 1
-                if close:
-                    connection.close()
-                else:
-                    idle.append(connection)
+            await asyncio.wait_for(
+                attempt(index, raw, scheduled), scheduled + REQUEST_TIMEOUT - time.perf_counter()
+            )
+        except TimeoutError:
+            result.timeouts += 1
+            result.samples.append((index, scheduled - begin, None, None))
         finally:
             in_flight -= 1
 
     tasks = []
-    begin = time.perf_counter() + 0.05
-    backlog = max(50, int(rate * overload_seconds))
+    begin = result.begin = time.perf_counter() + 0.05
+    backlog = math.inf if overload_seconds is None else max(50, int(rate * overload_seconds))
     for index in range(count):
         scheduled = begin + index / rate
         delay = scheduled - time.perf_counter()
@@ -417,10 +436,10 @@ async def _open_loop(
             # this rate. Stop here rather than pile up work for the next route.
             result.overloaded_after = scheduled - begin
             break
-        tasks.append(loop.create_task(one(raws[index % len(raws)], scheduled)))
+        tasks.append(loop.create_task(one(index, raws[index % len(raws)], scheduled)))
     result.sent = len(tasks)
-    # Answers still owed get until the webhook timeout; the rest count as timeouts.
-    _done, pending = await asyncio.wait(tasks, timeout=REQUEST_TIMEOUT) if tasks else (set(), set())
+    # Each request times out by itself; this is only a safety net.
+    _done, pending = await asyncio.wait(tasks, timeout=REQUEST_TIMEOUT + 5) if tasks else (set(), set())
     for task in pending:
         task.cancel()
     result.timeouts = len(pending)
@@ -442,7 +461,7 @@ def open_loop(
     rate: float,
     duration: float,
     max_connections: int = 500,
-    overload_seconds: float = 1.0,
+    overload_seconds: float | None = 1.0,
     cycle: bool = False,
 ) -> Result:
     """`rate` requests a second for `duration` seconds on a fixed schedule.
@@ -452,7 +471,8 @@ def open_loop(
     A request with no free connection opens a new one (up to `max_connections`),
     as Twilio would; the wait for a connection counts in its latency. If more than
     `overload_seconds` worth of requests are unanswered, the server cannot keep up:
-    sending stops and `overloaded_after` says when.
+    sending stops and `overloaded_after` says when (None: never stop). Each request
+    gets REQUEST_TIMEOUT from its scheduled time, then counts as a timeout.
     """
     host = f"127.0.0.1:{port}"
     raws = [item.raw(host) for item in requests]
