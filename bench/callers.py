@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
 
-from bench.loadgen import SignedRequest
+from bench.measured import SignedRequest
 from bench.processes import AUTH_TOKEN
 from bench.routes import Route
 

@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 
 from bench import loadgen
-from bench.loadgen import Result, percentile
+from bench.measured import Result, percentile
 from bench.routes import ROUTE
 
 FLOW = ("incoming", "menu", "wait", "wait", "wait", "queue-result", "status")

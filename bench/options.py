@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import loadgen
+from bench import wrk as wrk_client
 from bench.database import PG_SCHEMA
 from bench.routes import ROUTE_KEYS, SCENARIOS, Settings
 
@@ -84,7 +84,7 @@ def settings_from(args: argparse.Namespace, wrk: str | None) -> Settings:
 
 def describe_generator(wrk: str | None, threads: int, asked: str) -> str:
     if wrk:
-        version = loadgen.wrk_version(wrk)
+        version = wrk_client.wrk_version(wrk)
         return f"{version}, {threads} thread, replaying requests signed beforehand (bench/signed.lua)"
     if asked == "python":
         return "Python asyncio (--generator python)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from bench.frozen import FrozenRun
-from bench.loadgen import REQUEST_TIMEOUT
+from bench.measured import REQUEST_TIMEOUT
 from bench.routes import ROUTE, Measured
 
 TARGET_RATIO = 0.8  # incoming, × the one-insert reference (SQLite)

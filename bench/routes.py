@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bench.cpu import CpuWatch
-from bench.loadgen import Result
+from bench.measured import Result
 
 
 @dataclass(frozen=True)

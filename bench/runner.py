@@ -7,11 +7,11 @@ import sys
 import time
 from pathlib import Path
 
-from bench import loadgen
+from bench import loadgen, wrk
 from bench.callers import Callers
 from bench.cpu import CpuWatch
 from bench.database import DRAIN_INTERVAL, Database, Drain, calls_at, waiting
-from bench.loadgen import Result, SignedRequest
+from bench.measured import Result, SignedRequest
 from bench.processes import settle, worker_pid
 from bench.report import fmt_ms, s_rate
 from bench.routes import ROUTE, ROUTES, Measured, Route, Settings
@@ -75,9 +75,9 @@ class Bench:
         if self.settings.wrk:
             self.phase += 1
             request_file = self.workdir / f"requests-{self.phase}.txt"
-            loadgen.write_request_file(request_file, requests)
+            wrk.write_request_file(request_file, requests)
             try:
-                return loadgen.run_wrk(
+                return wrk.run_wrk(
                     self.settings.wrk,
                     self.port,
                     request_file,

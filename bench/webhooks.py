@@ -33,9 +33,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import loadgen, report
+from bench import report
+from bench import wrk as wrk_client
 from bench.database import migrate, postgres_database, sqlite_database
 from bench.frozen import FrozenRun, run_frozen
+from bench.measured import REQUEST_TIMEOUT
 from bench.options import describe_generator, parse_args, settings_from
 from bench.processes import (
     ROOT,
@@ -151,7 +153,7 @@ def save_markdown(markdown: str) -> Path | None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv, __doc__)
     out = sys.stdout
-    wrk = loadgen.wrk_path() if args.generator in {"auto", "wrk"} else None
+    wrk = wrk_client.wrk_path() if args.generator in {"auto", "wrk"} else None
     if args.generator == "wrk" and wrk is None:
         print("wrk is not installed (apt-get install wrk); or use --generator python", file=sys.stderr)
         return 2
@@ -193,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         "sending stopped. `*`: the route ran out of distinct calls before the end (figures over the "
         "shorter window). `queued`: calls waiting in the queues before → after the route's runs "
         "(`≤ N`: the most waiting while the queues were drained). Frozen Redis: `timeout`: no answer "
-        f"within {loadgen.REQUEST_TIMEOUT:g} s of the scheduled send."
+        f"within {REQUEST_TIMEOUT:g} s of the scheduled send."
     ]
     failed = False
     started = time.monotonic()
