@@ -33,6 +33,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bench import report
 from bench import wrk as wrk_client
 from bench.database import migrate, postgres_database, sqlite_database
@@ -61,6 +63,7 @@ class DatabaseRun:
     results: list[Measured]
     frozen: FrozenRun | None
     checks: list[report.Check] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def run_database(
@@ -98,7 +101,11 @@ def run_database(
         if gunicorn.poll() is not None:
             raise RuntimeError(f"gunicorn died during the run:\n{tail(log)}")
         processes.stop(gunicorn)
-        return DatabaseRun(database.label, results, frozen)
+        run = DatabaseRun(database.label, results, frozen)
+        if "Traceback" in log.read_text(errors="replace"):
+            kept = save_file(f"gunicorn-{kind}", log.read_text(errors="replace"), "log")
+            run.notes.append(f"the app logged errors (tracebacks): {kept or log}")
+        return run
     finally:
         database.engine.dispose()
         for step in database.cleanup:
@@ -109,7 +116,7 @@ def show(run: DatabaseRun, settings: Settings, out) -> list[str]:
     """Print one database's tables, notes and verdicts; return them as markdown parts."""
     parts = []
     print(f"\n{run.label}", file=out)
-    notes = [f"{m.route.label}: {note}" for m in run.results for note in m.notes]
+    notes = run.notes + [f"{m.route.label}: {note}" for m in run.results for note in m.notes]
     if run.results:
         header, rows = report.table_rows(run.results, settings.rate, settings.connections)
         report.print_table(header, rows, out)
@@ -139,14 +146,14 @@ def show(run: DatabaseRun, settings: Settings, out) -> list[str]:
     return parts
 
 
-def save_markdown(markdown: str) -> Path | None:
-    """Keep the run's markdown under bench/results/ (git-ignored)."""
+def save_file(stem: str, content: str, suffix: str) -> Path | None:
+    """Keep a run's output under bench/results/ (git-ignored)."""
     folder = ROOT / "bench" / "results"
     with contextlib.suppress(OSError):
         folder.mkdir(exist_ok=True)
-        path = folder / f"webhooks-{time.strftime('%Y%m%d-%H%M%S')}.md"
-        path.write_text(markdown, encoding="utf-8")
-        return path
+        path = folder / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}.{suffix}"
+        path.write_text(content, encoding="utf-8")
+        return path.relative_to(ROOT)
     return None
 
 
@@ -206,7 +213,14 @@ def main(argv: list[str] | None = None) -> int:
             plans = [] if args.no_sqlite else [("sqlite", None)]
             plans += [("postgres", url) for url in args.database_url]
             for kind, url in plans:
-                run = run_database(kind, url, settings, redis, workdir, processes, out)
+                try:
+                    run = run_database(kind, url, settings, redis, workdir, processes, out)
+                except (RuntimeError, OSError, SQLAlchemyError) as error:
+                    # One database's failure does not lose the others' figures.
+                    print(f"\nFAIL  {kind}: the run stopped: {error}", file=out, flush=True)
+                    parts.append(f"- FAIL: {kind}: the run stopped: {str(error).splitlines()[0]}")
+                    failed = True
+                    continue
                 from redis import Redis
 
                 Redis.from_url(redis[0]).flushdb()
@@ -221,9 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     markdown = "\n\n".join(parts) + "\n"
     print(f"\n---- markdown (whole run {time.monotonic() - started:.0f} s) ----\n", file=out)
     print(markdown, file=out)
-    saved = save_markdown(markdown)
+    saved = save_file("webhooks", markdown, "md")
     if saved:
-        print(f"(saved as {saved.relative_to(ROOT)})", file=out)
+        print(f"(saved as {saved})", file=out)
     return 1 if failed else 0
 
 
