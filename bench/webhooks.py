@@ -23,14 +23,12 @@ Open loop: Python asyncio (wrk2 is not in Debian). See bench/README.md.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -38,7 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bench import report
 from bench import wrk as wrk_client
 from bench.database import migrate, postgres_database, sqlite_database
-from bench.frozen import FrozenRun, run_frozen
+from bench.frozen import run_frozen
 from bench.measured import REQUEST_TIMEOUT
 from bench.options import describe_generator, parse_args, settings_from
 from bench.processes import (
@@ -53,17 +51,9 @@ from bench.processes import (
     tail,
     wait_healthy,
 )
-from bench.routes import Measured, Settings
+from bench.routes import Settings
 from bench.runner import OVERLOAD_SECONDS, Bench
-
-
-@dataclass
-class DatabaseRun:
-    label: str
-    results: list[Measured]
-    frozen: FrozenRun | None
-    checks: list[report.Check] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+from bench.summary import DatabaseRun, save_file, show
 
 
 def run_database(
@@ -110,51 +100,6 @@ def run_database(
         database.engine.dispose()
         for step in database.cleanup:
             step()
-
-
-def show(run: DatabaseRun, settings: Settings, out) -> list[str]:
-    """Print one database's tables, notes and verdicts; return them as markdown parts."""
-    parts = []
-    print(f"\n{run.label}", file=out)
-    notes = run.notes + [f"{m.route.label}: {note}" for m in run.results for note in m.notes]
-    if run.results:
-        header, rows = report.table_rows(run.results, settings.rate, settings.connections)
-        report.print_table(header, rows, out)
-        parts.append(f"**{run.label}**\n\n" + report.markdown_table(header, rows))
-    if run.frozen:
-        header, rows = report.frozen_rows(run.frozen)
-        f = run.frozen
-        title = (
-            f"Redis frozen {f.freeze_seconds:g} s (SIGSTOP at {f.window[0]:.1f} s, SIGCONT at "
-            f"{f.window[1]:.1f} s) in {f.duration:g} s of the flow's webhooks at {report.s_rate(f.rate)}/s; "
-            f"waiting {f.waiting_before}→{f.waiting_after}"
-            if f.window
-            else "Redis frozen: not frozen"
-        )
-        print(f"\n{title}", file=out)
-        report.print_table(header, rows, out)
-        parts.append(f"{title}:\n\n" + report.markdown_table(header, rows))
-        notes += [f"frozen Redis: {note}" for note in f.notes]
-    for note in notes:
-        print(f"  note: {note}", file=out)
-    for name, ok, detail in run.checks:
-        print(f"{report.verdict(ok)}  {name}: {detail}", file=out)
-    lines = [f"- {note}" for note in notes]
-    lines += [f"- {report.verdict(ok).strip()}: {name} ({detail})" for name, ok, detail in run.checks]
-    if lines:
-        parts.append("\n".join(lines))
-    return parts
-
-
-def save_file(stem: str, content: str, suffix: str) -> Path | None:
-    """Keep a run's output under bench/results/ (git-ignored)."""
-    folder = ROOT / "bench" / "results"
-    with contextlib.suppress(OSError):
-        folder.mkdir(exist_ok=True)
-        path = folder / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}.{suffix}"
-        path.write_text(content, encoding="utf-8")
-        return path.relative_to(ROOT)
-    return None
 
 
 def main(argv: list[str] | None = None) -> int:
