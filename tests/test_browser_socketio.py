@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
 from flask import Flask, Response
 from markupsafe import escape
 
@@ -78,11 +77,6 @@ def open_socket_page(make_app, browser_context, token: str | None, screenshot: s
     return state, console, engine_statuses
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="waits on the events branch: on main the Socket.IO server runs in gevent mode under the "
-    "threaded live server and refuses every connection; remove this mark when events is merged",
-)
 def test_the_vendored_client_connects_with_an_api_token(make_app, browser_context):
     state, console, engine_statuses = open_socket_page(
         make_app, browser_context, None, "socketio-connected.png"
@@ -96,6 +90,6 @@ def test_a_client_without_a_valid_token_is_refused(make_app, browser_context):
     state, console, engine_statuses = open_socket_page(
         make_app, browser_context, "hl_not-a-token", "socketio-refused.png"
     )
-    assert state.startswith("refused: "), state
-    assert engine_statuses
+    assert state.startswith("refused: send a valid API token"), state
+    assert engine_statuses and all(status == 200 for status in engine_statuses)
     assert not [line for line in console if "Content Security Policy" in line]
