@@ -8,6 +8,8 @@ import traceback
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from hotline.api.schemas import ErrorSchema
+
 log = logging.getLogger(__name__)
 
 
@@ -18,7 +20,7 @@ def init_app(app: Flask) -> None:
 
 def _body(status: int, name: str, message: str):
     if request.path.startswith(("/api/", "/healthz")) or request.accept_mimetypes.best == "application/json":
-        return jsonify(error=name, message=message), status
+        return jsonify(ErrorSchema().dump({"error": name, "message": message})), status
     return f"{status} {name}: {message}\n", status, {"Content-Type": "text/plain; charset=utf-8"}
 
 

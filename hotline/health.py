@@ -13,6 +13,8 @@ from redis.exceptions import RedisError
 from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from hotline.api.openapi import documented
+from hotline.api.schemas import HealthSchema
 from hotline.extensions import db
 
 bp = Blueprint("health", __name__)
@@ -24,6 +26,11 @@ POSTGRESQL_TIMEOUTS = frozenset({"55P03", "57014"})
 
 
 @bp.get("/healthz")
+@documented(
+    "Whether the database takes a write and Redis answers",
+    {200: HealthSchema, 503: HealthSchema},
+    token=False,
+)
 def healthz():
     checks = {"database": database_state(), "redis": "ok"}
     try:
@@ -31,7 +38,8 @@ def healthz():
     except RedisError:
         checks["redis"] = "unreachable"
     healthy = all(value == "ok" for value in checks.values())
-    return jsonify(status="ok" if healthy else "unavailable", **checks), 200 if healthy else 503
+    answer = HealthSchema().dump({"status": "ok" if healthy else "unavailable", **checks})
+    return jsonify(answer), 200 if healthy else 503
 
 
 def database_state() -> str:

@@ -19,6 +19,8 @@ from hotline import create_app, embedded_redis
 from hotline.extensions import db
 from tests.servers import free_port
 
+pytest_plugins = ["tests.browser"]
+
 AUTH_TOKEN = "dev-twilio-auth-token"
 
 

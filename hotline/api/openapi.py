@@ -1,0 +1,90 @@
+"""The OpenAPI 3 document of the JSON API, GET /api/v1/openapi.json.
+
+Made at run time from the app's own routes and the marshmallow schemas the
+views answer with (apispec's MarshmallowPlugin turns them into JSON Schema):
+a view joins the document by the `documented` decorator, which names what it
+answers. Nothing here is kept by hand beside the code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from http import HTTPStatus
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Flask, current_app, jsonify
+from marshmallow import Schema
+
+from hotline.api import bp
+from hotline.api.schemas import ErrorSchema
+
+BEARER = "bearer"
+RULE_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+def documented(summary: str, answers: dict[int, type[Schema]], *, token: bool = True) -> Callable:
+    """Describe a view for the document: `answers` maps each status it may send
+    to the schema of that answer (a write view lists 403 with ErrorSchema);
+    `token` views also answer 401 and need the bearer token."""
+
+    def mark(view: Callable) -> Callable:
+        view.openapi = {"summary": summary, "answers": dict(answers), "token": token}
+        return view
+
+    return mark
+
+
+def _operation(endpoint: str, description: dict, arguments: list[str]) -> dict:
+    answers = description["answers"]
+    if description["token"]:
+        answers.setdefault(401, ErrorSchema)
+    operation = {
+        "operationId": endpoint.replace(".", "_"),
+        "summary": description["summary"],
+        "responses": {
+            str(status): {
+                "description": HTTPStatus(status).phrase,
+                "content": {"application/json": {"schema": schema}},
+            }
+            for status, schema in sorted(answers.items())
+        },
+    }
+    if arguments:
+        operation["parameters"] = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}} for name in arguments
+        ]
+    operation["security"] = [{BEARER: []}] if description["token"] else []
+    return operation
+
+
+def build(app: Flask) -> dict:
+    spec = APISpec(
+        title="Hotline API",
+        version="1",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "The hotline's JSON API. Never returns a phone number."},
+    )
+    spec.components.security_scheme(
+        BEARER, {"type": "http", "scheme": "bearer", "description": "an API token: flask create-token"}
+    )
+    spec.components.schema("Error", schema=ErrorSchema)
+    for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule):
+        description = getattr(app.view_functions[rule.endpoint], "openapi", None)
+        if description is None:
+            continue
+        operations = {
+            method.lower(): _operation(rule.endpoint, description, list(rule.arguments))
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+        }
+        spec.path(path=RULE_ARGUMENT.sub(r"{\1}", rule.rule), operations=operations)
+    return spec.to_dict()
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    if "openapi" not in current_app.extensions:
+        current_app.extensions["openapi"] = build(current_app)
+    return jsonify(current_app.extensions["openapi"])

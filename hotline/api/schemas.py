@@ -1,0 +1,64 @@
+"""The JSON API's response shapes. Each view dumps its answer through one of
+these, and the OpenAPI document (hotline/api/openapi.py) is made from the same
+classes, so the document cannot drift from what is sent."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from hotline.lifecycle import CallStage
+from hotline.models import Call, QueueName
+
+QUEUE_NAMES = validate.OneOf([queue.value for queue in QueueName])
+
+
+class ErrorSchema(Schema):
+    """Every error the API answers: 4xx and 5xx alike."""
+
+    error = fields.String(required=True, metadata={"description": "the HTTP status's name"})
+    message = fields.String(required=True, metadata={"description": "what went wrong, for a person"})
+
+
+def _case_reference(call: Call) -> str | None:
+    return call.case.reference if call.case else None
+
+
+class CallSchema(Schema):
+    """One call, as the API shows it: never the caller's number."""
+
+    call_sid = fields.String(required=True)
+    direction = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "Twilio's CallStatus"})
+    stage = fields.String(required=True, validate=validate.OneOf([stage.value for stage in CallStage]))
+    queue = fields.String(required=True, allow_none=True, validate=QUEUE_NAMES)
+    priority = fields.Integer(required=True)
+    crisis = fields.Boolean(required=True)
+    language = fields.String(required=True, allow_none=True)
+    case_reference = fields.Function(
+        _case_reference, required=True, metadata={"type": "string", "nullable": True}
+    )
+    queue_result = fields.String(required=True, allow_none=True)
+    wait_seconds = fields.Integer(required=True, allow_none=True)
+    talk_seconds = fields.Integer(required=True, allow_none=True)
+    duration_seconds = fields.Integer(required=True, allow_none=True)
+    abandoned = fields.Boolean(required=True)
+    started_at = fields.DateTime(required=True)
+    enqueued_at = fields.DateTime(required=True, allow_none=True)
+    dequeued_at = fields.DateTime(required=True, allow_none=True)
+    ended_at = fields.DateTime(required=True, allow_none=True)
+
+
+class QueueFiguresSchema(Schema):
+    name = fields.String(required=True, validate=QUEUE_NAMES)
+    waiting = fields.Integer(required=True, validate=validate.Range(min=0))
+    longest_wait_seconds = fields.Integer(required=True, validate=validate.Range(min=0))
+
+
+class QueuesSchema(Schema):
+    queues = fields.List(fields.Nested(QueueFiguresSchema), required=True)
+
+
+class HealthSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(["ok", "unavailable"]))
+    database = fields.String(required=True, validate=validate.OneOf(["ok", "busy", "unreachable"]))
+    redis = fields.String(required=True, validate=validate.OneOf(["ok", "unreachable"]))
