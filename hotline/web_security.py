@@ -56,5 +56,5 @@ def _check_csrf() -> None:
 
 def _add_headers(response: Response) -> Response:
     for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+        response.headers[name] = value
     return response

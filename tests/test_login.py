@@ -146,3 +146,9 @@ def test_the_session_cookie_is_secure_in_production(make_app):
     assert response.status_code == 302, response.get_data(as_text=True)
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_a_username_no_database_can_hold_is_simply_unknown(app, aigerim):
+    with app.app_context():
+        assert auth.authenticate("aigerim\x00", PASSWORD) is None
+        assert auth.authenticate("aigerim", PASSWORD).username == "aigerim"

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Regexp
 
 from hotline.users import LANGUAGES
 
@@ -14,9 +14,13 @@ from hotline.users import LANGUAGES
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 
 
+# No keyboard types NUL; scrypt's HMAC would read "secret\0" as "secret".
+NO_NUL = Regexp(r"^[^\x00]*$")
+
+
 class LoginForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64), NO_NUL])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024), NO_NUL])
 
 
 class LanguageForm(FlaskForm):
