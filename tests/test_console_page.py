@@ -10,7 +10,7 @@ import pytest
 
 from hotline import auth
 from hotline.models import Role
-from tests.browser import log_in
+from tests.pages import log_in
 from tests.calls import ScriptedCall
 
 PASSWORD = "correct horse battery"

@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po
 
 from hotline import auth
 from hotline.models import Role
-from tests.browser import csrf_token, log_in
+from tests.pages import csrf_token, log_in
 from tests.conftest import ROOT
 
 PASSWORD = "correct horse battery"

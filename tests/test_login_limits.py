@@ -7,7 +7,7 @@ import pytest
 
 from hotline import auth
 from hotline.models import Role
-from tests.browser import log_in
+from tests.pages import log_in
 
 PASSWORD = "correct horse battery"
 

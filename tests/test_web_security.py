@@ -12,7 +12,7 @@ from flask import g, jsonify
 
 from hotline import auth
 from hotline.models import Role
-from tests.browser import log_in
+from tests.pages import log_in
 from tests.calls import HOTLINE, ScriptedCall
 from tests.conftest import ROOT
 

@@ -1,4 +1,4 @@
-"""A browser's part for page tests: read the CSRF token a page carries, log in."""
+"""A browser's part in page tests through the test client: read the CSRF token a page carries, log in."""
 
 from __future__ import annotations
 
