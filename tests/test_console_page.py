@@ -10,8 +10,8 @@ import pytest
 
 from hotline import auth
 from hotline.models import Role
-from tests.pages import log_in
 from tests.calls import ScriptedCall
+from tests.pages import log_in
 
 PASSWORD = "correct horse battery"
 CALLER = "+77015559876"

@@ -11,8 +11,8 @@ from babel.messages.pofile import read_po
 
 from hotline import auth
 from hotline.models import Role
-from tests.pages import csrf_token, log_in
 from tests.conftest import ROOT
+from tests.pages import csrf_token, log_in
 
 PASSWORD = "correct horse battery"
 LOGIN_HEADING = {
