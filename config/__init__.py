@@ -13,7 +13,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = ROOT / "instance"
 
 # Development defaults. ProductionConfig refuses to start with any of them.
 DEV_SECRET_KEY = "dev-secret-key-not-for-production"
@@ -87,6 +88,20 @@ class Config:
 
         self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
 
+        # The console: its name in the header (empty: "Helpline" in the reader's language),
+        # its login rate limit (per username and per address), and its cookies.
+        self.HOTLINE_NAME = _env("HOTLINE_NAME", "")
+        self.HOTLINE_LOGIN_RATE_LIMIT = _env("HOTLINE_LOGIN_RATE_LIMIT", "5 per minute")
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        # A console stays open all day: its CSRF token lives as long as the session.
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.BABEL_DEFAULT_LOCALE = "ru"
+        self.BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
+
         # Webhooks are a few kB; a larger body or form is refused with 413 before it is read.
         self.MAX_CONTENT_LENGTH = int(_env("HOTLINE_MAX_REQUEST_BYTES", str(64 * 1024)))
         self.MAX_FORM_MEMORY_SIZE = self.MAX_CONTENT_LENGTH
@@ -121,6 +136,11 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    def __init__(self) -> None:
+        super().__init__()
+        self.SESSION_COOKIE_SECURE = True
+        self.REMEMBER_COOKIE_SECURE = True
+
     def check(self) -> None:
         super().check()
         refused = [

@@ -9,8 +9,9 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
-from hotline import auth, cli, errors, limits, models, sockets
-from hotline.extensions import db, init_redis, init_socketio, login_manager, migrate
+from hotline import auth, cli, errors, limits, models, sockets, web_security
+from hotline.accounts import locale
+from hotline.extensions import db, init_limiter, init_redis, init_socketio, login_manager, migrate
 from hotline.phones import PhoneVault
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,13 +55,21 @@ def create_app(config: settings.Config | dict | None = None) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     limits.init_app(app)
+    web_security.init_app(app)
+    init_limiter(app)
+    locale.init_app(app)
     cli.init_app(app)
 
     from hotline import health
+    from hotline.accounts import bp as accounts_bp
     from hotline.api import bp as api_bp
+    from hotline.console import bp as console_bp
     from telephony import init_app as init_telephony
 
     app.register_blueprint(health.bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(console_bp)
     init_telephony(app)
+    web_security.exempt_signed_blueprints(app)
     return app

@@ -1,7 +1,9 @@
-"""Users, roles, passwords and API tokens.
+"""Who is asking: browser logins (passwords, roles) and API tokens.
 
 A token with a user acts as that user; a token without one (an integration's)
 only reads. A token works only while it is unrevoked and its user is active.
+Creating and deactivating users is hotline/users.py's (its names are kept here
+too for the callers that import them from here).
 """
 
 from __future__ import annotations
@@ -11,17 +13,27 @@ import logging
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import wraps
+from functools import cache, wraps
 
 from flask import Flask, abort, g, request
+from flask_login import current_user, login_required
 from sqlalchemy import or_, select, text, update
 from sqlalchemy.exc import OperationalError
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from hotline import audit
 from hotline.extensions import db, login_manager
-from hotline.models import ApiToken, Role, User, utcnow
+from hotline.models import ApiToken, User, utcnow
 from hotline.parsing import whole_number
+from hotline.users import (  # noqa: F401  (kept importable from here)
+    UnknownUser,
+    UserExists,
+    UserInactive,
+    create_user,
+    deactivate_user,
+    revoke_tokens,
+    user_named,
+)
 
 log = logging.getLogger(__name__)
 
@@ -31,69 +43,54 @@ TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 TOKEN_TOUCH_TIMEOUT_MS = 100
 
 
-class UserExists(ValueError):
-    pass
-
-
-class UnknownUser(LookupError):
-    pass
-
-
-class UserInactive(ValueError):
-    pass
-
-
 class UnknownToken(LookupError):
     pass
 
 
 def init_app(app: Flask) -> None:
     login_manager.user_loader(_load_user)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
 
 
 def _load_user(user_id: str) -> User | None:
+    """The session's user, unless deactivated since: their session ends on its next request."""
     number = whole_number(user_id, max_digits=18)
-    return db.session.get(User, number) if number is not None else None
+    user = db.session.get(User, number) if number is not None else None
+    return user if user is not None and user.active else None
 
 
-def create_user(username: str, role: Role, password: str | None = None) -> tuple[User, str]:
-    """Create a user. Returns the user and the password (generated when none is given)."""
-    if db.session.scalars(select(User).where(User.username == username)).first():
-        raise UserExists(f"a user named {username!r} exists already")
-    password = password or secrets.token_urlsafe(12)
-    user = User(username=username, role=role, password_hash=generate_password_hash(password))
-    db.session.add(user)
-    db.session.flush()
-    audit.record(audit.SYSTEM, "user.created", "user", user.id, role=str(role))
-    db.session.commit()
-    return user, password
+@cache
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16))
 
 
-def _user_named(username: str) -> User:
-    user = db.session.scalars(select(User).where(User.username == username)).first()
-    if user is None:
-        raise UnknownUser(f"no user named {username!r}")
-    return user
+def authenticate(username: str, password: str) -> User | None:
+    """The active user with this username and password, or None. An unknown or
+    deactivated user costs the same hash check as a wrong password, so neither
+    the answer nor its time tells which usernames exist."""
+    # PostgreSQL text cannot hold NUL; no username has one, so no need to ask.
+    known = "\x00" not in username
+    user = db.session.scalars(select(User).where(User.username == username)).first() if known else None
+    matches = check_password_hash(user.password_hash if user else _dummy_hash(), password)
+    return user if user is not None and user.active and matches else None
 
 
-def deactivate_user(username: str) -> int:
-    """Deactivate a user and revoke their API tokens, in one transaction.
-    Returns how many tokens were revoked. The update is conditional, so of two
-    deactivations at once only one writes its audit records."""
-    user = _user_named(username)
-    changed = db.session.execute(
-        update(User).where(User.id == user.id, User.active.is_(True)).values(active=False)
-    ).rowcount
-    if not changed:
-        db.session.rollback()
-        raise UserInactive(f"the user {username!r} is deactivated already")
-    audit.record(audit.SYSTEM, "user.deactivated", "user", user.id)
-    tokens = db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-    ).all()
-    _revoke(tokens, reason="user deactivated")
-    db.session.commit()
-    return len(tokens)
+def role_required(*roles: str) -> Callable:
+    """Only logged-in users with one of `roles`: anyone else logged in gets 403,
+    nobody logged in goes to the login page."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapper(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403, description="your role may not open this page")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 def token_digest(token: str) -> str:
@@ -104,7 +101,7 @@ def token_digest(token: str) -> str:
 def create_token(name: str, username: str | None = None) -> str:
     """Create an API token and return it; only its digest is kept. With a
     username the token acts as that (active) user; without, it only reads."""
-    user = _user_named(username) if username is not None else None
+    user = user_named(username) if username is not None else None
     if user is not None and not user.active:
         raise UserInactive(f"the user {username!r} is deactivated")
     token = "hl_" + secrets.token_urlsafe(32)
@@ -129,16 +126,9 @@ def revoke_token(name: str) -> int:
     ).all()
     if not tokens:
         raise UnknownToken(f"no unrevoked API token named {name!r}")
-    _revoke(tokens, reason="revoked by name")
+    revoke_tokens(tokens, reason="revoked by name")
     db.session.commit()
     return len(tokens)
-
-
-def _revoke(tokens: list[ApiToken], reason: str) -> None:
-    now = utcnow()
-    for token in tokens:
-        token.revoked_at = now
-        audit.record(audit.SYSTEM, "token.revoked", "api_token", token.id, name=token.name, reason=reason)
 
 
 def find_token(token: str) -> tuple[ApiToken, User | None] | None:

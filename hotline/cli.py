@@ -7,8 +7,9 @@ from flask import Flask
 from flask.cli import with_appcontext
 from rq import Queue
 
-from hotline import auth
-from hotline.models import Role
+from hotline import auth, phones, users
+from hotline.models import QueueName, Role
+from hotline.users import LANGUAGES
 
 
 def init_app(app: Flask) -> None:
@@ -20,18 +21,37 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cron)
 
 
+def _listed(text: str | None) -> list[str]:
+    return [item.strip() for item in (text or "").split(",") if item.strip()]
+
+
 @click.command("create-user")
 @with_appcontext
 @click.argument("name")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--password", help="Omit to have one generated and printed.")
-def create_user(name: str, role: str, password: str | None) -> None:
+@click.option("--queues", help="Queues served, comma-separated: " + ",".join(q.value for q in QueueName))
+@click.option("--languages", help="Languages spoken with callers, comma-separated: " + ",".join(LANGUAGES))
+@click.option("--phone", help="The user's own phone number (kept encrypted, shown masked).")
+def create_user(
+    name: str, role: str, password: str | None, queues: str | None, languages: str | None, phone: str | None
+) -> None:
     """Create an operator, supervisor or admin."""
     try:
-        user, password = auth.create_user(name, Role(role), password)
-    except auth.UserExists as error:
+        user, password = users.create_user(
+            name, Role(role), password, queues=_listed(queues), languages=_listed(languages), phone=phone
+        )
+    except (users.UserExists, users.UnknownQueue, users.UnknownLanguage) as error:
         raise click.ClickException(str(error)) from None
+    except phones.InvalidNumber:
+        raise click.ClickException("--phone is not a phone number") from None
     click.echo(f"created {user.role} {user.username}")
+    if user.queue_names and user.role == Role.OPERATOR:
+        click.echo(f"queues: {', '.join(user.queue_names)}")
+    if user.language_codes:
+        click.echo(f"languages: {', '.join(user.language_codes)}")
+    if user.phone_encrypted is not None:
+        click.echo(f"phone: {users.masked_phone(user)}")
     click.echo(f"password: {password}")
 
 

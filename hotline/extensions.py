@@ -5,10 +5,14 @@ from __future__ import annotations
 import sqlite3
 
 from flask import Flask
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from redis import Redis
 from rq import Queue
 from sqlalchemy import event
@@ -26,6 +30,10 @@ db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 socketio = SocketIO()
+csrf = CSRFProtect()
+babel = Babel()
+# No default limits: only the routes that name a limit (the login) are limited.
+limiter = Limiter(key_func=get_remote_address, key_prefix="hotline:limit")
 
 
 # How long a write waits for SQLite's lock. The wait is C code that blocks the whole
@@ -73,3 +81,13 @@ def init_socketio(app: Flask) -> None:
         app, message_queue=app.config["REDIS_URL"], channel=events.CHANNEL, async_mode=async_mode
     )
     events.init_app(app)
+
+
+def init_limiter(app: Flask) -> None:
+    """Counters in the app's Redis, so every web process shares them. While Redis
+    is down the limits hold per process in memory rather than failing the login."""
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_timeout": 2, "socket_connect_timeout": 2}
+    app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
+    app.config["RATELIMIT_SWALLOW_ERRORS"] = True
+    limiter.init_app(app)

@@ -203,6 +203,29 @@ class User(db.Model):
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The operator's own phone, encrypted like a caller's number; shown only masked.
+    phone_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The console's language (kk, ru, en); None: the browser's.
+    language: Mapped[str | None] = mapped_column(String(8))
+
+    skills: Mapped[list[OperatorSkill]] = relationship(
+        cascade="all, delete-orphan", order_by="OperatorSkill.queue"
+    )
+    languages: Mapped[list[OperatorLanguage]] = relationship(
+        cascade="all, delete-orphan", order_by="OperatorLanguage.language"
+    )
+
+    @property
+    def queue_names(self) -> list[str]:
+        """The queues this user serves: supervisors and admins see all four."""
+        if self.role in (Role.SUPERVISOR, Role.ADMIN):
+            return [queue.value for queue in QueueName]
+        served = {skill.queue for skill in self.skills}
+        return [queue.value for queue in QueueName if queue.value in served]
+
+    @property
+    def language_codes(self) -> list[str]:
+        return [entry.language for entry in self.languages]
 
     # Flask-Login
     @property
@@ -214,6 +237,25 @@ class User(db.Model):
 
     def get_id(self) -> str:
         return str(self.id)
+
+
+class OperatorSkill(db.Model):
+    """A queue a user serves. Indexed by queue, so finding who can take a caller
+    starts from the caller's queue."""
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", name="fk_operator_skill_user", ondelete="CASCADE"), primary_key=True
+    )
+    queue: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+
+
+class OperatorLanguage(db.Model):
+    """A language a user speaks with callers."""
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", name="fk_operator_language_user", ondelete="CASCADE"), primary_key=True
+    )
+    language: Mapped[str] = mapped_column(String(8), primary_key=True, index=True)
 
 
 class ApiToken(db.Model):

@@ -1,0 +1,135 @@
+"""Users: creating and deactivating them, their skills, languages, own phone and
+console language. Passwords are hashed with werkzeug's default (scrypt)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+
+from flask import current_app
+from sqlalchemy import select, update
+from werkzeug.security import generate_password_hash
+
+from hotline import audit, phones
+from hotline.extensions import db
+from hotline.models import ApiToken, OperatorLanguage, OperatorSkill, QueueName, Role, User, utcnow
+
+# The languages an operator may speak with callers; the console speaks the same three.
+LANGUAGES = ("kk", "ru", "en")
+
+
+class UserExists(ValueError):
+    pass
+
+
+class UnknownUser(LookupError):
+    pass
+
+
+class UserInactive(ValueError):
+    pass
+
+
+class UnknownQueue(ValueError):
+    pass
+
+
+class UnknownLanguage(ValueError):
+    pass
+
+
+def _checked(values: Iterable[str], allowed: Iterable[str], error: type[ValueError], what: str) -> list[str]:
+    allowed = list(allowed)
+    chosen = list(dict.fromkeys(value.strip() for value in values if value.strip()))
+    unknown = [value for value in chosen if value not in allowed]
+    if unknown:
+        raise error(f"unknown {what}: {', '.join(unknown)} (choose from {', '.join(allowed)})")
+    return chosen
+
+
+def create_user(
+    username: str,
+    role: Role,
+    password: str | None = None,
+    *,
+    queues: Iterable[str] = (),
+    languages: Iterable[str] = (),
+    phone: str | None = None,
+) -> tuple[User, str]:
+    """Create a user with their skills, languages and own phone. Everything is
+    checked before anything is written. Returns the user and the password
+    (generated when none is given)."""
+    skills = _checked(queues, [q.value for q in QueueName], UnknownQueue, "queue")
+    spoken = _checked(languages, LANGUAGES, UnknownLanguage, "language")
+    vault = current_app.extensions["phone_vault"]
+    number = phones.normalise(phone, vault.default_region) if phone is not None else None
+    if phone is not None and number is None:
+        raise phones.InvalidNumber("not a phone number")
+    if db.session.scalars(select(User).where(User.username == username)).first():
+        raise UserExists(f"a user named {username!r} exists already")
+    password = password or secrets.token_urlsafe(12)
+    user = User(
+        username=username,
+        role=role,
+        password_hash=generate_password_hash(password),
+        phone_encrypted=vault.encrypt(number) if number else None,
+        skills=[OperatorSkill(queue=queue) for queue in skills],
+        languages=[OperatorLanguage(language=language) for language in spoken],
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record(
+        audit.SYSTEM, "user.created", "user", user.id, role=str(role), queues=skills, languages=spoken
+    )
+    db.session.commit()
+    return user, password
+
+
+def masked_phone(user: User) -> str | None:
+    """The user's own number as a screen may show it (last two digits), or None."""
+    if user.phone_encrypted is None:
+        return None
+    return phones.mask(current_app.extensions["phone_vault"].decrypt(user.phone_encrypted))
+
+
+def set_interface_language(user: User, language: str | None) -> None:
+    """The console's language for this user; None follows the browser."""
+    if language is not None and language not in LANGUAGES:
+        raise UnknownLanguage(f"unknown language: {language}")
+    user.language = language
+    db.session.commit()
+
+
+def user_named(username: str) -> User:
+    user = db.session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise UnknownUser(f"no user named {username!r}")
+    return user
+
+
+def deactivate_user(username: str) -> int:
+    """Deactivate a user and revoke their API tokens, in one transaction.
+    Returns how many tokens were revoked. The update is conditional, so of two
+    deactivations at once only one writes its audit records. Their browser
+    session stops working on its next request (the user loader refuses them)."""
+    user = user_named(username)
+    changed = db.session.execute(
+        update(User).where(User.id == user.id, User.active.is_(True)).values(active=False)
+    ).rowcount
+    if not changed:
+        db.session.rollback()
+        raise UserInactive(f"the user {username!r} is deactivated already")
+    audit.record(audit.SYSTEM, "user.deactivated", "user", user.id)
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    revoke_tokens(tokens, reason="user deactivated")
+    db.session.commit()
+    return len(tokens)
+
+
+def revoke_tokens(tokens: list[ApiToken], reason: str) -> None:
+    now = utcnow()
+    for token in tokens:
+        token.revoked_at = now
+        audit.record(audit.SYSTEM, "token.revoked", "api_token", token.id, name=token.name, reason=reason)
