@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from hotline import audit, cases, events, routing
@@ -35,8 +36,11 @@ class ConcurrentChange(RuntimeError):
     """The call kept changing under us: another process won every try."""
 
 
+_CALL_BY_SID = select(Call).where(Call.call_sid == bindparam("call_sid"))
+
+
 def get_call(call_sid: str) -> Call:
-    call = db.session.scalars(select(Call).where(Call.call_sid == call_sid)).first()
+    call = db.session.scalars(_CALL_BY_SID, {"call_sid": call_sid}).first()
     if call is None:
         raise UnknownCall(call_sid)
     return call
@@ -100,38 +104,66 @@ def set_language(call: Call, language: str) -> None:
     _conditional(change)
 
 
-def route(call: Call, choice: routing.Choice, now: datetime, timezone: ZoneInfo, open_now: bool) -> bool:
+# The `menu` step's update of the call: it routes a call still at the menu and
+# not routed yet, whatever else changed it meanwhile (a status report, say).
+_ROUTE = (
+    update(Call)
+    .where(Call.id == bindparam("call_id"), Call.stage == CallStage.MENU, Call.case_id.is_(None))
+    .values(
+        case_id=bindparam("to_case_id"),
+        queue=bindparam("to_queue"),
+        priority=bindparam("to_priority"),
+        crisis=bindparam("to_crisis"),
+        stage=bindparam("to_stage"),
+        enqueued_at=bindparam("to_enqueued_at"),
+        version=Call.version + 1,
+    )
+    .returning(Call.version)
+)
+
+
+def route(
+    call: Call, choice: routing.Choice, now: datetime, timezone: ZoneInfo, open_now: bool
+) -> cases.CaseForCall | None:
     """Attach the call to a case for the chosen queue and put it in that queue,
     or, when the hotline is closed, to the after-hours menu: one transaction.
-    Returns False when the call was routed already (a repeated webhook)."""
-
-    def change() -> bool:
+    Returns the case, or None when the call was routed already (a repeated
+    webhook). The call's attributes are brought up to date without reading it back.
+    """
+    if call.case_id is not None:
+        return None
+    case = cases.open_or_attach(call, choice, now, timezone)
+    changes = {
+        "case_id": case.id,
+        "queue": choice.queue,
+        "priority": routing.priority(crisis=choice.crisis, open_case=case.attached),
+        "crisis": choice.crisis,
+        "stage": CallStage.QUEUED if open_now else CallStage.AFTER_HOURS,
+        "enqueued_at": now if open_now else None,
+    }
+    version = db.session.connection().scalar(
+        _ROUTE, {"call_id": call.id, **{f"to_{name}": value for name, value in changes.items()}}
+    )
+    if version is None:
+        # Routed or ended meanwhile by another request: undo the case's side.
+        db.session.rollback()
         if call.case_id is not None:
-            return False
-        _case, attached = cases.open_or_attach(call, choice, now, timezone)
-        call.queue = choice.queue
-        call.priority = routing.priority(crisis=choice.crisis, open_case=attached)
-        call.crisis = choice.crisis
-        if open_now:
-            _move(call, CallStage.QUEUED)
-            call.enqueued_at = now
-        else:
-            _move(call, CallStage.AFTER_HOURS)
-        return True
-
-    routed = _conditional(change)
-    if routed:
-        log.info(
-            "call %s routed to %s (case %s, priority %d)",
-            call.call_sid,
-            call.queue,
-            call.case.reference,
-            call.priority,
-        )
-    return routed
+            return None
+        raise StepOutOfPlace("menu", call.stage)
+    db.session.commit()
+    for name, value in {**changes, "version": version}.items():
+        set_committed_value(call, name, value)
+    log.info(
+        "call %s routed to %s (case %s, priority %d)",
+        call.call_sid,
+        call.queue,
+        case.reference,
+        call.priority,
+    )
+    return case
 
 
-def waiting_caller(call: Call) -> events.WaitingCaller:
+def waiting_caller(call: Call, case_reference: str | None) -> events.WaitingCaller:
     """The queued call as live screens show it, from what the session holds."""
     return events.WaitingCaller(
         call_sid=call.call_sid,
@@ -140,7 +172,7 @@ def waiting_caller(call: Call) -> events.WaitingCaller:
         priority=call.priority,
         crisis=call.crisis,
         language=call.language,
-        case_reference=call.case.reference if call.case is not None else None,
+        case_reference=case_reference,
     )
 
 

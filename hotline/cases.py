@@ -1,26 +1,26 @@
-"""Case service: open a case or attach a call to the caller's open one; the timeline."""
+"""Case service: open a case or attach a call to the caller's open one; the timeline.
+
+Opening or finding the case is part of the `menu` step, the phone line's
+costliest: it runs statements built once on the session's connection, past the
+ORM's unit of work, and relies on the database for uniqueness (the partial
+unique index uq_case_open_caller_queue, and the year's counter row).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy import case as sa_case
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from hotline import audit, routing
 from hotline.extensions import db
-from hotline.models import Call, Caller, Case, CaseEvent, CaseNumber, CaseStatus
+from hotline.models import AuditRecord, Call, Caller, Case, CaseEvent, CaseNumber, CaseStatus
 from hotline.routing import Choice
-from hotline.transactions import savepoint
-
-_NEXT_NUMBER = (
-    update(CaseNumber)
-    .where(CaseNumber.year == bindparam("of_year"))
-    .values(last_number=CaseNumber.last_number + 1)
-    .returning(CaseNumber.last_number)
-)
 
 # How many times a new case is tried before giving up: a conflict means another
 # process opened the caller's case meanwhile, and the next look finds it.
@@ -31,27 +31,81 @@ class CaseConflict(RuntimeError):
     """The caller's open case kept changing under us: no case could be opened or found."""
 
 
+@dataclass(frozen=True)
+class CaseForCall:
+    id: int
+    reference: str
+    attached: bool  # the caller's open case existed already
+
+
+@dataclass(frozen=True)
+class _Statements:
+    next_number: object
+    new_case: object
+
+
+@cache
+def _statements(dialect: str) -> _Statements:
+    """Upserts are spelled per database; both take these forms."""
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    next_number = (
+        dialect_insert(CaseNumber)
+        .values(year=bindparam("of_year"), last_number=1)
+        .on_conflict_do_update(
+            index_elements=[CaseNumber.year], set_={"last_number": CaseNumber.last_number + 1}
+        )
+        .returning(CaseNumber.last_number)
+    )
+    new_case = (
+        dialect_insert(Case)
+        .on_conflict_do_nothing(
+            index_elements=[Case.caller_id, Case.queue], index_where=text("status = 'open'")
+        )
+        .returning(Case.id)
+    )
+    return _Statements(next_number, new_case)
+
+
+_OPEN_CASE = (
+    select(Case.id, Case.reference, Case.priority, Case.crisis)
+    .join(Caller, Caller.id == Case.caller_id)
+    .where(
+        Case.caller_id == bindparam("caller_id"),
+        Case.queue == bindparam("queue"),
+        Case.status == CaseStatus.OPEN,
+        # Withheld callers have no number to recognise them by: never merged.
+        Caller.number_hash.is_not(None),
+    )
+)
+_GIVE_BACK_NUMBER = (
+    update(CaseNumber)
+    .where(CaseNumber.year == bindparam("of_year"), CaseNumber.last_number == bindparam("taken"))
+    .values(last_number=CaseNumber.last_number - 1)
+)
+_RAISE_PRIORITY = (
+    update(Case)
+    .where(Case.id == bindparam("case_id"))
+    .values(
+        priority=sa_case((Case.priority < bindparam("raise_to"), bindparam("raise_to")), else_=Case.priority)
+    )
+)
+_MARK_CRISIS = update(Case).where(Case.id == bindparam("case_id")).values(crisis=True)
+_NEW_EVENTS = insert(CaseEvent)
+_NEW_AUDIT = insert(AuditRecord)
+
+
 def next_reference(now: datetime, timezone: ZoneInfo) -> str:
     """The next case reference, HL-<year>-<number>, numbered from 1 each year in
     the hotline's time zone.
 
-    The year's counter row is updated in place, so it stays locked until the
-    transaction ends and a second transaction waits, then reads the new number:
-    never the same number twice. The counter is part of the transaction, so a
-    transaction (or a savepoint) that rolls back gives its number back: numbers
-    have no gaps. The year's first number inserts the row; when another
-    transaction inserted it meanwhile, the insert conflicts and the update runs.
+    One upsert on the year's counter row: it stays locked until the transaction
+    ends, so a second transaction waits, then reads the new number: never the
+    same number twice. The counter is part of the transaction, so a transaction
+    that rolls back gives its number back: numbers have no gaps.
     """
     year = now.astimezone(timezone).year
     connection = db.session.connection()
-    number = connection.scalar(_NEXT_NUMBER, {"of_year": year})
-    if number is None:
-        try:
-            with savepoint():
-                connection.execute(insert(CaseNumber), {"year": year, "last_number": 1})
-            number = 1
-        except IntegrityError:
-            number = connection.scalar(_NEXT_NUMBER, {"of_year": year})
+    number = connection.scalar(_statements(connection.dialect.name).next_number, {"of_year": year})
     return f"HL-{year}-{number:06d}"
 
 
@@ -63,71 +117,80 @@ def add_event(
     return event
 
 
-def open_case_of(caller: Caller | None, queue: str) -> Case | None:
-    """The caller's open case in `queue`. Withheld callers have none to find."""
-    if caller is None or caller.withheld:
+def open_case_of(caller_id: int | None, queue: str) -> tuple | None:
+    """The caller's open case in `queue` (id, reference, priority, crisis).
+    Withheld callers have none to find."""
+    if caller_id is None:
         return None
-    return db.session.scalars(
-        select(Case)
-        .where(Case.caller_id == caller.id, Case.queue == queue, Case.status == CaseStatus.OPEN)
-        .order_by(Case.opened_at.desc())
-        .limit(1)
-    ).first()
+    return db.session.connection().execute(_OPEN_CASE, {"caller_id": caller_id, "queue": queue}).first()
 
 
-def open_or_attach(call: Call, choice: Choice, now: datetime, timezone: ZoneInfo) -> tuple[Case, bool]:
-    """Attach `call` to the caller's open case in the chosen queue, or open one.
+def open_or_attach(call: Call, choice: Choice, now: datetime, timezone: ZoneInfo) -> CaseForCall:
+    """Attach `call` to the caller's open case in the chosen queue, or open one,
+    and put both on the case's timeline. The caller of this function links the
+    call to the case and commits.
 
-    Returns the case and whether it already existed. A caller with an open case
-    in another queue gets a new case: they asked for a different kind of help.
-    One open case per caller and queue is held by the partial unique index
-    uq_case_open_caller_queue: when another process opened the case first, the
-    insert conflicts, its SAVEPOINT is rolled back (with the reference it took)
-    and the call is attached to that case. A withheld caller has a caller row of
-    their own for each call, so their calls are never merged.
+    A caller with an open case in another queue gets a new case: they asked for
+    a different kind of help. When another process opened the caller's case
+    first, the insert does nothing, the number it took is given back, and the
+    next look finds that case. A withheld caller has a caller row of their own
+    for each call, so their calls are never merged.
     """
+    connection = db.session.connection()
     for _ in range(OPEN_TRIES):
-        case = open_case_of(call.caller, choice.queue)
-        if case is not None:
-            _attach(case, routing.priority(crisis=choice.crisis, open_case=True), choice.crisis)
-            attached = True
+        found = open_case_of(call.caller_id, choice.queue)
+        if found is not None:
+            _raise(connection, found, routing.priority(crisis=choice.crisis, open_case=True), choice.crisis)
+            case = CaseForCall(found.id, found.reference, attached=True)
             break
-        try:
-            case = _open(call, choice, now, timezone)
-        except IntegrityError:
-            continue
-        attached = False
-        break
+        case = _open(connection, call, choice, now, timezone)
+        if case is not None:
+            break
     else:
         raise CaseConflict(f"call {call.call_sid}: no open case after {OPEN_TRIES} tries")
-    call.case = case
-    add_event(case, "call", call=call, call_sid=call.call_sid, queue=choice.queue, crisis=choice.crisis)
-    return case, attached
-
-
-def _open(call: Call, choice: Choice, now: datetime, timezone: ZoneInfo) -> Case:
-    """A new open case for the caller, in a SAVEPOINT: on a conflict it is undone
-    with the reference it took, and the IntegrityError goes up."""
-    with savepoint():
-        case = Case(
-            reference=next_reference(now, timezone),
-            caller_id=call.caller_id,
-            queue=choice.queue,
-            priority=routing.priority(crisis=choice.crisis, open_case=False),
-            crisis=choice.crisis,
-            opened_at=now,
+    events = [
+        {"kind": "call", "data": {"call_sid": call.call_sid, "queue": choice.queue, "crisis": choice.crisis}}
+    ]
+    if not case.attached:
+        events.insert(0, {"kind": "opened", "data": {"queue": choice.queue}})
+        connection.execute(
+            _NEW_AUDIT,
+            audit.values(audit.TELEPHONY, "case.opened", "case", case.reference, call_sid=call.call_sid),
         )
-        db.session.add(case)
-        db.session.flush()
-    add_event(case, "opened", call=call, queue=choice.queue)
-    audit.record(audit.TELEPHONY, "case.opened", "case", case.reference, call_sid=call.call_sid)
+    connection.execute(
+        _NEW_EVENTS,
+        [{"case_id": case.id, "call_id": call.id, "actor_id": None, "created_at": now, **e} for e in events],
+    )
     return case
 
 
-def _attach(case: Case, priority: int, crisis: bool) -> None:
+def _open(connection, call: Call, choice: Choice, now: datetime, timezone: ZoneInfo) -> CaseForCall | None:
+    """A new open case for the caller; None (and the number given back) when
+    another process opened it meanwhile."""
+    reference = next_reference(now, timezone)
+    case_id = connection.scalar(
+        _statements(connection.dialect.name).new_case,
+        {
+            "reference": reference,
+            "caller_id": call.caller_id,
+            "queue": choice.queue,
+            "status": CaseStatus.OPEN,
+            "priority": routing.priority(crisis=choice.crisis, open_case=False),
+            "crisis": choice.crisis,
+            "opened_at": now,
+        },
+    )
+    if case_id is None:
+        year, number = reference.split("-")[1:]
+        connection.execute(_GIVE_BACK_NUMBER, {"of_year": int(year), "taken": int(number)})
+        return None
+    return CaseForCall(case_id, reference, attached=False)
+
+
+def _raise(connection, found, priority: int, crisis: bool) -> None:
     """Raise the case's priority and crisis mark in the database, never lower them,
     whatever other calls attach at the same time."""
-    if priority > case.priority:
-        case.priority = sa_case((Case.priority < priority, priority), else_=Case.priority)
-    if crisis and not case.crisis:
-        case.crisis = True
+    if priority > found.priority:
+        connection.execute(_RAISE_PRIORITY, {"case_id": found.id, "raise_to": priority})
+    if crisis and not found.crisis:
+        connection.execute(_MARK_CRISIS, {"case_id": found.id})

@@ -155,11 +155,11 @@ def menu():
         choice = routing.fallback_choice()
     now = utcnow()
     call = step.call
-    routed = calls.route(call, choice, now, line.hours.timezone, open_now=line.hours.is_open(now))
+    case = calls.route(call, choice, now, line.hours.timezone, open_now=line.hours.is_open(now))
     if call.stage == CallStage.AFTER_HOURS:
         return _after_hours(step, attempt=1, sorry=False)
-    if routed:
-        events.caller_joined(calls.waiting_caller(call))
+    if case is not None:
+        events.caller_joined(calls.waiting_caller(call, case.reference))
     return _twiml(
         twiml.enqueue(
             line.speaker,

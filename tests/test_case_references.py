@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, select
 
 from hotline import cases, incoming
 from hotline.extensions import db
-from hotline.models import Call, Caller, Case, CaseNumber
+from hotline.models import Call, Caller, Case, CaseEvent, CaseNumber
 from hotline.routing import Choice, Priority
 from tests.calls import ScriptedCall
 
@@ -54,28 +54,30 @@ def routed_call(twilio, from_number: str | None) -> Call:
 def test_a_case_opened_meanwhile_by_another_process_gets_the_call(twilio, app_context, monkeypatch):
     now = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
     first = routed_call(twilio, "+77015550010")
-    case, attached = cases.open_or_attach(first, LEGAL, now, ALMATY)
+    case = cases.open_or_attach(first, LEGAL, now, ALMATY)
     db.session.commit()
-    assert (case.reference, attached) == ("HL-2027-000001", False)
+    assert (case.reference, case.attached) == ("HL-2027-000001", False)
 
     second = routed_call(twilio, "+77015550010")
     looks = []
 
-    def open_case_of(caller, queue):
+    def open_case_of(caller_id, queue):
         """The first look ran before the other process committed its case."""
         looks.append(queue)
-        return None if len(looks) == 1 else real_open_case_of(caller, queue)
+        return None if len(looks) == 1 else real_open_case_of(caller_id, queue)
 
     real_open_case_of = cases.open_case_of
     monkeypatch.setattr(cases, "open_case_of", open_case_of)
     second.language = "ru"  # written before, in the same transaction: it must survive the conflict
-    again, attached = cases.open_or_attach(second, LEGAL, now, ALMATY)
+    again = cases.open_or_attach(second, LEGAL, now, ALMATY)
     db.session.commit()
 
-    assert (again.id, attached, len(looks)) == (case.id, True, 2)
+    assert (again.id, again.attached, len(looks)) == (case.id, True, 2)
     db.session.expire_all()
-    assert (second.case_id, second.language) == (case.id, "ru")
-    assert again.priority == Priority.REPEAT_CALLER_OPEN_CASE
+    assert second.language == "ru"
+    assert db.session.get(Case, case.id).priority == Priority.REPEAT_CALLER_OPEN_CASE
+    timeline = db.session.scalars(select(CaseEvent.kind).where(CaseEvent.call_id == second.id)).all()
+    assert timeline == ["call"]
     assert db.session.scalar(select(CaseNumber.last_number)) == 1, "the conflict gave its number back"
     assert db.session.scalar(select(func.count()).select_from(Case)) == 1
 
@@ -85,7 +87,7 @@ def test_opening_gives_up_after_a_bounded_number_of_tries(twilio, app_context, m
     first = routed_call(twilio, "+77015550011")
     cases.open_or_attach(first, LEGAL, now, ALMATY)
     db.session.commit()
-    monkeypatch.setattr(cases, "open_case_of", lambda caller, queue: None)
+    monkeypatch.setattr(cases, "open_case_of", lambda caller_id, queue: None)
     with pytest.raises(cases.CaseConflict):
         cases.open_or_attach(routed_call(twilio, "+77015550011"), LEGAL, now, ALMATY)
 
@@ -94,8 +96,8 @@ def test_withheld_callers_are_never_merged(twilio, app_context):
     now = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
     opened = [cases.open_or_attach(routed_call(twilio, None), LEGAL, now, ALMATY) for _ in range(2)]
     db.session.commit()
-    assert [attached for _case, attached in opened] == [False, False]
-    assert opened[0][0].id != opened[1][0].id
+    assert [case.attached for case in opened] == [False, False]
+    assert opened[0].id != opened[1].id
 
 
 def test_recording_a_call_retries_a_conflict_once_then_says_so(app, app_context, monkeypatch):
