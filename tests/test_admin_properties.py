@@ -3,6 +3,8 @@ created page or a 400 that wrote nothing: never a 500."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -23,7 +25,7 @@ def admin_app(make_app):
 
 
 @settings(
-    max_examples=40,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -49,5 +51,5 @@ def test_hostile_new_users_get_a_clear_answer(admin_app, username, password, rol
         assert after == before
     else:
         assert after[0] == before[0] + 1
-    if len(phone.strip()) >= 6:
-        assert phone.strip() not in response.get_data(as_text=True)  # not even shown back
+    phone_input = re.search(r'<input[^>]*id="phone"[^>]*>', response.get_data(as_text=True))
+    assert phone_input is None or 'value=""' in phone_input.group(0)  # a number is never shown back
