@@ -62,6 +62,7 @@ def create_app(config: settings.Config | dict | None = None) -> Flask:
 
     from hotline import health
     from hotline.accounts import bp as accounts_bp
+    from hotline.admin import bp as admin_bp
     from hotline.api import bp as api_bp
     from hotline.console import bp as console_bp
     from telephony import init_app as init_telephony
@@ -70,6 +71,7 @@ def create_app(config: settings.Config | dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(console_bp)
+    app.register_blueprint(admin_bp)
     init_telephony(app)
     web_security.exempt_signed_blueprints(app)
     return app

@@ -1,6 +1,9 @@
-"""flask commands: create-user, deactivate-user, create-token, revoke-token, worker, cron, simulate-call."""
+"""flask commands: create-user, deactivate-user, create-token, revoke-token, seed-demo, worker, cron,
+simulate-call."""
 
 from __future__ import annotations
+
+import os
 
 import click
 from flask import Flask
@@ -17,6 +20,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(deactivate_user)
     app.cli.add_command(create_token)
     app.cli.add_command(revoke_token)
+    app.cli.add_command(seed_demo)
     app.cli.add_command(worker)
     app.cli.add_command(cron)
 
@@ -94,6 +98,33 @@ def revoke_token(name: str) -> None:
     except auth.UnknownToken as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"revoked {revoked} API token(s) named {name!r}")
+
+
+# The demo operator bin/run creates in development; its password is in the README on purpose.
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "demo-operator"
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo() -> None:
+    """Development only: create the demo operator (all queues, Kazakh and Russian) unless it exists."""
+    mode = os.environ.get("HOTLINE_ENV", "development")
+    if mode not in ("development", "testing"):
+        raise click.ClickException(f"seed-demo is for development only, not {mode}")
+    try:
+        users.user_named(DEMO_USERNAME)
+    except users.UnknownUser:
+        users.create_user(
+            DEMO_USERNAME,
+            Role.OPERATOR,
+            DEMO_PASSWORD,
+            queues=[queue.value for queue in QueueName],
+            languages=["kk", "ru"],
+        )
+        click.echo(f"created the demo operator {DEMO_USERNAME}")
+    else:
+        click.echo(f"the demo operator {DEMO_USERNAME} exists already")
 
 
 @click.command("worker")

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
 from hotline import audit, phones
@@ -55,6 +56,7 @@ def create_user(
     queues: Iterable[str] = (),
     languages: Iterable[str] = (),
     phone: str | None = None,
+    actor: str = audit.SYSTEM,
 ) -> tuple[User, str]:
     """Create a user with their skills, languages and own phone. Everything is
     checked before anything is written. Returns the user and the password
@@ -62,9 +64,7 @@ def create_user(
     skills = _checked(queues, [q.value for q in QueueName], UnknownQueue, "queue")
     spoken = _checked(languages, LANGUAGES, UnknownLanguage, "language")
     vault = current_app.extensions["phone_vault"]
-    number = phones.normalise(phone, vault.default_region) if phone is not None else None
-    if phone is not None and number is None:
-        raise phones.InvalidNumber("not a phone number")
+    number = _own_number(phone) if phone is not None else None
     if db.session.scalars(select(User).where(User.username == username)).first():
         raise UserExists(f"a user named {username!r} exists already")
     password = password or secrets.token_urlsafe(12)
@@ -77,12 +77,65 @@ def create_user(
         languages=[OperatorLanguage(language=language) for language in spoken],
     )
     db.session.add(user)
-    db.session.flush()
-    audit.record(
-        audit.SYSTEM, "user.created", "user", user.id, role=str(role), queues=skills, languages=spoken
-    )
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise UserExists(f"a user named {username!r} exists already") from None
+    audit.record(actor, "user.created", "user", user.id, role=str(role), queues=skills, languages=spoken)
     db.session.commit()
     return user, password
+
+
+def _own_number(phone: str) -> str:
+    """A user's own number in E.164; a withheld one is no number at all."""
+    number = phones.normalise(phone, current_app.extensions["phone_vault"].default_region)
+    if number is None:
+        raise phones.InvalidNumber("not a phone number")
+    return number
+
+
+def update_user(
+    user: User,
+    *,
+    role: Role,
+    queues: Iterable[str],
+    languages: Iterable[str],
+    interface_language: str | None,
+    phone: str | None = None,
+    remove_phone: bool = False,
+    actor: str = audit.SYSTEM,
+) -> None:
+    """Change a user's role, skills, languages, console language and own phone
+    (None keeps it). Everything is checked before anything is written; the audit
+    record names what changed, never the number."""
+    skills = _checked(queues, [q.value for q in QueueName], UnknownQueue, "queue")
+    spoken = _checked(languages, LANGUAGES, UnknownLanguage, "language")
+    if interface_language is not None and interface_language not in LANGUAGES:
+        raise UnknownLanguage(f"unknown language: {interface_language}")
+    number = _own_number(phone) if phone is not None else None
+    changed: dict[str, object] = {}
+    if user.role != role:
+        user.role = role
+        changed["role"] = str(role)
+    if set(skills) != {skill.queue for skill in user.skills}:
+        user.skills = [OperatorSkill(queue=queue) for queue in skills]
+        changed["queues"] = sorted(skills)
+    if set(spoken) != set(user.language_codes):
+        user.languages = [OperatorLanguage(language=language) for language in spoken]
+        changed["languages"] = sorted(spoken)
+    if user.language != interface_language:
+        user.language = interface_language
+        changed["interface_language"] = interface_language
+    if number is not None:
+        user.phone_encrypted = current_app.extensions["phone_vault"].encrypt(number)
+        changed["phone"] = "changed"
+    elif remove_phone and user.phone_encrypted is not None:
+        user.phone_encrypted = None
+        changed["phone"] = "removed"
+    if changed:
+        audit.record(actor, "user.updated", "user", user.id, **changed)
+    db.session.commit()
 
 
 def masked_phone(user: User) -> str | None:
@@ -107,7 +160,7 @@ def user_named(username: str) -> User:
     return user
 
 
-def deactivate_user(username: str) -> int:
+def deactivate_user(username: str, actor: str = audit.SYSTEM) -> int:
     """Deactivate a user and revoke their API tokens, in one transaction.
     Returns how many tokens were revoked. The update is conditional, so of two
     deactivations at once only one writes its audit records. Their browser
@@ -119,17 +172,17 @@ def deactivate_user(username: str) -> int:
     if not changed:
         db.session.rollback()
         raise UserInactive(f"the user {username!r} is deactivated already")
-    audit.record(audit.SYSTEM, "user.deactivated", "user", user.id)
+    audit.record(actor, "user.deactivated", "user", user.id)
     tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
     ).all()
-    revoke_tokens(tokens, reason="user deactivated")
+    revoke_tokens(tokens, reason="user deactivated", actor=actor)
     db.session.commit()
     return len(tokens)
 
 
-def revoke_tokens(tokens: list[ApiToken], reason: str) -> None:
+def revoke_tokens(tokens: list[ApiToken], reason: str, actor: str = audit.SYSTEM) -> None:
     now = utcnow()
     for token in tokens:
         token.revoked_at = now
-        audit.record(audit.SYSTEM, "token.revoked", "api_token", token.id, name=token.name, reason=reason)
+        audit.record(actor, "token.revoked", "api_token", token.id, name=token.name, reason=reason)

@@ -1,5 +1,6 @@
 """The README's run command, as a new user runs it: bin/run starts redis, web
-and worker; a simulated call goes through; Ctrl-C stops them all."""
+and worker; the demo operator it prints logs in; a simulated call goes through;
+Ctrl-C stops them all."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ import pytest
 import redis
 import requests
 
+from hotline.cli import DEMO_PASSWORD, DEMO_USERNAME
 from tests.conftest import ROOT, free_port
+from tests.pages import CSRF_META
 
 
 @pytest.fixture
@@ -100,6 +103,8 @@ def test_bin_run_serves_a_simulated_call_and_stops_cleanly(running_hotline):
     assert "legal" in result.stdout
     assert "7015551234" not in result.stdout
 
+    log_in_as_the_demo_operator(base, log_path.read_text())
+
     stop(process)
     log = log_path.read_text()
     with pytest.raises(requests.ConnectionError):
@@ -109,3 +114,16 @@ def test_bin_run_serves_a_simulated_call_and_stops_cleanly(running_hotline):
     assert "web.1" in log and "worker.1" in log and "redis.1" in log
     assert "Listening on hotline" in log  # the RQ worker and its scheduler were up
     assert "7015551234" not in log
+
+
+def log_in_as_the_demo_operator(base: str, banner: str) -> None:
+    """As the banner says: open /login, type the demo operator's name and password."""
+    assert f"Log in at {base}/login as the demo operator" in banner
+    assert f"username: {DEMO_USERNAME}" in banner and f"password: {DEMO_PASSWORD}" in banner
+    browser = requests.Session()
+    token = CSRF_META.search(browser.get(base + "/login", timeout=5).text).group(1)
+    form = {"username": DEMO_USERNAME, "password": DEMO_PASSWORD, "csrf_token": token}
+    response = browser.post(base + "/login", data=form, allow_redirects=False, timeout=5)
+    assert response.status_code == 302 and response.headers["Location"] == "/console"
+    console = browser.get(base + "/console", timeout=5)
+    assert console.status_code == 200 and DEMO_USERNAME in console.text
