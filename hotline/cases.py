@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import ColumnElement, and_, bindparam, insert, select, text, update
 from sqlalchemy import case as sa_case
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -36,6 +36,23 @@ class CaseForCall:
     id: int
     reference: str
     attached: bool  # the caller's open case existed already
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    """The caller's open case in a queue, as far as opening or attaching needs it."""
+
+    id: int
+    reference: str
+    priority: int
+    crisis: bool
+
+
+class NotLooked:
+    """No one has looked for the caller's open case yet."""
+
+
+NOT_LOOKED = NotLooked()
 
 
 @dataclass(frozen=True)
@@ -66,16 +83,25 @@ def _statements(dialect: str) -> _Statements:
     return _Statements(next_number, new_case)
 
 
-_OPEN_CASE = (
-    select(Case.id, Case.reference, Case.priority, Case.crisis)
-    .join(Caller, Caller.id == Case.caller_id)
-    .where(
-        Case.caller_id == bindparam("caller_id"),
-        Case.queue == bindparam("queue"),
+OPEN_CASE_COLUMNS = (Case.id, Case.reference, Case.priority, Case.crisis)
+
+
+def open_case_of_caller(caller, queue) -> ColumnElement[bool]:
+    """The condition on Case for `caller`'s open case in `queue` (at most one,
+    by the partial unique index)."""
+    return and_(
+        Case.caller_id == caller.id,
+        Case.queue == queue,
         Case.status == CaseStatus.OPEN,
         # Withheld callers have no number to recognise them by: never merged.
-        Caller.number_hash.is_not(None),
+        caller.number_hash.is_not(None),
     )
+
+
+_OPEN_CASE = (
+    select(*OPEN_CASE_COLUMNS)
+    .join(Caller, open_case_of_caller(Caller, bindparam("queue")))
+    .where(Caller.id == bindparam("caller_id"))
 )
 _GIVE_BACK_NUMBER = (
     update(CaseNumber)
@@ -117,18 +143,25 @@ def add_event(
     return event
 
 
-def open_case_of(caller_id: int | None, queue: str) -> tuple | None:
-    """The caller's open case in `queue` (id, reference, priority, crisis).
-    Withheld callers have none to find."""
+def open_case_of(caller_id: int | None, queue: str) -> OpenCase | None:
+    """The caller's open case in `queue`. Withheld callers have none to find."""
     if caller_id is None:
         return None
-    return db.session.connection().execute(_OPEN_CASE, {"caller_id": caller_id, "queue": queue}).first()
+    row = db.session.connection().execute(_OPEN_CASE, {"caller_id": caller_id, "queue": queue}).first()
+    return OpenCase(*row) if row is not None else None
 
 
-def open_or_attach(call: Call, choice: Choice, now: datetime, timezone: ZoneInfo) -> CaseForCall:
+def open_or_attach(
+    call: Call,
+    choice: Choice,
+    now: datetime,
+    timezone: ZoneInfo,
+    open_case: OpenCase | NotLooked | None = NOT_LOOKED,
+) -> CaseForCall:
     """Attach `call` to the caller's open case in the chosen queue, or open one,
     and put both on the case's timeline. The caller of this function links the
-    call to the case and commits.
+    call to the case and commits. `open_case` is that case (or None) when it
+    was read already, with the call.
 
     A caller with an open case in another queue gets a new case: they asked for
     a different kind of help. When another process opened the caller's case
@@ -137,8 +170,11 @@ def open_or_attach(call: Call, choice: Choice, now: datetime, timezone: ZoneInfo
     for each call, so their calls are never merged.
     """
     connection = db.session.connection()
-    for _ in range(OPEN_TRIES):
-        found = open_case_of(call.caller_id, choice.queue)
+    for attempt in range(OPEN_TRIES):
+        if attempt == 0 and not isinstance(open_case, NotLooked):
+            found = open_case
+        else:
+            found = open_case_of(call.caller_id, choice.queue)
         if found is not None:
             _raise(connection, found, routing.priority(crisis=choice.crisis, open_case=True), choice.crisis)
             case = CaseForCall(found.id, found.reference, attached=True)

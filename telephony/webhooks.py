@@ -62,9 +62,11 @@ class Step:
     language: str
 
 
-def _step(name: str) -> Step:
-    """The call this step is about, refused (409) if the step makes no sense for it."""
-    call = calls.get_call(forms.call_sid())
+def _step(name: str, call: Call | None = None) -> Step:
+    """The call this step is about (read now unless given), refused (409) if the
+    step makes no sense for it."""
+    if call is None:
+        call = calls.get_call(forms.call_sid())
     calls.check_step(call, name)
     line = line_settings(current_app)
     return Step(call, call.language or line.languages[0])
@@ -145,17 +147,17 @@ def language():
 @bp.post("/menu")
 @twilio_signed
 def menu():
-    step = _step("menu")
     line = line_settings(current_app)
     attempt = forms.attempt()
     choice = routing.choose_queue(forms.digits(), line.need_menu)
-    if choice is None:
-        if attempt < line.menu_attempts:
-            return _need_menu(step.language, attempt=attempt + 1, notice=False, sorry=True)
-        choice = routing.fallback_choice()
+    if choice is None and attempt < line.menu_attempts:
+        step = _step("menu")
+        return _need_menu(step.language, attempt=attempt + 1, notice=False, sorry=True)
+    choice = choice or routing.fallback_choice()
+    call, open_case = calls.get_call_and_open_case(forms.call_sid(), choice.queue)
+    step = _step("menu", call)
     now = utcnow()
-    call = step.call
-    case = calls.route(call, choice, now, line.hours.timezone, open_now=line.hours.is_open(now))
+    case = calls.route(call, choice, now, line.hours.timezone, line.hours.is_open(now), open_case)
     if call.stage == CallStage.AFTER_HOURS:
         return _after_hours(step, attempt=1, sorry=False)
     if case is not None:
