@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bench.database import APPLICATION_NAME
+from hotline.parsing import whole_number
 
 
 class CpuWatch:
@@ -34,7 +35,7 @@ class CpuWatch:
         processes = {}
         try:
             for entry in Path("/proc").iterdir():
-                if not entry.name.isdigit():
+                if whole_number(entry.name, max_digits=10) is None:
                     continue
                 with contextlib.suppress(OSError, ValueError, IndexError):
                     raw = (entry / "stat").read_text()

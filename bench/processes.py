@@ -13,6 +13,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from hotline.parsing import whole_number
 from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,7 +92,7 @@ def settle(port: int, seconds: float = 30) -> None:
 
 def worker_pid(master: int) -> int | None:
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+        if whole_number(entry.name, max_digits=10) is None:
             continue
         with contextlib.suppress(OSError):
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
