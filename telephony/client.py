@@ -7,12 +7,15 @@ its HTTP client sends to the built-in simulator instead of Twilio.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+
+from hotline.lifecycle import Progress
+from hotline.parsing import whole_number
+from telephony.vocabulary import PROGRESS
 
 TWILIO_API = "https://api.twilio.com"
 NOT_FOUND = 20404
@@ -29,6 +32,21 @@ class SimulatorHttpClient(TwilioHttpClient):
         if url.startswith(TWILIO_API):
             url = self.base_url + url[len(TWILIO_API) :]
         return super().request(method, url, *args, **kwargs)
+
+
+# Twilio's word for a call that never completed, given to one it has forgotten.
+FORGOTTEN = "failed"
+
+
+@dataclass(frozen=True)
+class CallReport:
+    """A call as the network reports it: `status` is its word (kept on the record),
+    `progress` what that means to the hotline."""
+
+    status: str
+    progress: Progress
+    duration: int | None
+    known: bool = True
 
 
 @dataclass
@@ -58,17 +76,16 @@ class Telephony:
         """Take a call (a queued caller, by CallSid) to new TwiML at `url`."""
         self.client.calls(call_sid).update(url=url, method="POST")
 
-    def call_status(self, call_sid: str) -> tuple[str, int | None] | None:
-        """Twilio's `CallStatus` of a call and its duration in seconds (None until it
-        ends); None when Twilio no longer knows the call. Other errors raise."""
+    def call_report(self, call_sid: str) -> CallReport:
+        """The network's word on a call, read in the hotline's terms. A call Twilio
+        no longer knows is reported `failed`, and so finished. Other errors raise."""
         try:
             call = self.client.calls(call_sid).fetch()
         except TwilioRestException as error:
             if error.status == 404 and error.code == NOT_FOUND:
-                return None
+                return CallReport(FORGOTTEN, PROGRESS[FORGOTTEN], None, known=False)
             raise
-        duration = str(call.duration or "")
-        return call.status, int(duration) if re.fullmatch(r"[0-9]{1,9}", duration) else None
+        return CallReport(call.status, PROGRESS[call.status], whole_number(str(call.duration or "")))
 
     def hang_up(self, call_sid: str) -> None:
         self.client.calls(call_sid).update(status="completed")

@@ -18,7 +18,8 @@ from rq.cron import CronScheduler
 from rq.job import Job, JobStatus
 from twilio.base.exceptions import TwilioRestException
 
-from telephony.client import Telephony
+from hotline.lifecycle import Progress
+from telephony.client import CallReport, Telephony
 from telephony.simulator import state
 from tests.calls import ScriptedCall
 from tests.conftest import ROOT, TwilioWebhooks
@@ -105,14 +106,14 @@ def test_a_call_that_cannot_be_checked_fails_the_job_but_not_the_others(live, mo
         unlucky, closed = queued_call(live), queued_call(live)
         simulator_knows(unlucky, "completed", duration=10)
         simulator_knows(closed, "busy")
-        ask = Telephony.call_status
+        ask = Telephony.call_report
 
         def telephony_down_for_one(self, call_sid):
             if call_sid == unlucky.sid:
                 raise TwilioRestException(503, "/Calls/" + call_sid, "Service Unavailable", code=20503)
             return ask(self, call_sid)
 
-        monkeypatch.setattr(Telephony, "call_status", telephony_down_for_one)
+        monkeypatch.setattr(Telephony, "call_report", telephony_down_for_one)
         clock.shift(THRESHOLD + timedelta(seconds=1))
         job = run_sweep(live)
 
@@ -124,9 +125,9 @@ def test_a_call_that_cannot_be_checked_fails_the_job_but_not_the_others(live, mo
 
 
 def test_the_simulator_answers_an_unknown_call_as_twilio_does(live):
-    assert live.telephony.call_status("CA" + "0" * 32) is None
+    assert live.telephony.call_report("CA" + "0" * 32) == CallReport("failed", Progress.FINISHED, None, False)
     sid = live.telephony.place_call("+77015551234", "+77172000000", live.url + "/nowhere")
-    assert live.telephony.call_status(sid) == ("queued", None)
+    assert live.telephony.call_report(sid) == CallReport("queued", Progress.STARTED, None)
 
 
 def test_the_cron_command_enqueues_the_sweep_at_once(app, database_url, redis_url):

@@ -25,15 +25,12 @@ from twilio.base.exceptions import TwilioRestException
 
 from hotline import calls, events
 from hotline.extensions import db
-from hotline.lifecycle import CallStage
+from hotline.lifecycle import CallStage, Progress
 from hotline.models import Call, utcnow
-from telephony import vocabulary
 from telephony.client import Telephony
 
 log = logging.getLogger(__name__)
 
-# Twilio's word for a call that never completed, used when Twilio has forgotten it.
-GONE = "failed"
 # What may fail for one call and be retried at the next sweep: the telephony API
 # (an error answer, or no answer) and the database (locked, restarting).
 RETRYABLE = (TwilioRestException, RequestException, SQLAlchemyError)
@@ -80,17 +77,13 @@ def close_stuck_calls() -> int:
 
 def _close(telephony: Telephony, call_sid: str) -> bool:
     """Apply the call's final status if it has one; True if that closed it."""
-    known = telephony.call_status(call_sid)
-    if known is None:
-        status, duration = GONE, None
-    else:
-        status, duration = known
-    if status not in vocabulary.FINAL_STATUSES:
+    report = telephony.call_report(call_sid)
+    if report.progress != Progress.FINISHED:
         # Still going (a long conversation): nothing to close yet.
         return False
     try:
         call, applied, ended_queued = calls.update_status(
-            call_sid, status, vocabulary.PROGRESS[status], None, duration, utcnow()
+            call_sid, report.status, report.progress, None, report.duration, utcnow()
         )
     except calls.UnknownCall:
         return False
@@ -100,7 +93,7 @@ def _close(telephony: Telephony, call_sid: str) -> bool:
         log.info(
             "call %s closed by the reconciler: %s%s",
             call_sid,
-            status,
-            "" if known else " (unknown to the telephony API)",
+            report.status,
+            "" if report.known else " (unknown to the telephony API)",
         )
     return applied
