@@ -5,6 +5,7 @@ operator reads only the queues they serve; never a phone number."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -132,3 +133,16 @@ def test_me_answers_who_is_asking(app, client, staff):
     wallboard = app.test_client().get("/api/v1/me", headers=bearer(app, "wallboard", None))
     assert wallboard.status_code == 403
     assert app.test_client().get("/api/v1/me").status_code == 401
+
+
+def test_the_console_carries_its_words_translated_with_every_plural_form(client, staff):
+    log_in(client, "aigerim", PASSWORD, headers={"Accept-Language": "ru"})
+    page = client.get("/console", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    block = re.search(r'<script type="application/json" id="console-data">(.*?)</script>', page, re.S)
+    live = json.loads(block.group(1))
+    assert live["locale"] == "ru" and live["queues"] == ["legal"]
+    assert set(live["labels"]["waiting"]) == {"one", "few", "many"}
+    assert all("{n}" in form for form in live["labels"]["waiting"].values())
+    assert live["labels"]["languages"]["ru"] == "Русский"
+    assert live["labels"]["live"] == "В сети"
+    assert "{total}" in live["labels"]["more"]
