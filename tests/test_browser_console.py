@@ -10,6 +10,7 @@ import time
 
 from playwright.sync_api import Browser, Page, expect
 
+from hotline import events
 from hotline.models import Role
 from hotline.users import create_user
 from tests.browser import artifact
@@ -81,3 +82,39 @@ def test_a_caller_appears_live_and_disappears_when_they_hang_up(make_app, browse
             for page in (legal_desk, medical_desk):
                 page.context.close()
     assert problems == []
+
+
+def cut_off(app, user_id: int) -> None:
+    """Close the Engine.IO sessions of one user's consoles, as a network failure would."""
+    server = app.extensions["socketio"].server
+    for _sid, engine_sid in list(server.manager.get_participants("/", events.user_room(user_id))):
+        server.eio.disconnect(engine_sid)
+
+
+def test_a_console_that_reconnects_shows_what_changed_while_it_was_away(make_app, browser):
+    with serve(make_app) as live:
+        with live.app.app_context():
+            operator, _password = create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"])
+            twilio = TwilioWebhooks(live.app.test_client())
+            leaves = ScriptedCall(twilio, "+77015550001")
+            leaves.to_queue(need="3")
+        desk = open_console(browser, live.url, "aigerim")
+        try:
+            row(desk, leaves).wait_for()
+            # No reconnection until the test allows it: what happens meanwhile sends
+            # events nobody receives, so only the snapshot can bring it to the page.
+            desk.route("**/socket.io/**", lambda route: route.abort())
+            cut_off(live.app, operator.id)
+            expect(desk.locator("#live-state")).to_have_attribute("data-state", "offline")
+            with live.app.app_context():
+                leaves.post("/telephony/voice/queue-result", QueueResult="hangup", QueueTime="4")
+                enters = ScriptedCall(twilio, "+77015550002")
+                enters.to_queue(need="3")
+            assert row(desk, leaves).count() == 1 and row(desk, enters).count() == 0
+            desk.unroute("**/socket.io/**")
+            expect(desk.locator("#live-state")).to_have_attribute("data-state", "live", timeout=10000)
+            expect(row(desk, enters)).to_be_visible()
+            expect(row(desk, leaves)).to_have_count(0)
+            expect(desk.locator('section[data-queue="legal"] .count')).to_have_text("1 waiting")
+        finally:
+            desk.context.close()
