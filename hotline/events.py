@@ -38,6 +38,11 @@ def queue_room(queue_name: str) -> str:
     return f"queue:{queue_name}"
 
 
+def user_room(user_id: int) -> str:
+    """One user's consoles (every tab they have open)."""
+    return f"user:{user_id}"
+
+
 @dataclass(frozen=True)
 class WaitingCaller:
     """A caller as the live screens show them: no number, no note.

@@ -1,21 +1,28 @@
 """Socket.IO handlers: who may connect, and which rooms they join.
 
 Stateless: rooms are Socket.IO's own; nothing here keeps a list of sids.
-Today only API tokens connect, sent in the Socket.IO `auth` payload
-(`{"token": "…"}`). An integration's token is a read-only wallboard and joins
-`supervisors`, as does a supervisor's or an admin's token. Operators have no
-live rooms yet (their queue rooms come with the console), so their tokens are
-refused rather than shown every queue.
+Two ways in:
+
+- a logged-in browser session (the console): the user joins the room of each
+  queue they serve (supervisors and admins: all four) and their own user room;
+  supervisors and admins also join `supervisors`;
+- an API token in the Socket.IO `auth` payload (`{"token": "…"}`): an
+  integration's token is a read-only wallboard and joins `supervisors`, as does
+  a supervisor's or an admin's token. Operators' tokens are refused (an
+  operator's live screen is the console).
+
+A token, when sent, decides: a browser with a session and a bad token is refused.
 """
 
 from __future__ import annotations
 
 from flask import Flask
+from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 
 from hotline import auth, events
 from hotline.extensions import socketio
-from hotline.models import Role
+from hotline.models import Role, User
 
 WATCH_EVERY_QUEUE = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
@@ -27,10 +34,22 @@ def init_app(app: Flask) -> None:
 
 def connect(credentials: object = None) -> None:
     token = credentials.get("token") if isinstance(credentials, dict) else None
+    if token is None and current_user.is_authenticated:
+        for room in rooms_of(current_user):
+            join_room(room)
+        return
     found = auth.find_token(token) if isinstance(token, str) and token else None
     if found is None:
-        raise ConnectionRefusedError("send a valid API token: auth={'token': …}")
+        raise ConnectionRefusedError("send a valid API token: auth={'token': …}, or log in")
     _token, user = found
     if user is not None and user.role not in WATCH_EVERY_QUEUE:
         raise ConnectionRefusedError("this token's user has no live rooms yet")
     join_room(events.SUPERVISORS_ROOM)
+
+
+def rooms_of(user: User) -> list[str]:
+    """The rooms a logged-in user's console listens to."""
+    rooms = [events.queue_room(name) for name in user.queue_names] + [events.user_room(user.id)]
+    if user.role in WATCH_EVERY_QUEUE:
+        rooms.append(events.SUPERVISORS_ROOM)
+    return rooms

@@ -15,6 +15,7 @@ from schemathesis.core.failures import FailureGroup
 
 from hotline import auth
 from hotline import queues as queue_service
+from hotline.models import Role
 from hotline.queues import QueueFigures
 from tests.calls import ScriptedCall
 
@@ -34,7 +35,13 @@ def api_schema(app):
 
 def test_the_document_describes_the_api(api_schema):
     operations = {(op.method.upper(), op.path) for op in (r.ok() for r in api_schema.get_all_operations())}
-    assert {("GET", "/api/v1/calls/{call_sid}"), ("GET", "/api/v1/queues"), ("GET", "/healthz")} <= operations
+    assert {
+        ("GET", "/api/v1/calls/{call_sid}"),
+        ("GET", "/api/v1/queues"),
+        ("GET", "/api/v1/queues/{name}/waiting"),
+        ("GET", "/api/v1/me"),
+        ("GET", "/healthz"),
+    } <= operations
     assert ("GET", "/api/v1/openapi.json") not in operations
     document = api_schema.raw_schema
     assert document["components"]["securitySchemes"]["bearer"] == {
@@ -46,6 +53,8 @@ def test_the_document_describes_the_api(api_schema):
     assert detail["security"] == [{"bearer": []}]
     assert set(detail["responses"]) == {"200", "401", "404"}
     assert document["paths"]["/healthz"]["get"]["security"] == []
+    waiting = document["paths"]["/api/v1/queues/{name}/waiting"]["get"]
+    assert set(waiting["responses"]) == {"200", "401", "403", "404"}
 
 
 def test_every_operation_answers_as_documented(api_schema, api_token):
@@ -71,6 +80,21 @@ def test_a_waiting_call_and_the_queues_answer_as_documented(api_schema, api_toke
         {key: row[key] for key in ("name", "waiting")}
         for row in queues.call_and_validate(headers=headers).json()["queues"]
     ]
+
+
+def test_the_console_endpoints_answer_as_documented_for_an_operator(app, api_schema, twilio):
+    with app.app_context():
+        auth.create_user("aigerim", Role.OPERATOR, queues=["legal"], languages=["ru"])
+        headers = {"Authorization": f"Bearer {auth.create_token('console', 'aigerim')}"}
+    call = ScriptedCall(twilio)
+    call.to_queue(need="3")
+    waiting = api_schema["/api/v1/queues/{name}/waiting"]["GET"]
+    legal = waiting.Case(path_parameters={"name": "legal"}).call_and_validate(headers=headers).json()
+    assert [caller["call_sid"] for caller in legal["callers"]] == [call.sid]
+    medical = waiting.Case(path_parameters={"name": "medical"}).call_and_validate(headers=headers)
+    assert medical.status_code == 403
+    me = api_schema["/api/v1/me"]["GET"].Case().call_and_validate(headers=headers).json()
+    assert me["queues"] == ["legal"]
 
 
 def test_an_answer_that_leaves_its_schema_is_caught(api_schema, api_token, monkeypatch):

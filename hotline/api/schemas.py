@@ -7,7 +7,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from hotline.lifecycle import CallStage
-from hotline.models import Call, QueueName
+from hotline.models import Call, QueueName, Role
 
 QUEUE_NAMES = validate.OneOf([queue.value for queue in QueueName])
 
@@ -62,3 +62,40 @@ class HealthSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(["ok", "unavailable"]))
     database = fields.String(required=True, validate=validate.OneOf(["ok", "busy", "unreachable"]))
     redis = fields.String(required=True, validate=validate.OneOf(["ok", "unreachable"]))
+
+
+class WaitingCallerSchema(Schema):
+    """A caller in a waiting list: the fields of the live events, never a number."""
+
+    call_sid = fields.String(required=True)
+    queue = fields.String(required=True, validate=QUEUE_NAMES)
+    position = fields.Integer(required=True, validate=validate.Range(min=1))
+    waiting_since = fields.DateTime(required=True)
+    priority = fields.Integer(required=True)
+    crisis = fields.Boolean(required=True)
+    language = fields.String(required=True, allow_none=True)
+    case_reference = fields.String(required=True, allow_none=True)
+    repeat_caller = fields.Boolean(required=True)
+
+
+class WaitingSchema(Schema):
+    """One queue's waiting list: the first 50 in answer order, and how many wait in all."""
+
+    queue = fields.String(required=True, validate=QUEUE_NAMES)
+    total = fields.Integer(required=True, validate=validate.Range(min=0))
+    callers = fields.List(fields.Nested(WaitingCallerSchema), required=True)
+
+
+class MeSchema(Schema):
+    """The user asking, as their console needs them."""
+
+    username = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf([role.value for role in Role]))
+    queues = fields.List(fields.String(validate=QUEUE_NAMES), required=True, attribute="queue_names")
+    languages = fields.List(fields.String(), required=True, attribute="language_codes")
+    presence = fields.Constant(
+        None, required=True, allow_none=True, metadata={"type": "string", "nullable": True}
+    )
+    device = fields.Constant(
+        None, required=True, allow_none=True, metadata={"type": "string", "nullable": True}
+    )

@@ -1,36 +1,77 @@
 """/console: the user's queues with who waits in them, and their presence.
 
 An operator sees only the queues they serve; supervisors and admins all four.
-No phone number reaches this page: the waiting list carries none.
+No phone number reaches this page: the waiting list carries none. The page is
+rendered whole on the server; hotline/static/js/console.js keeps it live, with
+the words it needs translated here and carried in the page's console-data block.
 """
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template
+from flask_babel import get_locale, gettext, ngettext
 from flask_login import current_user, login_required
 
-from hotline import queues, users
+from hotline import users
 from hotline.console import bp
+from hotline.console.waiting import LIST_LIMIT, waiting_list
 from hotline.models import utcnow
 from hotline.routing import Priority
 
-LIST_LIMIT = 50
+# A number no list reaches, replaced by a placeholder once the sentence is translated.
+STAND_IN = 987654321
+# One number of each plural form in kk, ru and en (CLDR: one, few, many, other).
+PLURAL_SAMPLES = (0, 1, 2, 5, 21, 22, 25, 101)
 
 
 @bp.get("/console")
 @login_required
 def console():
     now = utcnow()
-    totals = {figures.name: figures.waiting for figures in queues.figures(now)}
-    served = []
-    for name in current_user.queue_names:
-        waiting = queues.waiting_in(name, limit=LIST_LIMIT)
-        for position, caller in enumerate(waiting, start=1):
-            caller["position"] = position
-            caller["wait_seconds"] = queues.seconds_between(caller["enqueued_at"], now) or 0
-            caller["callback_return"] = caller["priority"] == Priority.CALLBACK_RETURN
-            caller["repeat_caller"] = caller["priority"] == Priority.REPEAT_CALLER_OPEN_CASE
-        served.append({"name": name, "waiting": waiting, "total": totals.get(name, 0)})
+    served = [waiting_list(name, now) for name in current_user.queue_names]
     return render_template(
-        "console/console.html", queues=served, phone=users.masked_phone(current_user), limit=LIST_LIMIT
+        "console/console.html",
+        queues=served,
+        phone=users.masked_phone(current_user),
+        limit=LIST_LIMIT,
+        live=_live_data(now),
     )
+
+
+@bp.app_template_filter("clock")
+def clock(seconds: int) -> str:
+    """Time waiting as the console ticks it: 4:07, 1:02:03."""
+    minutes, seconds = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def _live_data(now) -> dict:
+    locale = get_locale()
+    waiting_forms: dict[str, str] = {}
+    for number in PLURAL_SAMPLES:
+        text = ngettext("%(num)d waiting", "%(num)d waiting", number)
+        waiting_forms.setdefault(locale.plural_form(number), text.replace(str(number), "{n}"))
+    more = gettext("Showing the first %(shown)d of %(total)d.", shown=LIST_LIMIT, total=STAND_IN)
+    return {
+        "locale": str(locale),
+        "timezone": current_app.config["HOTLINE_TIMEZONE"],
+        "server_time": now.isoformat(),
+        "limit": LIST_LIMIT,
+        "queues": current_user.queue_names,
+        "priorities": {
+            "callback_return": Priority.CALLBACK_RETURN,
+            "repeat_caller": Priority.REPEAT_CALLER_OPEN_CASE,
+        },
+        "labels": {
+            "languages": {"kk": gettext("Kazakh"), "ru": gettext("Russian"), "en": gettext("English")},
+            "no_language": gettext("not chosen"),
+            "crisis": gettext("Crisis"),
+            "callback_return": gettext("Callback return"),
+            "repeat_caller": gettext("Repeat caller"),
+            "waiting": waiting_forms,
+            "more": more.replace(str(STAND_IN), "{total}"),
+            "live": gettext("Live"),
+            "offline": gettext("Offline: reconnecting…"),
+        },
+    }
