@@ -7,6 +7,7 @@ address: its REST client (TWILIO_API_BASE_URL) points at this server's /simulato
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,6 +36,11 @@ class LiveServer:
 def _not_ready(environ, start_response):
     start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
     return [b"starting\n"]
+
+
+# Werkzeug logs each request at INFO from the request's own thread, which can
+# outlive the test (a Socket.IO long-poll) and write after pytest closed its streams.
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
 @contextmanager
