@@ -137,3 +137,15 @@ def app_context(app):
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def staff(app) -> None:
+    """An operator of `legal` (aigerim) and a supervisor (boris), password tests.pages.PASSWORD."""
+    from hotline.models import Role
+    from hotline.users import create_user
+    from tests.pages import PASSWORD
+
+    with app.app_context():
+        create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"], languages=["kk", "ru"])
+        create_user("boris", Role.SUPERVISOR, PASSWORD)

@@ -7,6 +7,9 @@ import re
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 
+PASSWORD = "correct horse battery"  # the password of the `staff` fixture's users
+
+
 def csrf_token(client, path: str = "/login", **kwargs) -> str:
     page = client.get(path, **kwargs)
     found = CSRF_META.search(page.get_data(as_text=True))

@@ -8,25 +8,15 @@ import json
 import re
 from datetime import timedelta
 
-import pytest
-
 from hotline import auth
 from hotline.extensions import db
 from hotline.lifecycle import CallStage
 from hotline.models import Call, Role, utcnow
 from hotline.routing import Priority
 from tests.calls import ScriptedCall
-from tests.pages import log_in
+from tests.pages import PASSWORD, log_in
 
-PASSWORD = "correct horse battery"
 CALLER = "+77015559876"
-
-
-@pytest.fixture
-def staff(app) -> None:
-    with app.app_context():
-        auth.create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"], languages=["kk", "ru"])
-        auth.create_user("boris", Role.SUPERVISOR, PASSWORD)
 
 
 def bearer(app, name: str, username: str | None) -> dict:

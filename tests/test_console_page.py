@@ -6,22 +6,10 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo
 
-import pytest
-
-from hotline import auth
-from hotline.models import Role
 from tests.calls import ScriptedCall
-from tests.pages import log_in
+from tests.pages import PASSWORD, log_in
 
-PASSWORD = "correct horse battery"
 CALLER = "+77015559876"
-
-
-@pytest.fixture
-def staff(app) -> None:
-    with app.app_context():
-        auth.create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"], languages=["kk", "ru"])
-        auth.create_user("boris", Role.SUPERVISOR, PASSWORD)
 
 
 def callers_on(page: str) -> list[str]:
