@@ -20,6 +20,8 @@ INSTANCE_DIR = ROOT / "instance"
 DEV_SECRET_KEY = "dev-secret-key-not-for-production"
 DEV_AUTH_TOKEN = "dev-twilio-auth-token"
 DEV_ACCOUNT_SID = "AC00000000000000000000000000000000"
+DEV_API_KEY = "SK00000000000000000000000000000000"
+DEV_API_SECRET = "dev-twilio-api-secret-for-the-softphone"
 DEV_PHONE_ENCRYPTION_KEY = "ZGV2LWtleS1kZXYta2V5LWRldi1rZXktZGV2LWtleS0="
 DEV_PHONE_HASH_KEY = "dev-phone-hash-key"
 
@@ -85,6 +87,21 @@ class Config:
         self.HOTLINE_VOICE_MESSAGE_MAX_SECONDS = int(_env("HOTLINE_VOICE_MESSAGE_MAX_SECONDS", "120"))
         # A call with no final status this long after it started is asked about at the telephony API.
         self.HOTLINE_STUCK_CALL_SECONDS = int(_env("HOTLINE_STUCK_CALL_SECONDS", "600"))
+
+        # Operators at work: how long an offer waits for an answer, how long
+        # wrap-up may last, how long a caller waits for an operator who speaks
+        # their language before any operator of the queue is offered them, and
+        # how long after an operator's last console went quiet they become away.
+        self.HOTLINE_OFFER_SECONDS = int(_env("HOTLINE_OFFER_SECONDS", "20"))
+        self.HOTLINE_WRAP_UP_SECONDS = int(_env("HOTLINE_WRAP_UP_SECONDS", "120"))
+        self.HOTLINE_LANGUAGE_FALLBACK_SECONDS = int(_env("HOTLINE_LANGUAGE_FALLBACK_SECONDS", "60"))
+        self.HOTLINE_PRESENCE_GRACE_SECONDS = int(_env("HOTLINE_PRESENCE_GRACE_SECONDS", "30"))
+        # The console's softphone (Twilio Voice SDK): an API key and secret mint its
+        # access tokens. The simulator checks them as Twilio would.
+        self.TWILIO_API_KEY = _env("TWILIO_API_KEY", DEV_API_KEY)
+        self.TWILIO_API_SECRET = _env("TWILIO_API_SECRET", DEV_API_SECRET)
+        # The simulator answers a call put through to an operator's own phone after this long.
+        self.SIMULATOR_ANSWER_SECONDS = float(_env("SIMULATOR_ANSWER_SECONDS", "1"))
 
         self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
 
@@ -164,6 +181,10 @@ def _account_sid(value: str) -> bool:
     return value.startswith("AC") and _hex32(value[2:])
 
 
+def _api_key(value: str) -> bool:
+    return value.startswith("SK") and _hex32(value[2:])
+
+
 def _fernet_key(value: str) -> bool:
     try:
         Fernet(value.encode())
@@ -179,6 +200,8 @@ SECRETS: dict[str, tuple[str, Callable[[str], bool], str]] = {
     "TWILIO_AUTH_TOKEN": (DEV_AUTH_TOKEN, _hex32, "must be 32 hexadecimal characters, as Twilio's are"),
     "TWILIO_ACCOUNT_SID": (DEV_ACCOUNT_SID, _account_sid, "must be AC followed by 32 hexadecimal characters"),
     "PHONE_ENCRYPTION_KEY": (DEV_PHONE_ENCRYPTION_KEY, _fernet_key, "must be a Fernet key"),
+    "TWILIO_API_KEY": (DEV_API_KEY, _api_key, "must be SK followed by 32 hexadecimal characters"),
+    "TWILIO_API_SECRET": (DEV_API_SECRET, _long, "must be at least 32 characters"),
 }
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from hotline import audit, cases, events, routing
 from hotline.extensions import db
-from hotline.lifecycle import TRANSITIONS, CallStage, LeftQueue, Progress, StepOutOfPlace
+from hotline.lifecycle import TRANSITIONS, WAITING, CallStage, LeftQueue, Progress, StepOutOfPlace
 from hotline.models import Call, Caller, Case
 from hotline.queues import seconds_between
 
@@ -56,10 +56,12 @@ def get_call(call_sid: str) -> Call:
 # (Twilio retries) finds the call routed already and is answered the same.
 _STEPS: dict[str, frozenset[CallStage]] = {
     "language": frozenset({CallStage.MENU}),
-    "menu": frozenset({CallStage.MENU, CallStage.QUEUED, CallStage.AFTER_HOURS}),
-    "wait": frozenset({CallStage.QUEUED}),
-    "wait_choice": frozenset({CallStage.QUEUED}),
-    "queue_result": frozenset({CallStage.QUEUED, CallStage.LEFT_QUEUE, CallStage.ENDED}),
+    "menu": frozenset({CallStage.MENU, *WAITING, CallStage.AFTER_HOURS}),
+    "wait": WAITING,
+    "wait_choice": WAITING,
+    "queue_result": frozenset(
+        {*WAITING, CallStage.CONNECTED, CallStage.WRAP_UP, CallStage.LEFT_QUEUE, CallStage.ENDED}
+    ),
     "after_hours": frozenset({CallStage.AFTER_HOURS, CallStage.ENDED}),
     "message": frozenset({CallStage.AFTER_HOURS, CallStage.ENDED}),
 }
@@ -212,7 +214,7 @@ def leave_queue(
             raise StepOutOfPlace("queue_result", call.stage)
         call.queue_result = queue_result
         call.left_queue_reason = reason
-        if call.stage == CallStage.QUEUED:
+        if call.stage in WAITING:
             _move(call, CallStage.LEFT_QUEUE)
         call.dequeued_at = (
             call.enqueued_at + timedelta(seconds=queue_seconds) if queue_seconds is not None else now
@@ -245,7 +247,7 @@ def update_status(
             return False, False
         if call.progress == Progress.FINISHED or progress < call.progress:
             return False, False
-        was_queued = call.stage == CallStage.QUEUED
+        was_queued = call.stage in WAITING
         call.status = status
         call.progress = progress
         if sequence is not None:
@@ -263,7 +265,7 @@ def update_status(
 def _end(call: Call, duration: int | None, now: datetime) -> None:
     call.ended_at = now
     call.duration_seconds = duration
-    if call.stage == CallStage.QUEUED:
+    if call.stage in WAITING:
         # Ended while still queued as far as we know: abandoned, unless the
         # queue's own result, if it comes late, says otherwise.
         call.dequeued_at = now

@@ -5,6 +5,11 @@ values they already hold; this module builds the message and runs no queries.
 Messages are deltas: a caller joined a queue, a caller left it. A console that
 missed some (Redis was down) reloads its snapshot when it reconnects.
 
+Two ways to say it: the queue's own webhooks call `caller_joined` and
+`caller_left` after they commit; the services of operators at work (offers,
+presence, a call put through) call the others inside their transaction, and the
+event goes out when, and only if, that transaction commits.
+
 No request waits on Redis: an event is handed to the process's publisher, a
 bounded in-memory queue drained by a background thread (a greenlet under
 gunicorn's gevent worker) that publishes through the Socket.IO message queue
@@ -23,11 +28,20 @@ from datetime import datetime
 
 import socketio
 from flask import Flask, current_app
+from sqlalchemy import event as orm_event
+from sqlalchemy.orm import Session, SessionTransaction
 
 log = logging.getLogger(__name__)
 
 CALLER_JOINED = "queue.caller_joined"
 CALLER_LEFT = "queue.caller_left"
+# An offered, taken or returned caller: still in the list, in a new state.
+CALLER_UPDATED = "queue.caller_updated"
+OFFER_CREATED = "offer.created"
+OFFER_WITHDRAWN = "offer.withdrawn"
+PRESENCE_CHANGED = "presence.changed"
+# The operator's own call: connecting, talking, wrap_up, done (to their user room).
+OPERATOR_CALL = "operator.call"
 SUPERVISORS_ROOM = "supervisors"
 ENDED_WHILE_WAITING = "ended"
 # Flask-SocketIO's default channel: the web processes' servers listen on it.
@@ -88,6 +102,58 @@ def caller_left(call_sid: str, queue_name: str, reason: str) -> None:
     ENDED_WHILE_WAITING when the call ended with no word from the queue."""
     message = {"call_sid": call_sid, "queue": queue_name, "reason": reason}
     _publisher().publish(CALLER_LEFT, message, [queue_room(queue_name), SUPERVISORS_ROOM])
+
+
+def caller_updated(caller: WaitingCaller, *, offered: bool, connected: bool) -> None:
+    """A waiting caller was offered to someone, taken, or went back to waiting."""
+    message = {**caller.message(), "offered": offered, "connected": connected}
+    _after_commit(CALLER_UPDATED, message, [queue_room(caller.queue), SUPERVISORS_ROOM])
+
+
+def offer_created(user_id: int, offer: dict) -> None:
+    """`offer`: offer_id, call_sid, queue, priority, crisis, language,
+    case_reference, expires_at (ISO 8601)."""
+    _after_commit(OFFER_CREATED, offer, [user_room(user_id)])
+
+
+def offer_withdrawn(user_id: int, offer_id: int, call_sid: str, reason: str) -> None:
+    """`reason`: lapsed, taken (by someone else), left (the caller), declined."""
+    message = {"offer_id": offer_id, "call_sid": call_sid, "reason": reason}
+    _after_commit(OFFER_WITHDRAWN, message, [user_room(user_id)])
+
+
+def presence_changed(user_id: int, username: str, presence: str, device: str, since: datetime) -> None:
+    message = {"username": username, "presence": presence, "device": device, "since": since.isoformat()}
+    _after_commit(PRESENCE_CHANGED, message, [SUPERVISORS_ROOM, user_room(user_id)])
+
+
+def operator_call(user_id: int, call: dict) -> None:
+    """The operator's own call changed: `call` has call_sid, state (connecting,
+    talking, wrap_up, done) and what the console shows of it; never a full number."""
+    _after_commit(OPERATOR_CALL, call, [user_room(user_id)])
+
+
+_PENDING = "hotline_events"
+
+
+def _after_commit(event: str, data: dict, rooms: list[str]) -> None:
+    from hotline.extensions import db
+
+    db.session.info.setdefault(_PENDING, []).append((event, data, rooms))
+
+
+def _publish_pending(session: Session) -> None:
+    for event, data, rooms in session.info.pop(_PENDING, []):
+        _publisher().publish(event, data, rooms)
+
+
+def _forget_pending(session: Session, previous: SessionTransaction) -> None:
+    if previous.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+orm_event.listen(Session, "after_commit", _publish_pending)
+orm_event.listen(Session, "after_soft_rollback", _forget_pending)
 
 
 def drain(timeout: float = 5.0) -> bool:

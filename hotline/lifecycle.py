@@ -14,14 +14,31 @@ class CallStage(enum.StrEnum):
 
     MENU = "menu"
     QUEUED = "queued"
+    # Offered to one operator, still waiting in the queue meanwhile.
+    OFFERED = "offered"
+    # Taken by an operator: being put through to them, or talking.
+    CONNECTED = "connected"
+    # The call is over and its operator records what happened.
+    WRAP_UP = "wrap_up"
     AFTER_HOURS = "after_hours"
     LEFT_QUEUE = "left_queue"
     ENDED = "ended"
 
 
+# Stages in which the caller is in the queue (waiting, or offered to someone).
+WAITING = frozenset({CallStage.QUEUED, CallStage.OFFERED})
+
 TRANSITIONS: dict[CallStage, frozenset[CallStage]] = {
     CallStage.MENU: frozenset({CallStage.QUEUED, CallStage.AFTER_HOURS, CallStage.ENDED}),
-    CallStage.QUEUED: frozenset({CallStage.LEFT_QUEUE, CallStage.ENDED}),
+    CallStage.QUEUED: frozenset(
+        {CallStage.OFFERED, CallStage.CONNECTED, CallStage.LEFT_QUEUE, CallStage.ENDED}
+    ),
+    CallStage.OFFERED: frozenset(
+        {CallStage.QUEUED, CallStage.CONNECTED, CallStage.LEFT_QUEUE, CallStage.ENDED}
+    ),
+    # Back to the queue when the operator's phone is not answered, or on a transfer.
+    CallStage.CONNECTED: frozenset({CallStage.QUEUED, CallStage.WRAP_UP, CallStage.ENDED}),
+    CallStage.WRAP_UP: frozenset({CallStage.ENDED}),
     CallStage.AFTER_HOURS: frozenset({CallStage.ENDED}),
     CallStage.LEFT_QUEUE: frozenset({CallStage.ENDED}),
     CallStage.ENDED: frozenset(),
@@ -49,6 +66,63 @@ class LeftQueue(enum.StrEnum):
     CALLBACK = "callback"
     REDIRECTED = "redirected"
     FAILED = "failed"
+
+
+class Presence(enum.StrEnum):
+    """Where an operator is: `away → available → busy → wrap_up → available`."""
+
+    AVAILABLE = "available"
+    BUSY = "busy"
+    WRAP_UP = "wrap_up"
+    AWAY = "away"
+
+
+# What an operator may set themselves (PUT /api/v1/me/presence); the rest the system sets.
+CHOSEN_PRESENCE = frozenset({Presence.AVAILABLE, Presence.AWAY})
+
+PRESENCE_TRANSITIONS: dict[Presence, frozenset[Presence]] = {
+    Presence.AWAY: frozenset({Presence.AVAILABLE, Presence.BUSY}),
+    Presence.AVAILABLE: frozenset({Presence.AWAY, Presence.BUSY}),
+    # Busy ends in wrap-up after a conversation, or away when the operator's
+    # phone was not answered, or available when the caller left before it rang.
+    Presence.BUSY: frozenset({Presence.WRAP_UP, Presence.AWAY, Presence.AVAILABLE}),
+    Presence.WRAP_UP: frozenset({Presence.AVAILABLE}),
+}
+
+
+class Device(enum.StrEnum):
+    """Where an operator takes calls: the console's softphone, or their own phone."""
+
+    BROWSER = "browser"
+    PHONE = "phone"
+
+
+class OfferStatus(enum.StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    LAPSED = "lapsed"
+    # The caller left, or another operator took them, before the offer was answered.
+    WITHDRAWN = "withdrawn"
+
+
+class AssignmentStatus(enum.StrEnum):
+    """One operator's part in one call."""
+
+    CONNECTING = "connecting"
+    TALKING = "talking"
+    WRAP_UP = "wrap_up"
+    DONE = "done"
+    # The operator's phone was not answered, busy or failed.
+    MISSED = "missed"
+
+
+# An assignment that still holds its call (no other operator may take it).
+HOLDING_CALL = frozenset({AssignmentStatus.CONNECTING, AssignmentStatus.TALKING})
+# An assignment that still holds its operator (no other call may be put through).
+HOLDING_OPERATOR = frozenset(
+    {AssignmentStatus.CONNECTING, AssignmentStatus.TALKING, AssignmentStatus.WRAP_UP}
+)
 
 
 class StepOutOfPlace(Exception):

@@ -10,7 +10,16 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.extensions import db
-from hotline.lifecycle import CallStage, Progress
+from hotline.lifecycle import (
+    HOLDING_CALL,
+    HOLDING_OPERATOR,
+    AssignmentStatus,
+    CallStage,
+    Device,
+    OfferStatus,
+    Presence,
+    Progress,
+)
 
 
 def utcnow() -> datetime:
@@ -144,14 +153,20 @@ class Call(db.Model):
     recording_sid: Mapped[str | None] = mapped_column(String(64))
     recording_url: Mapped[str | None] = mapped_column(Text)
     recording_seconds: Mapped[int | None] = mapped_column(Integer)
+    # Whoever answered it last (the API's `operator`).
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", name="fk_call_operator"))
 
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dequeued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the caller went back to the queue (an operator's phone not answered,
+    # a transfer): they are answered before anyone of their priority who was not.
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     caller: Mapped[Caller | None] = relationship(back_populates="calls")
     case: Mapped[Case | None] = relationship(back_populates="calls")
+    operator: Mapped[User | None] = relationship(foreign_keys=[operator_id])
 
     __table_args__ = (
         Index("ix_call_stage_queue", "stage", "queue"),
@@ -207,6 +222,10 @@ class User(db.Model):
     phone_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     # The console's language (kk, ru, en); None: the browser's.
     language: Mapped[str | None] = mapped_column(String(8))
+    presence: Mapped[str] = mapped_column(String(16), default=Presence.AWAY, server_default=Presence.AWAY)
+    # Since when: of the available operators, the one available longest is offered a caller first.
+    presence_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    device: Mapped[str] = mapped_column(String(16), default=Device.BROWSER, server_default=Device.BROWSER)
 
     skills: Mapped[list[OperatorSkill]] = relationship(
         cascade="all, delete-orphan", order_by="OperatorSkill.queue"
@@ -256,6 +275,111 @@ class OperatorLanguage(db.Model):
         ForeignKey("user.id", name="fk_operator_language_user", ondelete="CASCADE"), primary_key=True
     )
     language: Mapped[str] = mapped_column(String(8), primary_key=True, index=True)
+
+
+class Offer(db.Model):
+    """A waiting caller offered to one operator until `expires_at`.
+
+    The database holds the rule: one open offer per call and one per operator."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", name="fk_offer_call"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", name="fk_offer_user"))
+    status: Mapped[str] = mapped_column(String(16), default=OfferStatus.OPEN)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    call: Mapped[Call] = relationship()
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (
+        Index(
+            "uq_offer_open_call",
+            "call_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index(
+            "uq_offer_open_user",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index("ix_offer_status_expires", "status", "expires_at"),
+    )
+
+
+def _status_in(statuses: frozenset[str]) -> str:
+    return "status IN ({})".format(", ".join(f"'{status}'" for status in sorted(statuses)))
+
+
+class Assignment(db.Model):
+    """One operator's part in one call: put through, talking, wrap-up, done (or missed).
+
+    Two operators can never take the same caller: at most one assignment per
+    call holds it, and one per operator holds the operator (partial unique
+    indexes), whatever two web processes do at once."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", name="fk_assignment_call"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", name="fk_assignment_user"))
+    status: Mapped[str] = mapped_column(String(16), default=AssignmentStatus.CONNECTING)
+    device: Mapped[str] = mapped_column(String(16), default=Device.BROWSER)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    talk_seconds: Mapped[int | None] = mapped_column(Integer)
+    wrap_up_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The disposition: both set by the wrap-up, or both left empty when it ran out.
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    category: Mapped[str | None] = mapped_column(String(32))
+    wrapped_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    call: Mapped[Call] = relationship()
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (
+        Index(
+            "uq_assignment_call_holding",
+            "call_id",
+            unique=True,
+            sqlite_where=text(_status_in(HOLDING_CALL)),
+            postgresql_where=text(_status_in(HOLDING_CALL)),
+        ),
+        Index(
+            "uq_assignment_user_holding",
+            "user_id",
+            unique=True,
+            sqlite_where=text(_status_in(HOLDING_OPERATOR)),
+            postgresql_where=text(_status_in(HOLDING_OPERATOR)),
+        ),
+        Index("ix_assignment_status_wrap_up", "status", "wrap_up_until"),
+    )
+
+
+class Disposition(db.Model):
+    """A code a wrap-up may record: an outcome or a category, with its label in
+    each of the console's languages. Seeded by the migration."""
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    labels: Mapped[dict] = mapped_column(JSON, default=dict)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class CaseNote(db.Model):
+    """A note on a case. Only ever added; never logged, never sent in an event."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", name="fk_case_note_case"), index=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id", name="fk_case_note_call"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id", name="fk_case_note_author"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ApiToken(db.Model):

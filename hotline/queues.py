@@ -2,7 +2,10 @@
 
 The order callers are answered in is written once, here, as SQL: highest
 priority first, then longest waiting, then first recorded (so two callers who
-entered at the same instant still have distinct places).
+entered at the same instant still have distinct places). A caller who went
+back to the queue (an operator's phone not answered, a transfer) is answered
+before everyone of their priority who did not, in the order they went back.
+An offered caller still waits, and keeps their place, until someone takes them.
 """
 
 from __future__ import annotations
@@ -13,10 +16,14 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 
 from hotline.extensions import db
-from hotline.lifecycle import CallStage
+from hotline.lifecycle import WAITING
 from hotline.models import Call, Case, QueueName
 
-ANSWER_ORDER = (Call.priority.desc(), Call.enqueued_at, Call.id)
+# 0 for a caller who went back to the queue, 1 for everyone else; then their
+# time in that order: when they went back, or when they entered.
+_GROUP = Call.returned_at.is_(None)
+_SINCE = func.coalesce(Call.returned_at, Call.enqueued_at)
+ANSWER_ORDER = (Call.priority.desc(), _GROUP, _SINCE, Call.id)
 
 
 @dataclass(frozen=True)
@@ -36,7 +43,7 @@ def figures(now: datetime) -> list[QueueFigures]:
     """Who waits in each of the four queues right now."""
     rows = db.session.execute(
         select(Call.queue, func.count(), func.min(Call.enqueued_at))
-        .where(Call.stage == CallStage.QUEUED)
+        .where(Call.stage.in_(WAITING))
         .group_by(Call.queue)
     ).all()
     by_queue = {queue: (count, oldest) for queue, count, oldest in rows}
@@ -53,7 +60,7 @@ def waiting_in(queue: str, limit: int | None = None) -> list[dict]:
     rows = db.session.execute(
         select(Call.call_sid, Call.priority, Call.crisis, Call.language, Case.reference, Call.enqueued_at)
         .outerjoin(Case, Call.case_id == Case.id)
-        .where(Call.stage == CallStage.QUEUED, Call.queue == queue)
+        .where(Call.stage.in_(WAITING), Call.queue == queue)
         .order_by(*ANSWER_ORDER)
         .limit(limit)
     ).all()
@@ -72,12 +79,18 @@ def waiting_in(queue: str, limit: int | None = None) -> list[dict]:
 
 def position_of(call: Call) -> int:
     """1 for the caller who will be answered next. `call` must be waiting."""
-    ahead = or_(
+    returned = call.returned_at is not None
+    since = call.returned_at if returned else call.enqueued_at
+    same_group = Call.returned_at.is_not(None) if returned else Call.returned_at.is_(None)
+    conditions = [
         Call.priority > call.priority,
-        and_(Call.priority == call.priority, Call.enqueued_at < call.enqueued_at),
-        and_(Call.priority == call.priority, Call.enqueued_at == call.enqueued_at, Call.id < call.id),
-    )
+        and_(Call.priority == call.priority, same_group, since > _SINCE),
+        and_(Call.priority == call.priority, same_group, since == _SINCE, Call.id < call.id),
+    ]
+    if not returned:
+        conditions.append(and_(Call.priority == call.priority, Call.returned_at.is_not(None)))
+    ahead = or_(*conditions)
     count = db.session.scalar(
-        select(func.count()).where(Call.stage == CallStage.QUEUED, Call.queue == call.queue, ahead)
+        select(func.count()).where(Call.stage.in_(WAITING), Call.queue == call.queue, ahead)
     )
     return count + 1

@@ -114,8 +114,8 @@ def test_me_answers_who_is_asking(app, client, staff):
         "role": "operator",
         "queues": ["legal"],
         "languages": ["kk", "ru"],
-        "presence": None,
-        "device": None,
+        "presence": "away",
+        "device": "browser",
     }
     dana = app.test_client().get("/api/v1/me", headers=bearer(app, "phone", "dana"))
     assert dana.get_json()["username"] == "dana"

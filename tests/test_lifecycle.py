@@ -87,10 +87,18 @@ def test_a_step_out_of_place_is_409_and_writes_nothing(office, step, stage):
     assert snapshot(call) == before
 
 
-def test_every_stage_leads_only_forward():
+def test_every_stage_leads_forward_but_back_to_the_queue():
+    """The only way back is to the queue: an offer declined or lapsed, an
+    operator's phone not answered, a transfer."""
     order = list(CallStage)
     for stage, onward in TRANSITIONS.items():
-        assert all(order.index(later) > order.index(stage) for later in onward)
+        back = {later for later in onward if order.index(later) <= order.index(stage)}
+        assert back <= {CallStage.QUEUED}
+    assert {stage for stage, onward in TRANSITIONS.items() if CallStage.QUEUED in onward} == {
+        CallStage.MENU,
+        CallStage.OFFERED,
+        CallStage.CONNECTED,
+    }
     assert TRANSITIONS[CallStage.ENDED] == frozenset()
 
 

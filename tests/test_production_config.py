@@ -16,6 +16,8 @@ GOOD = {
     "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
     "TWILIO_ACCOUNT_SID": "AC" + secrets.token_hex(16),
     "PHONE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+    "TWILIO_API_KEY": "SK" + secrets.token_hex(16),
+    "TWILIO_API_SECRET": secrets.token_urlsafe(32),
 }
 
 
@@ -55,6 +57,9 @@ SPOILED = [
     ("TWILIO_ACCOUNT_SID", config.DEV_ACCOUNT_SID, "TWILIO_ACCOUNT_SID is the development default"),
     ("TWILIO_ACCOUNT_SID", "AB" + "1" * 32, "TWILIO_ACCOUNT_SID must be AC followed by 32"),
     ("TWILIO_ACCOUNT_SID", "AC" + "1" * 33, "TWILIO_ACCOUNT_SID must be AC followed by 32"),
+    ("TWILIO_API_KEY", config.DEV_API_KEY, "TWILIO_API_KEY is the development default"),
+    ("TWILIO_API_KEY", "AC" + "1" * 32, "TWILIO_API_KEY must be SK followed by 32"),
+    ("TWILIO_API_SECRET", "short", "TWILIO_API_SECRET must be at least 32 characters"),
     ("PHONE_ENCRYPTION_KEY", "", "PHONE_ENCRYPTION_KEY is not set"),
     (
         "PHONE_ENCRYPTION_KEY",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from rq.cron import CronScheduler
 
 from workers.reconciler import close_stuck_calls
+from workers.sweep import EVERY_SECONDS, sweep
 
 EVERY_MINUTE = 60
 
@@ -19,4 +20,7 @@ def register(scheduler: CronScheduler, queue_name: str) -> None:
     # A sweep not started within its minute is dropped (ttl): the next one does its work.
     scheduler.register(
         close_stuck_calls, queue_name, interval=EVERY_MINUTE, ttl=EVERY_MINUTE, job_timeout=5 * EVERY_MINUTE
+    )
+    scheduler.register(
+        sweep, queue_name, interval=EVERY_SECONDS, ttl=EVERY_SECONDS, job_timeout=EVERY_SECONDS * 6
     )

@@ -24,13 +24,24 @@ BEARER = "bearer"
 RULE_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
-def documented(summary: str, answers: dict[int, type[Schema]], *, token: bool = True) -> Callable:
+def documented(
+    summary: str,
+    answers: dict[int, type[Schema]],
+    *,
+    token: bool = True,
+    body: type[Schema] | None = None,
+) -> Callable:
     """Describe a view for the document: `answers` maps each status it may send
     to the schema of that answer (a write view lists 403 with ErrorSchema);
-    `token` views also answer 401 and need the bearer token."""
+    `token` views also answer 401 and need the bearer token; `body` is the
+    schema of the JSON the view reads (`hotline.api.bodies.load`), which also
+    answers 400 when the body does not match it."""
 
     def mark(view: Callable) -> Callable:
-        view.openapi = {"summary": summary, "answers": dict(answers), "token": token}
+        listed = dict(answers)
+        if body is not None:
+            listed.setdefault(400, ErrorSchema)
+        view.openapi = {"summary": summary, "answers": listed, "token": token, "body": body}
         return view
 
     return mark
@@ -51,6 +62,11 @@ def _operation(endpoint: str, description: dict, arguments: list[str]) -> dict:
             for status, schema in sorted(answers.items())
         },
     }
+    if description["body"] is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": description["body"]}},
+        }
     if arguments:
         operation["parameters"] = [
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}} for name in arguments

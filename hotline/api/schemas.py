@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from hotline.lifecycle import CallStage
+from hotline.lifecycle import CallStage, Device, Presence
 from hotline.models import Call, QueueName, Role
 
 QUEUE_NAMES = validate.OneOf([queue.value for queue in QueueName])
@@ -93,9 +93,7 @@ class MeSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf([role.value for role in Role]))
     queues = fields.List(fields.String(validate=QUEUE_NAMES), required=True, attribute="queue_names")
     languages = fields.List(fields.String(), required=True, attribute="language_codes")
-    presence = fields.Constant(
-        None, required=True, allow_none=True, metadata={"type": "string", "nullable": True}
+    presence = fields.String(
+        required=True, validate=validate.OneOf([presence.value for presence in Presence])
     )
-    device = fields.Constant(
-        None, required=True, allow_none=True, metadata={"type": "string", "nullable": True}
-    )
+    device = fields.String(required=True, validate=validate.OneOf([device.value for device in Device]))
