@@ -62,6 +62,7 @@ _STEPS: dict[str, frozenset[CallStage]] = {
     "queue_result": frozenset(
         {*WAITING, CallStage.CONNECTED, CallStage.WRAP_UP, CallStage.LEFT_QUEUE, CallStage.ENDED}
     ),
+    "connect": frozenset({CallStage.CONNECTED}),
     "after_hours": frozenset({CallStage.AFTER_HOURS, CallStage.ENDED}),
     "message": frozenset({CallStage.AFTER_HOURS, CallStage.ENDED}),
 }

@@ -37,6 +37,7 @@ def line_settings(app: Flask) -> LineSettings:
 
 
 def init_app(app: Flask) -> None:
+    from telephony import operators  # noqa: F401  (its webhooks join bp)
     from telephony.client import Telephony
     from telephony.webhooks import bp
 

@@ -161,3 +161,27 @@ def record_message(speaker: Speaker, language: str, action: str, max_seconds: in
     speaker.speak(response, "goodbye", language)
     response.hangup()
     return str(response)
+
+
+def dial_operator(
+    speaker: Speaker,
+    language: str,
+    *,
+    client: str | None = None,
+    number: str | None = None,
+    action: str | None = None,
+    timeout: int = 20,
+) -> str:
+    """Put the caller through to an operator: their browser's softphone (`client`)
+    or their own phone (`number`). The caller hears "connecting you" first."""
+    response = VoiceResponse()
+    speaker.speak(response, "connecting", language)
+    options = {"timeout": timeout}
+    if action is not None:
+        options.update(action=action, method="POST")
+    dial = response.dial(**options)
+    if client is not None:
+        dial.client(client)
+    else:
+        dial.number(number)
+    return str(response)
