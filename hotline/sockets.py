@@ -12,17 +12,29 @@ Two ways in:
   operator's live screen is the console).
 
 A token, when sent, decides: a browser with a session and a bad token is refused.
+
+A logged-in console is also a heartbeat: its connect, and the `console.alive`
+it emits every HOTLINE_PRESENCE_GRACE_SECONDS / 3, record that its user is
+here (`hotline.presence.seen`); the sweep sends away those gone quiet. Redis
+failing there is logged and the connection carries on.
 """
 
 from __future__ import annotations
 
-from flask import Flask
+import logging
+
+from flask import Flask, current_app
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
+from redis.exceptions import RedisError
 
-from hotline import auth, events
+from hotline import auth, events, presence
 from hotline.extensions import socketio
-from hotline.models import Role, User
+from hotline.models import Role, User, utcnow
+
+log = logging.getLogger(__name__)
+
+ALIVE = "console.alive"
 
 WATCH_EVERY_QUEUE = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
@@ -30,6 +42,7 @@ WATCH_EVERY_QUEUE = frozenset({Role.SUPERVISOR, Role.ADMIN})
 def init_app(app: Flask) -> None:
     """Bind the handlers to this app's Socket.IO server (made by `init_socketio`)."""
     socketio.on_event("connect", connect)
+    socketio.on_event(ALIVE, alive)
 
 
 def connect(credentials: object = None) -> None:
@@ -37,6 +50,7 @@ def connect(credentials: object = None) -> None:
     if token is None and current_user.is_authenticated:
         for room in rooms_of(current_user):
             join_room(room)
+        _heard(current_user.id)
         return
     found = auth.find_token(token) if isinstance(token, str) and token else None
     if found is None:
@@ -53,3 +67,16 @@ def rooms_of(user: User) -> list[str]:
     if user.role in WATCH_EVERY_QUEUE:
         rooms.append(events.SUPERVISORS_ROOM)
     return rooms
+
+
+def alive(_data: object = None) -> None:
+    """A console's heartbeat; from anything but a logged-in console, ignored."""
+    if current_user.is_authenticated:
+        _heard(current_user.id)
+
+
+def _heard(user_id: int) -> None:
+    try:
+        presence.seen(current_app.extensions["redis"], user_id, utcnow())
+    except RedisError as error:
+        log.warning("console heartbeat not recorded: Redis failed (%s)", type(error).__name__)

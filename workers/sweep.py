@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from hotline import presence
 from hotline.extensions import db
 from hotline.models import utcnow
 
@@ -23,6 +24,7 @@ EVERY_SECONDS = 5
 
 # (name, rule): each rule takes the time now and commits its own changes.
 RULES: list[tuple[str, Callable[[datetime], object]]] = []
+RULES.append(("away_when_gone", presence.away_when_gone))
 
 
 def sweep() -> None:

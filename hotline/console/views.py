@@ -1,4 +1,5 @@
-"""/console: the user's queues with who waits in them, and their presence.
+"""/console: the user's queues with who waits in them, and their presence
+(which they choose here: available or away, softphone or own phone).
 
 An operator sees only the queues they serve; supervisors and admins all four.
 No phone number reaches this page: the waiting list carries none. The page is
@@ -8,13 +9,14 @@ the words it needs translated here and carried in the page's console-data block.
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import current_app, render_template, url_for
 from flask_babel import get_locale, gettext, ngettext
 from flask_login import current_user, login_required
 
 from hotline import users
 from hotline.console import bp
 from hotline.console.waiting import LIST_LIMIT, waiting_list
+from hotline.lifecycle import Device, Presence
 from hotline.models import utcnow
 from hotline.routing import Priority
 
@@ -35,6 +37,8 @@ def console():
         phone=users.masked_phone(current_user),
         limit=LIST_LIMIT,
         live=_live_data(now),
+        presence_labels=presence_labels(),
+        devices=Device,
     )
 
 
@@ -46,6 +50,15 @@ def clock(seconds: int) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
+def presence_labels() -> dict[str, str]:
+    return {
+        Presence.AVAILABLE: gettext("Available"),
+        Presence.AWAY: gettext("Away"),
+        Presence.BUSY: gettext("On a call"),
+        Presence.WRAP_UP: gettext("Wrapping up"),
+    }
+
+
 def _live_data(now) -> dict:
     locale = get_locale()
     waiting_forms: dict[str, str] = {}
@@ -55,6 +68,7 @@ def _live_data(now) -> dict:
     more = gettext("Showing the first %(shown)d of %(total)d.", shown=LIST_LIMIT, total=STAND_IN)
     return {
         "locale": str(locale),
+        "username": current_user.username,
         "timezone": current_app.config["HOTLINE_TIMEZONE"],
         "server_time": now.isoformat(),
         "limit": LIST_LIMIT,
@@ -63,7 +77,13 @@ def _live_data(now) -> dict:
             "callback_return": Priority.CALLBACK_RETURN,
             "repeat_caller": Priority.REPEAT_CALLER_OPEN_CASE,
         },
+        "presence": {
+            "url": url_for("api.choose_presence"),
+            "heartbeat_seconds": max(1, current_app.config["HOTLINE_PRESENCE_GRACE_SECONDS"] / 3),
+        },
         "labels": {
+            "presence": presence_labels(),
+            "presence_failed": gettext("Your status could not be changed. Try again."),
             "languages": {"kk": gettext("Kazakh"), "ru": gettext("Russian"), "en": gettext("English")},
             "no_language": gettext("not chosen"),
             "crisis": gettext("Crisis"),

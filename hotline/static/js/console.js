@@ -2,6 +2,8 @@
 // On every (re)connect it loads each queue's snapshot, then applies the
 // queue.caller_joined / queue.caller_left deltas; time waiting ticks each second.
 // Words come translated in the page's console-data block; no number reaches here.
+// It also shows the operator's presence, changes it (PUT /api/v1/me/presence),
+// follows presence.changed from their other tabs, and sends console.alive heartbeats.
 
 const data = JSON.parse(document.getElementById("console-data").textContent);
 const labels = data.labels;
@@ -171,13 +173,78 @@ function tick() {
   }
 }
 
+const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
+const presenceState = document.getElementById("presence");
+const presenceError = document.getElementById("presence-error");
+const chooseButtons = document.querySelectorAll("button[data-choose]");
+const deviceInputs = document.querySelectorAll('input[name="device"]');
+
+function showPresence(presence, device) {
+  presenceState.dataset.presence = presence;
+  presenceState.textContent = labels.presence[presence] ?? presence;
+  const chosen = presence === "available" || presence === "away";
+  for (const button of chooseButtons) {
+    button.setAttribute("aria-pressed", String(button.dataset.choose === presence));
+    button.disabled = !chosen;
+  }
+  for (const input of deviceInputs) {
+    input.checked = input.value === device;
+    input.disabled = !chosen;
+  }
+}
+
+function chosenDevice() {
+  return [...deviceInputs].find((input) => input.checked)?.value;
+}
+
+async function choosePresence(presence, device) {
+  presenceError.hidden = true;
+  const body = device ? { presence, device } : { presence };
+  try {
+    const answer = await fetch(data.presence.url, {
+      method: "PUT",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken },
+      body: JSON.stringify(body),
+    });
+    if (!answer.ok) throw new Error(`presence: ${answer.status}`);
+    const me = await answer.json();
+    showPresence(me.presence, me.device);
+  } catch {
+    presenceError.textContent = labels.presence_failed;
+    presenceError.hidden = false;
+  }
+}
+
+for (const button of chooseButtons) {
+  button.addEventListener("click", () => choosePresence(button.dataset.choose, chosenDevice()));
+}
+for (const input of deviceInputs) {
+  input.addEventListener("change", () => choosePresence(presenceState.dataset.presence, input.value));
+}
+
+async function loadMe() {
+  const answer = await fetch("/api/v1/me", { credentials: "same-origin", headers: { Accept: "application/json" } });
+  if (answer.ok) {
+    const me = await answer.json();
+    showPresence(me.presence, me.device);
+  }
+}
+
 const socket = window.io();
 socket.on("connect", async () => {
-  await Promise.all(data.queues.map(loadSnapshot));
+  await Promise.all([...data.queues.map(loadSnapshot), loadMe()]);
   showState("live");
 });
 socket.on("disconnect", () => showState("offline"));
 socket.on("connect_error", () => showState("offline"));
 socket.on("queue.caller_joined", joined);
 socket.on("queue.caller_left", left);
+// The user room carries only this user's changes; supervisors also hear everyone's.
+socket.on("presence.changed", (message) => {
+  if (message.username === data.username) showPresence(message.presence, message.device);
+});
+setInterval(() => {
+  if (socket.connected) socket.emit("console.alive");
+}, data.presence.heartbeat_seconds * 1000);
 setInterval(tick, 1000);
