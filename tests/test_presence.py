@@ -5,6 +5,7 @@ and the audit record each change leaves."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -217,3 +218,28 @@ def test_a_body_that_is_not_json_is_refused(app, client, people):
     ):
         answer = client.put(PATH, data=data, content_type=content_type, headers=bearer(token))
         assert answer.status_code == 400
+
+
+def console_data(page: str) -> dict:
+    found = re.search(r'<script type="application/json" id="console-data">(.*?)</script>', page, re.S)
+    return json.loads(found.group(1))
+
+
+def test_the_console_shows_the_status_and_offers_the_own_phone_only_with_a_number(app, client, people):
+    console_of(client, "aigerim")
+    page = client.get("/console").get_data(as_text=True)
+    assert 'id="presence" class="presence-state" data-presence="away"' in page
+    assert 'name="device" value="phone"' in page and "••••01" in page and "5550101" not in page
+    live = console_data(page)
+    assert live["presence"] == {"url": PATH, "heartbeat_seconds": 10}
+    assert live["labels"]["presence"]["wrap_up"] == "Wrapping up"
+
+    set_presence(app, "aigerim", Presence.BUSY)
+    page = client.get("/console").get_data(as_text=True)
+    assert 'data-presence="busy"' in page and "On a call" in page
+    assert page.count(" disabled>") == 4  # both buttons, both devices
+
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/console")})
+    console_of(client, "dana")
+    page = client.get("/console").get_data(as_text=True)
+    assert 'name="device" value="browser" checked' in page and 'value="phone"' not in page
