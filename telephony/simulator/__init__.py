@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from telephony.simulator import network, rest
+from telephony.simulator import network, phone_page, rest
 from telephony.simulator.cli import simulate_call
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(rest.bp)
     app.register_blueprint(network.bp)
+    app.register_blueprint(phone_page.bp)
     app.cli.add_command(simulate_call)
