@@ -154,10 +154,11 @@ def _play(settings: dict, base_url: str, call_sid: str, from_number: str | None)
     except SimulatorError as error:
         note(Line("note", str(error)))
         log.warning("simulator phone: call %s ended in error: %s", call_sid, type(error).__name__)
-    except Exception:
-        log.exception("simulator phone: call %s failed", call_sid)
+    except Exception as error:  # the page must still learn that the call is over
+        log.error("simulator phone: call %s failed: %s", call_sid, type(error).__name__)
     finally:
         redis.hset(_key(call_sid, "status"), "ended", 1)
+        redis.expire(_key(call_sid, "status"), TTL_SECONDS)
         redis.delete(_key(call_sid, "keys"))
         redis.close()
         _live.release()
