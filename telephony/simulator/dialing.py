@@ -1,0 +1,162 @@
+"""A <Dial>, as the caller lives it: a child leg rings, is answered, both talk, one
+side hangs up; then the Dial's action is told how it went, as Twilio tells it.
+
+The child leg lives in the simulator's records (see `bridge`): a <Client> rings
+the simulated device registered under its identity until it accepts or rejects
+(`devices`), or the Dial's timeout; a <Number> is answered by the simulator
+after SIMULATOR_ANSWER_SECONDS. The phone watches the leg through the network,
+every POLL_SECONDS, and posts the noun's statusCallback for each event it asked
+for (ringing, answered, completed). The talk ends when the operator's side hangs
+up (the device, or the REST API on the child leg), when the caller does (after
+`Script.talk_seconds`; None stays until the other side hangs up), or when the
+REST API takes the caller's call elsewhere or hangs it up: then both legs end
+and no Dial action is requested.
+"""
+
+from __future__ import annotations
+
+import time
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from urllib.parse import urljoin, urlsplit
+
+from telephony.simulator.errors import SimulatorError
+from telephony.simulator.leg import Document, Ended, Leg, Redirected
+
+POLL_SECONDS = 0.05
+DEFAULT_TIMEOUT = 30  # Twilio's, for <Dial timeout>
+FINAL = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+ENDED_BY = {
+    "operator": "the operator hung up",
+    "hotline": "the hotline ended the connection",
+    "caller": "the caller hung up",
+    "timeout": "nobody answered",
+}
+
+
+class Dialling:
+    """One <Dial> with one <Client> or <Number>."""
+
+    def __init__(self, leg: Leg, node: ET.Element, document: Document) -> None:
+        self.leg = leg
+        self.node = node
+        self.document = document
+        self.noun = next((child for child in node if child.tag in {"Client", "Number"}), None)
+        if self.noun is None or len(node) != 1:
+            raise SimulatorError("only a <Dial> with one <Client> or one <Number> is simulated")
+        self.client: str | None = None
+        self.number = ""
+        if self.noun.tag == "Client":
+            self.client = (self.noun.findtext("Identity") or self.noun.text or "").strip()
+        else:
+            self.number = (self.noun.text or "").strip()
+        if not (self.client or self.number):
+            raise SimulatorError(f"<Dial><{self.noun.tag}> names nobody")
+        self.timeout = _whole(node.get("timeout"), DEFAULT_TIMEOUT)
+        callback = self.noun.get("statusCallback")
+        self.status_url = urljoin(document.url, callback) if callback else None
+        self.events = set((self.noun.get("statusCallbackEvent") or "completed").split())
+        self.sequence = 0
+        self.child: dict = {}
+
+    @property
+    def who(self) -> str:
+        """Who the Dial reaches, never naming a number."""
+        return f"client {self.client}" if self.client else "the operator's phone"
+
+    def run(self) -> Document | None:
+        leg = self.leg
+        target = {"client": self.client} if self.client else {"to": self.number}
+        self.child = leg.carrier.network(leg.call_sid, "dial", timeout=self.timeout, **target)["dial"]
+        leg.note("dials", self.who)
+        self._callback("ringing")
+        answered_at: float | None = None
+        muted = False
+        while True:
+            reply = leg.carrier.network(leg.call_sid, "dial-poll")
+            self.child = reply["dial"]
+            if reply["instruction"] is not None:
+                self._cut_short(answered_at)
+                raise Redirected(reply["instruction"])
+            if answered_at is None and self.child["answered"]:
+                answered_at = time.time()
+                leg.note("connected", self.who)
+                self._callback("answered")
+            if self.child["muted"] != muted:
+                muted = self.child["muted"]
+                leg.note("note", "the operator muted the call" if muted else "the operator unmuted the call")
+            if self.child["status"] in FINAL:
+                return self._ended(answered_at)
+            talk = leg.script.talk_seconds
+            if answered_at is not None and talk is not None and time.time() - answered_at >= talk:
+                self._cut_short(answered_at, "caller")
+                raise Ended("the caller hung up")
+            time.sleep(POLL_SECONDS)
+
+    def _cut_short(self, answered_at: float | None, ended_by: str = "hotline") -> None:
+        """The caller's side ends the Dial: the child leg ends too, and says so."""
+        self.child = self.leg.carrier.network(self.leg.call_sid, "dial-end", ended_by=ended_by)["dial"]
+        self._note_end(answered_at)
+        self._callback("completed")
+
+    def _ended(self, answered_at: float | None) -> Document | None:
+        """The other side ended the Dial: the caller goes on to its action, or the next verb."""
+        self._note_end(answered_at)
+        self._callback("completed")
+        status = self.child["status"]
+        action = self.node.get("action")
+        if not action:
+            return None
+        return self.leg.fetch(
+            urljoin(self.document.url, action),
+            self.node.get("method", "POST"),
+            DialCallStatus=status,
+            DialCallSid=self.child["sid"],
+            DialCallDuration=str(self.child["duration"]),
+        )
+
+    def _note_end(self, answered_at: float | None) -> None:
+        ended_by = ENDED_BY.get(self.child.get("ended_by") or "", "the operator's side ended it")
+        if not self.child["answered"]:
+            self.leg.note("ended", f"{self.who} did not answer ({self.child['status']})")
+        else:
+            self.leg.note("ended", f"{ended_by} after {self.child['duration']} s")
+
+    def _callback(self, event: str) -> None:
+        """The noun's statusCallback for `event`, if it asked for it, as Twilio posts it."""
+        if self.status_url is None or event not in self.events:
+            return
+        leg = self.leg
+        status = {"ringing": "ringing", "answered": "in-progress"}.get(event, self.child["status"])
+        to = f"client:{self.client}" if self.client else self.number
+        params = {
+            "AccountSid": leg.params["AccountSid"],
+            "ApiVersion": leg.params["ApiVersion"],
+            "CallSid": self.child["sid"],
+            "ParentCallSid": leg.call_sid,
+            "CallStatus": status,
+            "Direction": "outbound-dial",
+            "From": leg.params["From"],
+            "Caller": leg.params["From"],
+            "To": to,
+            "Called": to,
+            "Timestamp": format_datetime(datetime.now(UTC)),
+            "CallbackSource": "call-progress-events",
+            "SequenceNumber": str(self.sequence),
+        }
+        if event == "completed":
+            duration = int(self.child["duration"])
+            params.update(CallDuration=str(duration), Duration=str(-(-duration // 60)))
+        self.sequence += 1
+        reply = leg.carrier.webhook(self.status_url, self.noun.get("statusCallbackMethod", "POST"), params)
+        if not 200 <= reply.status < 300:
+            path = urlsplit(self.status_url).path
+            leg.result.problems.append(f"{path} answered HTTP {reply.status}")
+
+
+def _whole(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
