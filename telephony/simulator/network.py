@@ -124,6 +124,8 @@ def end(call_sid: str, call: dict, body: dict, now: float):
         return twilio_error(400, 21220, "an end status is required")
     duration = body.get("duration")
     state.finish(call, status, now, duration=int(duration) if duration is not None else None)
+    if call.get("dial"):  # a caller gone ends the leg they dialled, whatever stopped the phone
+        bridge.end(call["dial"], now, "caller")
     return {}
 
 
