@@ -54,6 +54,7 @@ class FakeHotline:
         self.noun = f"<Client {self.callback_attributes}>{IDENTITY}</Client>"
         self.timeout = 20
         self.after_dial = ""
+        self.dial_attributes = ""
 
     callback_attributes = (
         'statusCallback="/test/operator-leg" statusCallbackEvent="ringing answered completed" '
@@ -75,7 +76,7 @@ class FakeHotline:
         routes = {
             "/test/connect": lambda: answer(
                 f'<Say>Connecting you.</Say><Dial action="/test/dial-result" method="POST" '
-                f'timeout="{self.timeout}">{self.noun}</Dial>'
+                f'timeout="{self.timeout}"{self.dial_attributes}>{self.noun}</Dial>'
             ),
             "/test/dial-result": lambda: answer(self.after_dial),
             "/test/operator-leg": lambda: answer(""),
@@ -290,3 +291,15 @@ def test_a_dial_action_answering_enqueue_puts_the_caller_back_in_the_queue(live,
     assert result.queue == "general" and result.queue_result == "hangup"
     assert "Sorry. Please hold." in result.said()
     assert caller.heard("waits")[0] == "in queue general"
+
+
+def test_a_dial_with_a_caller_id_shows_it_from_the_first_event(live, hotline):
+    hotline.dial_number(OPERATOR_PHONE)
+    hotline.noun = hotline.noun.replace('Event="ringing', 'Event="initiated ringing')
+    hotline.dial_attributes = f' callerId="{HOTLINE}"'
+    Caller(live, Script(talk_seconds=0)).result()
+
+    legs = hotline.forms("/test/operator-leg")
+    assert [leg["CallStatus"] for leg in legs] == ["initiated", "ringing", "in-progress", "completed"]
+    assert {leg["From"] for leg in legs} == {HOTLINE}
+    assert live.telephony.client.calls(legs[0]["CallSid"]).fetch()._from == HOTLINE

@@ -3,10 +3,13 @@ sees and acts on only the calls ringing for its own identity."""
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import jwt
 import pytest
+import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +17,7 @@ from telephony.simulator.device import SimulatedDevice
 from telephony.simulator.errors import Refused
 from telephony.simulator.ids import new_sid
 from telephony.simulator.phone import FlaskClientTransport, SimulatedPhone
+from tests.live_server import serve
 from tests.test_simulator_dial import access_token
 
 IDENTITY = "op-a1"
@@ -158,3 +162,22 @@ def test_the_device_api_never_fails_on_hostile_input(app, client, sid, action, b
         200,
         401,
     }
+
+
+def test_of_racing_accepts_and_rejects_exactly_one_wins(make_app):
+    """Two tabs of the operator's console answer at once: one conditional update wins."""
+    with serve(make_app) as live:
+        phone = SimulatedPhone.for_app(live.app.config, live.url)
+        _, child = ring_operator(phone)
+        token = access_token(live.app.config, IDENTITY)
+        barrier = threading.Barrier(8)
+
+        def press(action: str) -> int:
+            barrier.wait()
+            url = f"{live.url}/simulator/devices/calls/{child}/{action}"
+            return requests.post(url, headers=bearer(token), timeout=10).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            codes = list(pool.map(press, ["accept", "reject"] * 4))
+
+    assert sorted(codes) == [200] + [409] * 7

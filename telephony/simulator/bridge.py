@@ -21,12 +21,12 @@ import logging
 from flask import current_app
 
 from telephony.simulator import state
-from telephony.vocabulary import FINAL_STATUSES
 
 log = logging.getLogger(__name__)
 
 RINGING = "ringing"
 TALKING = "in-progress"
+LIVE = frozenset({RINGING, TALKING})
 ENDED_BY = frozenset({"operator", "caller", "hotline", "timeout"})
 
 _TRANSITION = """
@@ -50,7 +50,13 @@ def transition(sid: str, allowed: set[str] | frozenset[str], fields: dict[str, o
 
 
 def dial(
-    parent: dict[str, str], child_sid: str, to: str, client: str | None, timeout: int, now: float
+    parent: dict[str, str],
+    child_sid: str,
+    to: str,
+    client: str | None,
+    timeout: int,
+    now: float,
+    caller_id: str | None = None,
 ) -> None:
     """Ring a new child leg of `parent`: a client identity, or a number the simulator answers."""
     answer_at = "" if client else now + current_app.config["SIMULATOR_ANSWER_SECONDS"]
@@ -59,7 +65,7 @@ def dial(
         "direction": "outbound-dial",
         "parent": parent["sid"],
         "status": RINGING,
-        "from": parent.get("from", ""),
+        "from": caller_id or parent.get("from", ""),
         "to": f"client:{client}" if client else to,
         "client": client or "",
         "created": now,
@@ -82,20 +88,24 @@ def settle(leg: dict[str, str], now: float) -> dict[str, str]:
     and a leg nobody answers within the Dial's timeout is no-answer. The leg as it is now."""
     if leg["status"] != RINGING:
         return leg
-    if leg.get("answer_at") and now >= float(leg["answer_at"]):
-        transition(leg["sid"], {RINGING}, {"status": TALKING, "start": now, "updated": now})
-    elif now >= float(leg["deadline"]):
-        end(leg["sid"], now, "timeout", unanswered="no-answer")
+    answer_at, deadline = float(leg.get("answer_at") or "inf"), float(leg["deadline"])
+    if now >= answer_at and answer_at < deadline:
+        transition(leg["sid"], {RINGING}, {"status": TALKING, "start": answer_at, "updated": now})
+    elif now >= deadline:
+        end(leg["sid"], now, "timeout", unanswered="no-answer", allowed=frozenset({RINGING}))
     return state.load("call", leg["sid"]) or leg
 
 
-def end(sid: str, now: float, ended_by: str, unanswered: str = "canceled") -> dict[str, str] | None:
-    """Hang up leg `sid`: `unanswered` if it was still ringing, else completed with its
-    talk time. Ending an ended leg changes nothing. The leg as it is now."""
+def end(
+    sid: str, now: float, ended_by: str, unanswered: str = "canceled", allowed: frozenset[str] = LIVE
+) -> bool:
+    """Hang up leg `sid` if its status is one of `allowed`: `unanswered` if it was still
+    ringing, else completed with its talk time. Whether this call ended it (ending an
+    ended leg changes nothing)."""
     for _ in range(3):  # the status may move under us once (ringing, then answered)
         leg = state.load("call", sid)
-        if leg is None or leg["status"] in FINAL_STATUSES:
-            return leg
+        if leg is None or leg["status"] not in allowed:
+            return False
         if leg["status"] == TALKING:
             duration = max(0, int(now - float(leg["start"])))
             fields = {"status": "completed", "duration": duration}
@@ -105,8 +115,8 @@ def end(sid: str, now: float, ended_by: str, unanswered: str = "canceled") -> di
         if transition(sid, {leg["status"]}, fields):
             _forget(leg)
             log.info("simulator: dialled leg %s %s (%s)", sid, fields["status"], ended_by)
-            return state.load("call", sid)
-    return state.load("call", sid)
+            return True
+    return False
 
 
 def _forget(leg: dict[str, str]) -> None:

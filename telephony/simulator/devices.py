@@ -107,21 +107,19 @@ def act(call_sid: str, action: str):
 def _accept(leg: dict, now: float) -> tuple[int, str] | None:
     fields = {"status": bridge.TALKING, "start": now, "updated": now}
     if not bridge.transition(leg["sid"], {bridge.RINGING}, fields):
-        return 409, f"the call is {leg['status']}, not ringing"
+        return 409, f"the call is {_status(leg)}, not ringing"
     return None
 
 
 def _reject(leg: dict, now: float) -> tuple[int, str] | None:
-    if leg["status"] != bridge.RINGING:
-        return 409, f"the call is {leg['status']}, not ringing"
-    bridge.end(leg["sid"], now, "operator", unanswered="busy")
+    if not bridge.end(leg["sid"], now, "operator", unanswered="busy", allowed=frozenset({bridge.RINGING})):
+        return 409, f"the call is {_status(leg)}, not ringing"
     return None
 
 
 def _disconnect(leg: dict, now: float) -> tuple[int, str] | None:
-    if leg["status"] not in {bridge.RINGING, bridge.TALKING}:
-        return 409, f"the call is {leg['status']}"
-    bridge.end(leg["sid"], now, "operator", unanswered="busy")
+    if not bridge.end(leg["sid"], now, "operator", unanswered="busy"):
+        return 409, f"the call is {_status(leg)}"
     return None
 
 
@@ -131,11 +129,16 @@ def _mute(leg: dict, now: float) -> tuple[int, str] | None:
     if not isinstance(muted, bool):
         return 400, 'the body must be {"muted": true or false}'
     if not bridge.transition(leg["sid"], {bridge.TALKING}, {"muted": int(muted), "updated": now}):
-        return 409, f"the call is {leg['status']}, not in progress"
+        return 409, f"the call is {_status(leg)}, not in progress"
     return None
 
 
 ACTIONS = {"accept": _accept, "reject": _reject, "disconnect": _disconnect, "mute": _mute}
+
+
+def _status(leg: dict) -> str:
+    """The leg's status now: another request may just have changed it."""
+    return (state.load("call", leg["sid"]) or leg)["status"]
 
 
 def _own_leg(call_sid: str) -> dict | None:

@@ -6,8 +6,8 @@ the simulated device registered under its identity until it accepts or rejects
 (`devices`), or the Dial's timeout; a <Number> is answered by the simulator
 after SIMULATOR_ANSWER_SECONDS. The phone watches the leg through the network,
 every POLL_SECONDS, and posts the noun's statusCallback for each event it asked
-for (ringing, answered, completed). The talk ends when the operator's side hangs
-up (the device, or the REST API on the child leg), when the caller does (after
+for (initiated, ringing, answered, completed). The talk ends when the operator's
+side hangs up (the device, or the REST API on the child leg), when the caller does (after
 `Script.talk_seconds`; None stays until the other side hangs up), or when the
 REST API takes the caller's call elsewhere or hangs it up: then both legs end
 and no Dial action is requested.
@@ -54,6 +54,7 @@ class Dialling:
         if not (self.client or self.number):
             raise SimulatorError(f"<Dial><{self.noun.tag}> names nobody")
         self.timeout = _whole(node.get("timeout"), DEFAULT_TIMEOUT)
+        self.caller_id = node.get("callerId")
         callback = self.noun.get("statusCallback")
         self.status_url = urljoin(document.url, callback) if callback else None
         self.events = set((self.noun.get("statusCallbackEvent") or "completed").split())
@@ -68,8 +69,11 @@ class Dialling:
     def run(self) -> Document | None:
         leg = self.leg
         target = {"client": self.client} if self.client else {"to": self.number}
+        if self.caller_id:
+            target["caller_id"] = self.caller_id
         self.child = leg.carrier.network(leg.call_sid, "dial", timeout=self.timeout, **target)["dial"]
         leg.note("dials", self.who)
+        self._callback("initiated")
         self._callback("ringing")
         answered_at: float | None = None
         muted = False
@@ -128,7 +132,9 @@ class Dialling:
         if self.status_url is None or event not in self.events:
             return
         leg = self.leg
-        status = {"ringing": "ringing", "answered": "in-progress"}.get(event, self.child["status"])
+        progress = {"initiated": "initiated", "ringing": "ringing", "answered": "in-progress"}
+        status = progress.get(event, self.child["status"])
+        caller = self.caller_id or leg.params["From"]
         to = f"client:{self.client}" if self.client else self.number
         params = {
             "AccountSid": leg.params["AccountSid"],
@@ -137,8 +143,8 @@ class Dialling:
             "ParentCallSid": leg.call_sid,
             "CallStatus": status,
             "Direction": "outbound-dial",
-            "From": leg.params["From"],
-            "Caller": leg.params["From"],
+            "From": caller,
+            "Caller": caller,
             "To": to,
             "Called": to,
             "Timestamp": format_datetime(datetime.now(UTC)),

@@ -130,7 +130,8 @@ def end(call_sid: str, call: dict, body: dict, now: float):
 
 
 def dial(call_sid: str, call: dict, body: dict, now: float):
-    """The call's <Dial> rings a child leg: {"to": number} or {"client": identity}, "timeout"."""
+    """The call's <Dial> rings a child leg: {"to": number} or {"client": identity},
+    "timeout", and "caller_id" if the Dial names one (else the caller's number)."""
     client, to, timeout = body.get("client"), body.get("to"), body.get("timeout", 30)
     target = client if client is not None else to
     current = _dialled(call)
@@ -138,8 +139,12 @@ def dial(call_sid: str, call: dict, body: dict, now: float):
         return twilio_error(409, 21220, "only a call in progress, not already dialling, can dial")
     if not isinstance(target, str) or not target.strip() or not isinstance(timeout, int):
         return twilio_error(400, 21220, "a number or a client identity, and a whole timeout, are required")
+    caller_id = body.get("caller_id")
+    if caller_id is not None and not isinstance(caller_id, str):
+        return twilio_error(400, 21220, "caller_id must be a string")
     child_sid = new_sid("CA")
-    bridge.dial(call, child_sid, target.strip(), client and client.strip(), max(1, min(timeout, 600)), now)
+    timeout = max(1, min(timeout, 600))
+    bridge.dial(call, child_sid, target.strip(), client and client.strip(), timeout, now, caller_id)
     return {"dial": bridge.summary(state.load("call", child_sid))}
 
 
@@ -159,7 +164,8 @@ def dial_end(call_sid: str, call: dict, body: dict, now: float):
         return not_found()
     if ended_by not in bridge.ENDED_BY:
         return twilio_error(400, 21220, "ended_by is not one of " + ", ".join(sorted(bridge.ENDED_BY)))
-    return {"dial": bridge.summary(bridge.end(leg["sid"], now, ended_by))}
+    bridge.end(leg["sid"], now, ended_by)
+    return {"dial": bridge.summary(state.load("call", leg["sid"]) or leg)}
 
 
 def _dialled(call: dict) -> dict | None:

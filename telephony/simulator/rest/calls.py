@@ -150,8 +150,8 @@ def _update_dialled(leg: dict[str, str], status: str | None, now: float):
     """A <Dial>'s child leg: it can be hung up; following new TwiML is not simulated."""
     if not status:
         return twilio_error(400, 21220, "the simulator only hangs up a dialled leg (Status=completed)")
-    ended = bridge.end(leg["sid"], now, "hotline")
-    return jsonify(call_json(ended or leg))
+    bridge.end(leg["sid"], now, "hotline")
+    return jsonify(call_json(state.load("call", leg["sid"]) or leg))
 
 
 def _end_dialled_leg(call: dict[str, str], now: float) -> None:
