@@ -9,6 +9,7 @@ served over real HTTP, answering the contract's TwiML and recording what Twilio
 
 from __future__ import annotations
 
+import logging
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -210,7 +211,8 @@ def test_a_device_that_rejects_the_call_makes_the_dial_busy(live, hotline):
     assert hotline.forms("/test/dial-result")[0]["DialCallStatus"] == "busy"
 
 
-def test_the_operators_phone_answers_after_simulator_answer_seconds(make_app, hotline):
+def test_the_operators_phone_answers_after_simulator_answer_seconds(make_app, hotline, caplog):
+    caplog.set_level(logging.DEBUG)
     hotline.dial_number(OPERATOR_PHONE)
     with (
         serve(make_app, prepare=hotline.prepare, SIMULATOR_ANSWER_SECONDS=5) as live,
@@ -232,6 +234,7 @@ def test_the_operators_phone_answers_after_simulator_answer_seconds(make_app, ho
     assert caller.heard("connected") == ["the operator's phone"]
     assert all(OPERATOR_PHONE not in line.text and CALLER not in line.text for line in caller.lines)
     assert OPERATOR_PHONE.encode() not in stored and OPERATOR_PHONE[1:].encode() not in stored
+    assert "dials" in caplog.text and OPERATOR_PHONE[-10:] not in caplog.text
     assert hotline.forms("/test/operator-leg")[0]["To"] == OPERATOR_PHONE  # as Twilio posts it
     assert hotline.forms("/test/dial-result")[0]["DialCallStatus"] == "completed"
 
@@ -303,3 +306,15 @@ def test_a_dial_with_a_caller_id_shows_it_from_the_first_event(live, hotline):
     assert [leg["CallStatus"] for leg in legs] == ["initiated", "ringing", "in-progress", "completed"]
     assert {leg["From"] for leg in legs} == {HOTLINE}
     assert live.telephony.client.calls(legs[0]["CallSid"]).fetch()._from == HOTLINE
+
+
+def test_the_hotline_hanging_up_a_ringing_operator_leg_cancels_the_dial(live, hotline):
+    caller = Caller(live, Script(talk_seconds=None))
+    eventually(lambda: hotline.leg_statuses() == ["ringing"])
+    live.telephony.hang_up(hotline.forms("/test/operator-leg")[0]["CallSid"])
+    caller.result()
+
+    assert hotline.leg_statuses() == ["ringing", "canceled"]
+    (dialled,) = hotline.forms("/test/dial-result")
+    assert (dialled["DialCallStatus"], dialled["DialCallDuration"]) == ("canceled", "0")
+    assert device_for(live).incoming(timeout=0) is None

@@ -42,8 +42,12 @@ class Dialling:
         self.leg = leg
         self.node = node
         self.document = document
-        self.noun = next((child for child in node if child.tag in {"Client", "Number"}), None)
-        if self.noun is None or len(node) != 1:
+        if len(node) == 0 and (node.text or "").strip():
+            self.noun = ET.Element("Number")  # <Dial>number</Dial> is short for a <Number>
+            self.noun.text = node.text
+        elif len(node) == 1 and node[0].tag in {"Client", "Number"}:
+            self.noun = node[0]
+        else:
             raise SimulatorError("only a <Dial> with one <Client> or one <Number> is simulated")
         self.client: str | None = None
         self.number = ""
@@ -81,7 +85,7 @@ class Dialling:
             reply = leg.carrier.network(leg.call_sid, "dial-poll")
             self.child = reply["dial"]
             if reply["instruction"] is not None:
-                self._cut_short(answered_at)
+                self._cut_short()
                 raise Redirected(reply["instruction"])
             if answered_at is None and self.child["answered"]:
                 answered_at = time.time()
@@ -91,36 +95,35 @@ class Dialling:
                 muted = self.child["muted"]
                 leg.note("note", "the operator muted the call" if muted else "the operator unmuted the call")
             if self.child["status"] in FINAL:
-                return self._ended(answered_at)
+                return self._ended()
             talk = leg.script.talk_seconds
             if answered_at is not None and talk is not None and time.time() - answered_at >= talk:
-                self._cut_short(answered_at, "caller")
+                self._cut_short("caller")
                 raise Ended("the caller hung up")
             time.sleep(POLL_SECONDS)
 
-    def _cut_short(self, answered_at: float | None, ended_by: str = "hotline") -> None:
+    def _cut_short(self, ended_by: str = "hotline") -> None:
         """The caller's side ends the Dial: the child leg ends too, and says so."""
         self.child = self.leg.carrier.network(self.leg.call_sid, "dial-end", ended_by=ended_by)["dial"]
-        self._note_end(answered_at)
+        self._note_end()
         self._callback("completed")
 
-    def _ended(self, answered_at: float | None) -> Document | None:
+    def _ended(self) -> Document | None:
         """The other side ended the Dial: the caller goes on to its action, or the next verb."""
-        self._note_end(answered_at)
+        self._note_end()
         self._callback("completed")
-        status = self.child["status"]
         action = self.node.get("action")
         if not action:
             return None
         return self.leg.fetch(
             urljoin(self.document.url, action),
             self.node.get("method", "POST"),
-            DialCallStatus=status,
+            DialCallStatus=self.child["status"],
             DialCallSid=self.child["sid"],
             DialCallDuration=str(self.child["duration"]),
         )
 
-    def _note_end(self, answered_at: float | None) -> None:
+    def _note_end(self) -> None:
         ended_by = ENDED_BY.get(self.child.get("ended_by") or "", "the operator's side ended it")
         if not self.child["answered"]:
             self.leg.note("ended", f"{self.who} did not answer ({self.child['status']})")

@@ -110,7 +110,7 @@ def update_call(account_sid: str, call_sid: str):
         return _update_dialled(call, status, now)
     if form.get("Url") and not absolute_url(form["Url"]):
         return twilio_error(400, 21205, "Url is not a valid URL")
-    if status or form.get("Url") or form.get("Twiml"):
+    if status == "completed" or form.get("Url") or form.get("Twiml"):
         _end_dialled_leg(call, now)
     if status and call["status"] not in FINAL_STATUSES:
         if call["status"] in state.NOT_ANSWERED:
