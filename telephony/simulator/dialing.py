@@ -23,10 +23,10 @@ from urllib.parse import urljoin, urlsplit
 
 from telephony.simulator.errors import SimulatorError
 from telephony.simulator.leg import Document, Ended, Leg, Redirected
+from telephony.vocabulary import FINAL_STATUSES
 
 POLL_SECONDS = 0.05
 DEFAULT_TIMEOUT = 30  # Twilio's, for <Dial timeout>
-FINAL = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 ENDED_BY = {
     "operator": "the operator hung up",
     "hotline": "the hotline ended the connection",
@@ -94,7 +94,7 @@ class Dialling:
             if self.child["muted"] != muted:
                 muted = self.child["muted"]
                 leg.note("note", "the operator muted the call" if muted else "the operator unmuted the call")
-            if self.child["status"] in FINAL:
+            if self.child["status"] in FINAL_STATUSES:
                 return self._ended()
             talk = leg.script.talk_seconds
             if answered_at is not None and talk is not None and time.time() - answered_at >= talk:
