@@ -2,7 +2,8 @@
 
 The server side answers what the app asks of Twilio: the REST subset its client
 calls (`rest`), over records kept in Redis (`state`), and a signalling channel
-for the simulated phone (`network`). The caller's side is a simulated phone
+for the simulated phone (`network`), and one for simulated softphones (`devices`,
+with `device.SimulatedDevice` as their client). The caller's side is a simulated phone
 that plays a caller's part through signed webhooks (`phone`, which follows TwiML
 with `player`), and `flask simulate-call` places such a call (`cli`).
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from telephony.simulator import network, phone_page, rest
+from telephony.simulator import devices, network, phone_page, rest
 from telephony.simulator.cli import simulate_call
 
 
@@ -21,4 +22,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(rest.bp)
     app.register_blueprint(network.bp)
     app.register_blueprint(phone_page.bp)
+    app.register_blueprint(devices.bp)
     app.cli.add_command(simulate_call)
