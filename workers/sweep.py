@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from hotline import presence
+from hotline import presence, wrapup
 from hotline.extensions import db
 from hotline.models import utcnow
 
@@ -23,8 +23,10 @@ log = logging.getLogger(__name__)
 EVERY_SECONDS = 5
 
 # (name, rule): each rule takes the time now and commits its own changes.
-RULES: list[tuple[str, Callable[[datetime], object]]] = []
-RULES.append(("away_when_gone", presence.away_when_gone))
+RULES: list[tuple[str, Callable[[datetime], object]]] = [
+    ("wrap_up", wrapup.end_overdue),
+    ("away_when_gone", presence.away_when_gone),
+]
 
 
 def sweep() -> None:

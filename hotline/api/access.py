@@ -14,8 +14,12 @@ from hotline.auth import token_required
 from hotline.models import QueueName, User
 
 
-def session_or_token(view: Callable) -> Callable:
-    by_token = token_required(view)
+def session_or_token(view: Callable | None = None, *, write: bool = False):
+    """The logged-in session (CSRF checked by hotline.web_security), or an API
+    token; with write=True, an integration's read-only token gets 403."""
+    if view is None:
+        return lambda view: session_or_token(view, write=write)
+    by_token = token_required(view, write=write)
 
     @wraps(view)
     def wrapper(*args, **kwargs):
