@@ -85,11 +85,12 @@ class OnACall(PresenceRefused):
         super().__init__("you are on a call or in wrap-up: your status changes when it ends")
 
 
-def choose(user: User, to: Presence, device: Device | None, now: datetime) -> None:
+def choose(user: User, to: Presence, device: Device | None, now: datetime) -> bool:
     """The operator chooses `to` (available or away) and, optionally, where they
     take calls. Choosing the state they are in already keeps `presence_since`
     (their place among the available) and only changes the device. Raises
-    NoPhone or OnACall; the caller commits."""
+    NoPhone or OnACall; the caller commits. True when the presence changed
+    (False: they were in `to` already)."""
     if to not in CHOSEN_PRESENCE:
         raise ValueError(f"{to} is set by the system, not chosen")
     if device is Device.PHONE and user.phone_encrypted is None:
@@ -104,9 +105,10 @@ def choose(user: User, to: Presence, device: Device | None, now: datetime) -> No
         allowed_from=CHOSEN_PRESENCE - {to},
         device=chosen,
     ):
-        return
+        return True
     if not _keep(user, to, chosen, now):
         raise OnACall()
+    return False
 
 
 def _keep(user: User, presence: Presence, device: str | None, now: datetime) -> bool:
