@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, request, url_for
 
-from hotline import calls, events, queues, routing
+from hotline import calls, events, offers, queues, routing
 from hotline.callbacks import NoNumberToCall, request_from_call
 from hotline.cases import CaseConflict
 from hotline.incoming import CallNotRecorded, record_incoming
@@ -162,6 +162,7 @@ def menu():
         return _after_hours(step, attempt=1, sorry=False)
     if case is not None:
         events.caller_joined(calls.waiting_caller(call, case.reference))
+        offers.offer_caller(call.id, now)
     return _twiml(
         twiml.enqueue(
             line.speaker,

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from hotline import offers
 from hotline.extensions import db
 from hotline.models import utcnow
 
@@ -23,6 +24,11 @@ EVERY_SECONDS = 5
 
 # (name, rule): each rule takes the time now and commits its own changes.
 RULES: list[tuple[str, Callable[[datetime], object]]] = []
+RULES += [
+    ("lapse_offers", offers.lapse_offers),
+    ("withdraw_offers_of_gone_callers", offers.withdraw_offers_of_gone_callers),
+    ("distribute", offers.distribute),
+]
 
 
 def sweep() -> None:
