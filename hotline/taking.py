@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import case as sa_case
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hotline import audit, events, presence
 from hotline.calls import get_call, waiting_caller
@@ -113,6 +114,9 @@ def _take(call: Call, reference: str | None, user: User, now: datetime, offer_id
     )
     if version is None:
         raise CannotTake("the caller is not waiting")
+    moved = {"stage": CallStage.CONNECTED.value, "operator_id": user.id, "version": version}
+    for name, value in moved.items():
+        set_committed_value(call, name, value)
     closed = db.session.execute(
         update(Offer)
         .where(Offer.call_id == call.id, Offer.status == OfferStatus.OPEN)

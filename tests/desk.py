@@ -6,6 +6,7 @@ client or a live server."""
 from __future__ import annotations
 
 import base64
+import logging
 from datetime import datetime
 
 from sqlalchemy import select
@@ -29,7 +30,7 @@ class TestClientHttp(HttpClient):
     Flask test client (the in-process twin of the simulator's HTTP base URL)."""
 
     def __init__(self, flask_client) -> None:
-        super().__init__()
+        super().__init__(logging.getLogger(__name__), is_async=False)
         self.flask_client = flask_client
 
     def request(
@@ -129,3 +130,8 @@ def presence_of(username: str) -> str:
 def stage_of(call_sid: str) -> str:
     db.session.expire_all()
     return db.session.scalar(select(Call.stage).where(Call.call_sid == call_sid))
+
+
+def offer_status(offer_id: int) -> str:
+    db.session.expire_all()
+    return db.session.get(Offer, offer_id).status

@@ -11,7 +11,7 @@ from sqlalchemy import event, func, select
 
 from hotline import auth, offers, presence
 from hotline.extensions import db
-from hotline.models import AuditRecord, Call, CaseEvent, Offer, User
+from hotline.models import AuditRecord, Call, CaseEvent, User
 from tests import desk
 from tests.conftest import TwilioWebhooks
 from workers import sweep
@@ -124,7 +124,7 @@ def test_a_declined_caller_goes_to_the_next_operator_never_back(line, app, clien
 
     assert desk.open_offers() == [(sid, "bolat")]
     assert desk.presence_of("asel") == "available"
-    assert db.session.get(Offer, offer.id).status == "declined"
+    assert desk.offer_status(offer.id) == "declined"
 
     bolat_offer = desk.offer_of(sid)
     headers = bearer("bolat")
@@ -149,7 +149,7 @@ def test_an_offer_not_answered_lapses_through_the_sweep(line, app, clock):
 
     clock.shift(1)
     sweep.sweep()
-    assert db.session.get(Offer, first).status == "lapsed"
+    assert desk.offer_status(first) == "lapsed"
     assert desk.presence_of("asel") == "away"
     assert desk.open_offers() == [(sid, "bolat")]
     assert db.session.scalar(select(func.count()).where(AuditRecord.action == "offer.lapsed")) == 1
