@@ -96,7 +96,10 @@ def queued(
     call = ScriptedCall(twilio, number or f"+7701{abs(hash(twilio.new_call_sid())) % 10**7:07d}")
     if carrier is not None:
         carrier.network(call.sid, "ring", **{"from": "+77010000000", "to": "+77172000000"})
-    call.to_queue(language=language, need=need)
+    call.dial()
+    call.press("/telephony/voice/language?attempt=1", language)
+    answer = call.press("/telephony/voice/menu?attempt=1", need)
+    assert answer.status_code == 200, answer
     return call.sid
 
 
