@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, exists, literal, or_, select, update
+from sqlalchemy import and_, bindparam, exists, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -81,23 +81,31 @@ def _not_refused(user_id, call_id):
     )
 
 
-def _longest_available_for(call_id: int, now: datetime):
+# The `menu` step's part: built once, since it runs for every caller who joins.
+_LONGEST_AVAILABLE = (
+    select(User.id)
+    .join(Call, Call.id == bindparam("call_id"))
+    .join(OperatorSkill, and_(OperatorSkill.user_id == User.id, OperatorSkill.queue == Call.queue))
+    .where(
+        Call.stage == CallStage.QUEUED,
+        _free_to_offer(User),
+        or_(
+            Call.language.is_(None),
+            _speaks(User.id, Call.language),
+            Call.enqueued_at <= bindparam("fallback_before"),
+        ),
+        _not_refused(User.id, Call.id),
+    )
+    .order_by(User.presence_since.asc().nulls_first(), User.id)
+    .limit(1)
+)
+
+
+def _longest_available_for(call_id: int, now: datetime) -> int | None:
     """One query: the operator to offer the queued call `call_id` to, if any."""
     _, fallback = _settings()
-    language_ok = or_(
-        Call.language.is_(None),
-        _speaks(User.id, Call.language),
-        Call.enqueued_at <= now - timedelta(seconds=fallback),
-    )
     return db.session.scalar(
-        select(User.id)
-        .join(Call, Call.id == call_id)
-        .join(OperatorSkill, and_(OperatorSkill.user_id == User.id, OperatorSkill.queue == Call.queue))
-        .where(
-            Call.stage == CallStage.QUEUED, _free_to_offer(User), language_ok, _not_refused(User.id, Call.id)
-        )
-        .order_by(User.presence_since.asc().nulls_first(), User.id)
-        .limit(1)
+        _LONGEST_AVAILABLE, {"call_id": call_id, "fallback_before": now - timedelta(seconds=fallback)}
     )
 
 
@@ -229,9 +237,10 @@ def _close(offer_id: int, status: OfferStatus, now: datetime) -> bool:
     return closed is not None
 
 
-def _back_to_queue(offer: Offer, status: OfferStatus, now: datetime) -> bool:
+def _back_to_queue(offer: Offer, status: OfferStatus, now: datetime, reason: str | None = None) -> bool:
     """Close `offer` as `status` and put its caller back to `queued`, in the
-    session's transaction. False, with nothing written, if the offer was closed meanwhile."""
+    session's transaction; `reason` for `offer.withdrawn` (default: the status).
+    False, with nothing written, if the offer was closed meanwhile."""
     if not _close(offer.id, status, now):
         return False
     call = offer.call
@@ -249,8 +258,22 @@ def _back_to_queue(offer: Offer, status: OfferStatus, now: datetime) -> bool:
     )
     if back:
         events.caller_updated(waiting_caller(call, reference), offered=False, connected=False)
-    events.offer_withdrawn(offer.user_id, offer.id, call.call_sid, str(status))
+    events.offer_withdrawn(offer.user_id, offer.id, call.call_sid, reason or str(status))
     return True
+
+
+def release_offer_of(user_id: int, keep_call_id: int, now: datetime) -> int | None:
+    """The operator took another caller: their open offer of any other call is
+    withdrawn and that caller waits again, in the session's transaction.
+    Returns that caller's call id, to offer them on after the commit."""
+    offer = db.session.scalars(
+        select(Offer).where(
+            Offer.user_id == user_id, Offer.status == OfferStatus.OPEN, Offer.call_id != keep_call_id
+        )
+    ).first()
+    if offer is None or not _back_to_queue(offer, OfferStatus.WITHDRAWN, now, reason="taken"):
+        return None
+    return offer.call_id
 
 
 def withdraw_offers_of_gone_callers(now: datetime) -> int:

@@ -19,7 +19,7 @@ from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
-from hotline import audit, events, presence
+from hotline import audit, events, offers, presence
 from hotline.calls import get_call, waiting_caller
 from hotline.extensions import db
 from hotline.lifecycle import WAITING, AssignmentStatus, CallStage, OfferStatus, Presence
@@ -49,6 +49,8 @@ class Taken:
     crisis: bool
     device: str
     withdrawn_from: tuple[int, ...] = ()
+    # The caller the taker had been offered meanwhile, waiting again.
+    released_call_id: int | None = None
 
     def message(self, state: str) -> dict:
         return {
@@ -133,6 +135,7 @@ def _take(call: Call, reference: str | None, user: User, now: datetime, offer_id
         user, Presence.BUSY, now, actor=user.username, reason="accepted", allowed_from=TAKER_FROM
     ):
         raise CannotTake("you are on a call or in wrap-up")
+    released = offers.release_offer_of(user.id, call.id, now)
     withdrawn_from = []
     for closed_id, holder in closed:
         if holder != user.id:
@@ -158,6 +161,7 @@ def _take(call: Call, reference: str | None, user: User, now: datetime, offer_id
         call.crisis,
         user.device,
         tuple(withdrawn_from),
+        released,
     )
     events.operator_call(user.id, taken.message("connecting"))
     events.caller_updated(waiting_caller(call, reference), offered=False, connected=True)

@@ -119,6 +119,21 @@ def test_taking_a_caller_offered_to_someone_else_withdraws_their_offer(line, car
     refused(client.post(f"/api/v1/offers/{offer.id}/accept", headers=bearer("asel")), 409)
 
 
+def test_taking_another_caller_releases_the_takers_own_offer(line, carrier, client):
+    desk.operator("asel", ["legal"], ["ru"], available_since=ago(60))
+    desk.operator("bolat", ["legal"], ["ru"], available_since=ago(30))
+    offered, other = desk.queued(line, carrier), desk.queued(line, carrier)
+    assert desk.open_offers() == [(offered, "asel"), (other, "bolat")]
+    asel_offer = desk.offer_of(offered).id
+
+    answer = client.post(f"/api/v1/calls/{other}/accept", headers=bearer("asel"))
+
+    assert answer.status_code == 200, answer.json
+    assert desk.offer_status(asel_offer) == "withdrawn"
+    assert desk.open_offers() == [(offered, "bolat")], "bolat, who lost his offer to the take, is free"
+    assert (desk.presence_of("asel"), desk.presence_of("bolat")) == ("busy", "available")
+
+
 def test_a_supervisor_takes_a_caller_of_any_queue(line, carrier, client):
     desk.operator("boris", [], [], role=Role.SUPERVISOR)
     sid = desk.queued(line, carrier, need="1")  # psychologist

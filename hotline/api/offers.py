@@ -77,10 +77,19 @@ def _take(call_sid: str, offer_id: int | None = None):
         current_app.extensions["telephony"].redirect_call(call_sid, url)
     except (TwilioException, requests.RequestException):
         taking.caller_gone(taken, user, utcnow())
+        _offer_on(taken, now)
         abort(409, description="the caller is no longer on the line")
+    _offer_on(taken, now)
+    return TakenCallSchema().dump(taken.message("connecting"))
+
+
+def _offer_on(taken: taking.Taken, now) -> None:
+    """After a take: whoever lost an offer to it is offered someone else, and the
+    caller the taker was being offered goes to the next operator."""
     for holder in taken.withdrawn_from:
         offers.operator_ready(holder, now)
-    return TakenCallSchema().dump(taken.message("connecting"))
+    if taken.released_call_id is not None:
+        offers.offer_caller(taken.released_call_id, now)
 
 
 @bp.post("/offers/<int:offer_id>/accept")
