@@ -128,14 +128,22 @@ def _best_caller_for(user_id: int, now: datetime) -> tuple[Call, str | None] | N
     return (row[0], row[1]) if row is not None else None
 
 
+# How many operators a joining caller is tried with: another process may take
+# the one found first (or offer them someone else) between the look and the offer.
+OFFER_TRIES = 3
+
+
 def offer_caller(call_id: int, now: datetime) -> int | None:
     """A caller just joined or returned to the queue: offer them, or whoever the
     operator found should take first, to the operator available longest. One
-    indexed query when nobody is available. Returns the offer's id, if one was made."""
-    user_id = _longest_available_for(call_id, now)
-    if user_id is None:
-        return None
-    return operator_ready(user_id, now)
+    indexed query when nobody is available. Returns the id of the last offer made."""
+    made = None
+    for _ in range(OFFER_TRIES):
+        user_id = _longest_available_for(call_id, now)
+        if user_id is None:
+            break
+        made = operator_ready(user_id, now) or made
+    return made
 
 
 def operator_ready(user_id: int, now: datetime) -> int | None:

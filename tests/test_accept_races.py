@@ -21,6 +21,7 @@ from hotline.extensions import db
 from hotline.lifecycle import HOLDING_CALL
 from hotline.models import Assignment, Call, Offer, User
 from tests import desk
+from tests.calls import ScriptedCall
 from tests.conftest import TwilioWebhooks
 from tests.live_server import serve
 from tests.servers import web_processes
@@ -156,3 +157,24 @@ def test_two_operators_accept_at_once_while_one_holds_the_offer(servers):
             db.session.execute(db.update(User).values(presence="away"))
             db.session.execute(db.update(User).where(User.username == "holder0").values(presence="available"))
             db.session.commit()
+
+
+def test_callers_joining_at_once_get_one_offer_each_and_each_operator_one(servers):
+    """Six callers reach the menu at once with three operators available: three
+    offers, to three operators, of three callers; the rest wait."""
+    servers.operators("free", 3, available_since=LONG_AGO)
+    calls = []
+    for number in range(6):
+        url = servers.urls[number % len(servers.urls)]
+        call = ScriptedCall(TwilioWebhooks(Http(url), base_url=url), f"+7705555{number:04d}")
+        call.dial()
+        call.press("/telephony/voice/language?attempt=1", "2")
+        calls.append(call)
+    answers = at_once([partial(call.press, "/telephony/voice/menu?attempt=1", "3") for call in calls])
+    assert [answer.status_code for answer in answers] == [200] * 6
+    with servers.app.app_context():
+        offered = desk.open_offers()
+        stages = db.session.scalars(select(Call.stage).order_by(Call.id)).all()
+    assert len(offered) == 3
+    assert len({sid for sid, _user in offered}) == len({user for _sid, user in offered}) == 3
+    assert sorted(stages) == ["offered"] * 3 + ["queued"] * 3
