@@ -19,7 +19,7 @@ from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
-from hotline import audit, events, offers, presence
+from hotline import audit, events, offer_endings, presence
 from hotline.calls import get_call, waiting_caller
 from hotline.extensions import db
 from hotline.lifecycle import WAITING, AssignmentStatus, CallStage, OfferStatus, Presence
@@ -135,7 +135,7 @@ def _take(call: Call, reference: str | None, user: User, now: datetime, offer_id
         user, Presence.BUSY, now, actor=user.username, reason="accepted", allowed_from=TAKER_FROM
     ):
         raise CannotTake("you are on a call or in wrap-up")
-    released = offers.release_offer_of(user.id, call.id, now)
+    released = offer_endings.release_offer_of(user.id, call.id, now)
     withdrawn_from = []
     for closed_id, holder in closed:
         if holder != user.id:

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from sqlalchemy import event, func, select
 
-from hotline import auth, offers, presence
+from hotline import auth, offer_endings, offers, presence
 from hotline.extensions import db
 from hotline.models import AuditRecord, Call, CaseEvent, User
 from tests import desk
@@ -90,9 +90,9 @@ def test_highest_priority_first_then_longest_waiting(line, app):
     offers.operator_ready(user_id, T0)
     assert desk.open_offers() == [(repeat, "asel")]
 
-    offers.decline(desk.offer_of(repeat).id, user, T0)
+    offer_endings.decline(desk.offer_of(repeat).id, user, T0)
     assert desk.open_offers() == [(earlier, "asel")], "same priority: the longest waiting"
-    offers.decline(desk.offer_of(earlier).id, user, T0)
+    offer_endings.decline(desk.offer_of(earlier).id, user, T0)
     assert desk.open_offers() == [(plain, "asel")]
 
 

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from hotline import offers
+from hotline import offer_endings, offers
 from hotline.extensions import db
 from hotline.models import utcnow
 
@@ -25,8 +25,8 @@ EVERY_SECONDS = 5
 # (name, rule): each rule takes the time now and commits its own changes.
 RULES: list[tuple[str, Callable[[datetime], object]]] = []
 RULES += [
-    ("lapse_offers", offers.lapse_offers),
-    ("withdraw_offers_of_gone_callers", offers.withdraw_offers_of_gone_callers),
+    ("lapse_offers", offer_endings.lapse_offers),
+    ("withdraw_offers_of_gone_callers", offer_endings.withdraw_offers_of_gone_callers),
     ("distribute", offers.distribute),
 ]
 

@@ -15,7 +15,7 @@ from flask import abort, current_app, g, request, url_for
 from flask_login import current_user
 from twilio.base.exceptions import TwilioException
 
-from hotline import offers, taking
+from hotline import offer_endings, offers, taking
 from hotline.api import bp
 from hotline.api.bodies import load
 from hotline.api.openapi import documented
@@ -52,12 +52,12 @@ def _offer_or_abort(offer_id: int, user: User):
     if offer_id > LARGEST_ID:
         abort(404, description="no offer with that id")
     try:
-        return offers.open_offer_of(offer_id, user)
-    except offers.OfferNotFound:
+        return offer_endings.open_offer_of(offer_id, user)
+    except offer_endings.OfferNotFound:
         abort(404, description="no offer with that id")
-    except offers.NotYourOffer:
+    except offer_endings.NotYourOffer:
         abort(403, description="this offer was made to someone else")
-    except offers.OfferClosed:
+    except offer_endings.OfferClosed:
         abort(409, description="the offer is no longer open")
 
 
@@ -112,8 +112,8 @@ def decline_offer(offer_id: int):
     _no_body()
     _offer_or_abort(offer_id, g.api_user)
     try:
-        offers.decline(offer_id, g.api_user, utcnow())
-    except offers.OfferClosed:
+        offer_endings.decline(offer_id, g.api_user, utcnow())
+    except offer_endings.OfferClosed:
         abort(409, description="the offer is no longer open")
     return OfferAnsweredSchema().dump({"offer_id": offer_id, "status": "declined"})
 
