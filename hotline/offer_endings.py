@@ -80,16 +80,20 @@ def release_offer_of(user_id: int, keep_call_id: int, now: datetime) -> int | No
     return offer.call_id
 
 
-def withdraw_offers_of_gone_callers(now: datetime) -> int:
+def withdraw_offers_of_gone_callers(now: datetime, call_id: int | None = None) -> int:
     """Sweep rule: an open offer whose caller left the queue (hung up, asked for a
-    callback) is withdrawn, reason "left", so its operator is free again."""
-    gone = db.session.execute(
+    callback) is withdrawn, reason "left", so its operator is free again and is
+    offered the next caller. With `call_id`, that call's offer only (the
+    webhook that saw the caller leave). Returns how many were withdrawn."""
+    query = (
         select(Offer.id, Offer.user_id, Call.call_sid)
         .join(Call, Call.id == Offer.call_id)
         .where(Offer.status == OfferStatus.OPEN, Call.stage != CallStage.OFFERED)
-    ).all()
+    )
+    if call_id is not None:
+        query = query.where(Offer.call_id == call_id)
     withdrawn = []
-    for offer_id, user_id, call_sid in gone:
+    for offer_id, user_id, call_sid in db.session.execute(query).all():
         if _close(offer_id, OfferStatus.WITHDRAWN, now):
             events.offer_withdrawn(user_id, offer_id, call_sid, "left")
             audit.record(audit.SYSTEM, "offer.withdrawn", "offer", offer_id, call_sid=call_sid, reason="left")

@@ -191,6 +191,27 @@ def test_offering_when_nobody_is_available_costs_one_query(line, app):
 def test_a_caller_who_left_frees_the_operator_offered_them(line, app):
     desk.operator("asel", ["legal"], ["ru"], available_since=ago(60))
     gone, waiting = desk.queued(line), desk.queued(line)
+    offer = desk.offer_of(gone).id
     line.post("/telephony/voice/queue-result", {"CallSid": gone, "QueueResult": "hangup", "QueueTime": "5"})
+    assert desk.offer_status(offer) == "withdrawn"
+    assert desk.open_offers() == [(waiting, "asel")]
+
+
+def test_a_call_that_ended_while_offered_frees_the_operator(line, app):
+    desk.operator("asel", ["legal"], ["ru"], available_since=ago(60))
+    gone, waiting = desk.queued(line), desk.queued(line)
+    line.post("/telephony/voice/status", {"CallSid": gone, "CallStatus": "completed", "SequenceNumber": "5"})
+    assert desk.open_offers() == [(waiting, "asel")]
+    assert sweep.sweep() is None
+    assert desk.open_offers() == [(waiting, "asel")]
+
+
+def test_the_sweep_withdraws_an_offer_whose_caller_left_unseen(line, app):
+    """A web process that died between the caller leaving and withdrawing the offer."""
+    desk.operator("asel", ["legal"], ["ru"], available_since=ago(60))
+    gone, waiting = desk.queued(line), desk.queued(line)
+    db.session.execute(db.update(Call).where(Call.call_sid == gone).values(stage="left_queue"))
+    db.session.commit()
+    assert desk.open_offers() == [(gone, "asel")]
     sweep.sweep()
     assert desk.open_offers() == [(waiting, "asel")]
