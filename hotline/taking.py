@@ -169,12 +169,21 @@ def _take(call: Call, reference: str | None, user: User, now: datetime, offer_id
 
 
 def caller_gone(taken: Taken, user: User, now: datetime) -> None:
-    """The redirect found the caller gone: the assignment is missed and the taker
-    available again, committed."""
+    """The redirect failed: the assignment is missed, the taker available again,
+    and the call back in the queue if it is still taken (its final status, when
+    it comes, ends it as abandoned, which it was), committed."""
     db.session.execute(
         update(Assignment)
         .where(Assignment.id == taken.assignment_id, Assignment.status == AssignmentStatus.CONNECTING)
         .values(status=AssignmentStatus.MISSED, ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    call = get_call(taken.call_sid)
+    back = db.session.scalar(
+        update(Call)
+        .where(Call.id == call.id, Call.stage == CallStage.CONNECTED, Call.operator_id == user.id)
+        .values(stage=CallStage.QUEUED, operator_id=None, version=Call.version + 1)
+        .returning(Call.id)
         .execution_options(synchronize_session=False)
     )
     presence.move(
@@ -182,4 +191,7 @@ def caller_gone(taken: Taken, user: User, now: datetime) -> None:
     )
     audit.record(audit.SYSTEM, "assignment.missed", "call", taken.call_sid, assignment_id=taken.assignment_id)
     events.operator_call(user.id, taken.message("done"))
+    if back is not None:
+        db.session.expire(call)
+        events.caller_updated(waiting_caller(call, taken.case_reference), offered=False, connected=False)
     db.session.commit()

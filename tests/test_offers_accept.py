@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 import time_machine
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -203,6 +203,7 @@ def test_a_caller_gone_before_the_redirect_frees_the_operator(line, client):
     db.session.expire_all()
     assert db.session.scalars(select(Assignment.status)).all() == ["missed"]
     assert desk.presence_of("asel") == "available"
+    assert desk.stage_of(sid) == "queued", "its final status, when it comes, ends it as abandoned"
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -214,12 +215,18 @@ def test_a_caller_gone_before_the_redirect_frees_the_operator(line, client):
             st.sampled_from(["accept", "decline"]),
         ),
         st.builds(lambda sid: f"/api/v1/calls/{quote(sid, safe='')}/accept", st.text(max_size=80)),
+        st.builds(
+            lambda hex_: f"/api/v1/calls/CA{hex_}/accept",
+            st.text("0123456789abcdef", min_size=32, max_size=32),
+        ),
     ),
     body=st.one_of(
         st.binary(max_size=64),
         st.dictionaries(st.text(max_size=8), st.integers() | st.text(max_size=8), max_size=3),
     ),
 )
+@example(target="/api/v1/calls/%00/accept", body=b"")  # PostgreSQL refuses a NUL in a string
+@example(target=f"/api/v1/offers/{2**63}/accept", body=b"")
 def test_hostile_ids_and_bodies_never_get_a_5xx(line, carrier, client, target, body):
     if not hasattr(line, "asel"):
         desk.operator("asel", ["legal"], ["ru"], available_since=ago(60))

@@ -7,6 +7,7 @@ token) or a user's API token; an integration's token only reads (403).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 
@@ -26,6 +27,10 @@ from hotline.models import User, utcnow
 
 # Ids above this are no row's (and would overflow PostgreSQL's integer).
 LARGEST_ID = 2**31 - 1
+# Every recorded call's sid has this form (the webhooks refuse any other): a
+# path that does not is no call's, and never reaches the database (PostgreSQL
+# refuses a NUL in a string).
+CALL_SID = re.compile(r"CA[0-9a-f]{32}")
 REFUSALS = {403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema}
 
 
@@ -62,6 +67,8 @@ def _offer_or_abort(offer_id: int, user: User):
 
 
 def _take(call_sid: str, offer_id: int | None = None):
+    if not CALL_SID.fullmatch(call_sid):
+        abort(404, description="no call with that CallSid")
     user = g.api_user
     now = utcnow()
     try:
