@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, request, url_for
 
-from hotline import calls, events, queues, routing
+from hotline import calls, events, offer_endings, offers, queues, routing
 from hotline.callbacks import NoNumberToCall, request_from_call
 from hotline.cases import CaseConflict
 from hotline.incoming import CallNotRecorded, record_incoming
@@ -162,6 +162,7 @@ def menu():
         return _after_hours(step, attempt=1, sorry=False)
     if case is not None:
         events.caller_joined(calls.waiting_caller(call, case.reference))
+        offers.offer_caller(call.id, now)
     return _twiml(
         twiml.enqueue(
             line.speaker,
@@ -217,6 +218,7 @@ def queue_result():
     now = utcnow()
     if calls.leave_queue(step.call, result, reason, forms.count("QueueTime"), now):
         events.caller_left(step.call.call_sid, step.call.queue, reason)
+        offer_endings.withdraw_offers_of_gone_callers(now, step.call.id)
     if reason == LeftQueue.CALLBACK:
         return _twiml(twiml.goodbye(line.speaker, step.language, "callback_confirmed"))
     if reason == LeftQueue.FAILED:
@@ -295,4 +297,5 @@ def status():
     )
     if ended_queued:
         events.caller_left(call.call_sid, call.queue, events.ENDED_WHILE_WAITING)
+        offer_endings.withdraw_offers_of_gone_callers(now, call.id)
     return Response(status=204)

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from hotline import presence, wrapup
+from hotline import offer_endings, offers, presence, wrapup
 from hotline.extensions import db
 from hotline.models import utcnow
 
@@ -23,9 +23,13 @@ log = logging.getLogger(__name__)
 EVERY_SECONDS = 5
 
 # (name, rule): each rule takes the time now and commits its own changes.
+# Distribution last: it offers callers to whoever the rules before made free.
 RULES: list[tuple[str, Callable[[datetime], object]]] = [
     ("wrap_up", wrapup.end_overdue),
     ("away_when_gone", presence.away_when_gone),
+    ("lapse_offers", offer_endings.lapse_offers),
+    ("withdraw_offers_of_gone_callers", offer_endings.withdraw_offers_of_gone_callers),
+    ("distribute", offers.distribute),
 ]
 
 

@@ -97,3 +97,25 @@ class MeSchema(Schema):
         required=True, validate=validate.OneOf([presence.value for presence in Presence])
     )
     device = fields.String(required=True, validate=validate.OneOf([device.value for device in Device]))
+
+
+class NoBodySchema(Schema):
+    """A body that carries nothing: empty, or `{}`."""
+
+
+class OfferAnsweredSchema(Schema):
+    offer_id = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["declined"]))
+
+
+class TakenCallSchema(Schema):
+    """The caller an operator took: being put through to them."""
+
+    assignment_id = fields.Integer(required=True)
+    call_sid = fields.String(required=True)
+    case_reference = fields.String(required=True, allow_none=True)
+    queue = fields.String(required=True, validate=QUEUE_NAMES)
+    language = fields.String(required=True, allow_none=True)
+    crisis = fields.Boolean(required=True)
+    device = fields.String(required=True, validate=validate.OneOf([device.value for device in Device]))
+    state = fields.String(required=True, validate=validate.OneOf(["connecting"]))

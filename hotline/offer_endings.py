@@ -1,0 +1,159 @@
+"""How an offer ends other than by being accepted: declined, lapsed (the sweep
+enforces the deadline the database holds), or withdrawn because the caller left
+or the operator took someone else. Each closes the offer only if it is still
+open (a conditional UPDATE), puts the caller back to waiting and offers them on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from hotline import audit, events, presence
+from hotline.calls import waiting_caller
+from hotline.extensions import db
+from hotline.lifecycle import CallStage, OfferStatus, Presence
+from hotline.models import Call, CaseEvent, Offer, User
+from hotline.offers import move_call, offer_caller, operator_ready
+
+
+class OfferNotFound(LookupError):
+    """No offer with that id."""
+
+
+class NotYourOffer(PermissionError):
+    """The offer was made to another operator."""
+
+
+class OfferClosed(RuntimeError):
+    """The offer is no longer open: accepted, declined, lapsed or withdrawn."""
+
+
+def _close(offer_id: int, status: OfferStatus, now: datetime) -> bool:
+    closed = db.session.scalar(
+        update(Offer)
+        .where(Offer.id == offer_id, Offer.status == OfferStatus.OPEN)
+        .values(status=status, closed_at=now)
+        .returning(Offer.id)
+        .execution_options(synchronize_session=False)
+    )
+    return closed is not None
+
+
+def _back_to_queue(offer: Offer, status: OfferStatus, now: datetime, reason: str | None = None) -> bool:
+    """Close `offer` as `status` and put its caller back to `queued`, in the
+    session's transaction; `reason` for `offer.withdrawn` (default: the status).
+    False, with nothing written, if the offer was closed meanwhile."""
+    if not _close(offer.id, status, now):
+        return False
+    call = offer.call
+    back = move_call(call, CallStage.OFFERED, CallStage.QUEUED)
+    reference = call.case.reference if call.case is not None else None
+    db.session.add(
+        CaseEvent(
+            case_id=call.case_id,
+            kind=f"offer_{status}",
+            call_id=call.id,
+            actor_id=offer.user_id if status == OfferStatus.DECLINED else None,
+            data={"user_id": offer.user_id},
+            created_at=now,
+        )
+    )
+    if back:
+        events.caller_updated(waiting_caller(call, reference), offered=False, connected=False)
+    events.offer_withdrawn(offer.user_id, offer.id, call.call_sid, reason or str(status))
+    return True
+
+
+def release_offer_of(user_id: int, keep_call_id: int, now: datetime) -> int | None:
+    """The operator took another caller: their open offer of any other call is
+    withdrawn and that caller waits again, in the session's transaction.
+    Returns that caller's call id, to offer them on after the commit."""
+    offer = db.session.scalars(
+        select(Offer).where(
+            Offer.user_id == user_id, Offer.status == OfferStatus.OPEN, Offer.call_id != keep_call_id
+        )
+    ).first()
+    if offer is None or not _back_to_queue(offer, OfferStatus.WITHDRAWN, now, reason="taken"):
+        return None
+    return offer.call_id
+
+
+def withdraw_offers_of_gone_callers(now: datetime, call_id: int | None = None) -> int:
+    """Sweep rule: an open offer whose caller left the queue (hung up, asked for a
+    callback) is withdrawn, reason "left", so its operator is free again and is
+    offered the next caller. With `call_id`, that call's offer only (the
+    webhook that saw the caller leave). Returns how many were withdrawn."""
+    query = (
+        select(Offer.id, Offer.user_id, Call.call_sid)
+        .join(Call, Call.id == Offer.call_id)
+        .where(Offer.status == OfferStatus.OPEN, Call.stage != CallStage.OFFERED)
+    )
+    if call_id is not None:
+        query = query.where(Offer.call_id == call_id)
+    withdrawn = []
+    for offer_id, user_id, call_sid in db.session.execute(query).all():
+        if _close(offer_id, OfferStatus.WITHDRAWN, now):
+            events.offer_withdrawn(user_id, offer_id, call_sid, "left")
+            audit.record(audit.SYSTEM, "offer.withdrawn", "offer", offer_id, call_sid=call_sid, reason="left")
+            withdrawn.append(user_id)
+    db.session.commit()
+    for user_id in withdrawn:
+        operator_ready(user_id, now)
+    return len(withdrawn)
+
+
+def open_offer_of(offer_id: int, user: User) -> Offer:
+    """The open offer `offer_id` made to `user`; raises OfferNotFound, NotYourOffer, OfferClosed."""
+    offer = db.session.get(Offer, offer_id)
+    if offer is None:
+        raise OfferNotFound(offer_id)
+    if offer.user_id != user.id:
+        raise NotYourOffer(offer_id)
+    if offer.status != OfferStatus.OPEN:
+        raise OfferClosed(offer_id)
+    return offer
+
+
+def decline(offer_id: int, user: User, now: datetime) -> None:
+    """`user` declines their offer: the caller goes back to waiting and on to the
+    next operator; the decliner stays available, for another caller."""
+    offer = open_offer_of(offer_id, user)
+    call_id = offer.call_id
+    if not _back_to_queue(offer, OfferStatus.DECLINED, now):
+        db.session.rollback()
+        raise OfferClosed(offer_id)
+    audit.record(user.username, "offer.declined", "offer", offer_id, call_sid=offer.call.call_sid)
+    db.session.commit()
+    offer_caller(call_id, now)
+    operator_ready(user.id, now)
+
+
+def lapse_offers(now: datetime) -> int:
+    """Sweep rule: each open offer past its deadline lapses; its caller goes back
+    to waiting and on to the next operator, and the operator who let it lapse
+    becomes away. Returns how many lapsed."""
+    lapsed = 0
+    due = db.session.scalars(
+        select(Offer.id).where(Offer.status == OfferStatus.OPEN, Offer.expires_at <= now).order_by(Offer.id)
+    ).all()
+    for offer_id in due:
+        offer = db.session.get(Offer, offer_id)
+        if offer is None or not _back_to_queue(offer, OfferStatus.LAPSED, now):
+            db.session.rollback()
+            continue
+        presence.move(
+            offer.user,
+            Presence.AWAY,
+            now,
+            actor=audit.SYSTEM,
+            reason="lapsed",
+            allowed_from={Presence.AVAILABLE},
+        )
+        audit.record(audit.SYSTEM, "offer.lapsed", "offer", offer_id, call_sid=offer.call.call_sid)
+        call_id = offer.call_id
+        db.session.commit()
+        lapsed += 1
+        offer_caller(call_id, now)
+    return lapsed

@@ -1,0 +1,235 @@
+"""Call offers: a waiting caller offered to one available operator at a time.
+
+The caller goes to the operator of their queue who has been available longest,
+speaking their language (a caller with no language matches anyone; after
+HOTLINE_LANGUAGE_FALLBACK_SECONDS of waiting, anyone of the queue); callers are
+offered highest priority first, then longest waiting (`queues.ANSWER_ORDER`).
+Nobody is offered a call they declined or let lapse.
+
+The database holds the rules: one open offer per call and one per operator
+(partial unique indexes, INSERT … ON CONFLICT DO NOTHING), and the call moves
+`queued → offered` only if it is still queued. Whoever changed the rows won;
+a loser writes nothing. The offer's deadline is a column, enforced by the
+sweep (`offer_endings.lapse_offers`), so a restart of the web process loses none.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, bindparam, exists, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
+
+from hotline import audit, events
+from hotline.calls import waiting_caller
+from hotline.extensions import db
+from hotline.lifecycle import HOLDING_OPERATOR, CallStage, OfferStatus, Presence
+from hotline.models import (
+    Assignment,
+    Call,
+    Case,
+    CaseEvent,
+    Offer,
+    OperatorLanguage,
+    OperatorSkill,
+    User,
+)
+from hotline.queues import ANSWER_ORDER
+
+# Offers that count against offering the same call to the same operator again.
+_REFUSED = (OfferStatus.DECLINED, OfferStatus.LAPSED)
+
+
+def _settings() -> tuple[int, int]:
+    config = current_app.config
+    return config["HOTLINE_OFFER_SECONDS"], config["HOTLINE_LANGUAGE_FALLBACK_SECONDS"]
+
+
+def _free_to_offer(user):
+    """The condition on User for an operator who may be offered a caller now."""
+    return and_(
+        user.presence == Presence.AVAILABLE,
+        user.active.is_(True),
+        ~exists().where(Offer.user_id == user.id, Offer.status == OfferStatus.OPEN),
+        ~exists().where(
+            Assignment.user_id == user.id, Assignment.status.in_([s.value for s in HOLDING_OPERATOR])
+        ),
+    )
+
+
+def _speaks(user_id, language):
+    return exists().where(OperatorLanguage.user_id == user_id, OperatorLanguage.language == language)
+
+
+def _not_refused(user_id, call_id):
+    return ~exists().where(
+        Offer.user_id == user_id, Offer.call_id == call_id, Offer.status.in_([s.value for s in _REFUSED])
+    )
+
+
+# The `menu` step's part: built once, since it runs for every caller who joins.
+_LONGEST_AVAILABLE = (
+    select(User.id)
+    .join(Call, Call.id == bindparam("call_id"))
+    .join(OperatorSkill, and_(OperatorSkill.user_id == User.id, OperatorSkill.queue == Call.queue))
+    .where(
+        Call.stage == CallStage.QUEUED,
+        _free_to_offer(User),
+        or_(
+            Call.language.is_(None),
+            _speaks(User.id, Call.language),
+            Call.enqueued_at <= bindparam("fallback_before"),
+        ),
+        _not_refused(User.id, Call.id),
+    )
+    .order_by(User.presence_since.asc().nulls_first(), User.id)
+    .limit(1)
+)
+
+
+def _longest_available_for(call_id: int, now: datetime) -> int | None:
+    """One query: the operator to offer the queued call `call_id` to, if any."""
+    _, fallback = _settings()
+    return db.session.scalar(
+        _LONGEST_AVAILABLE, {"call_id": call_id, "fallback_before": now - timedelta(seconds=fallback)}
+    )
+
+
+def _best_caller_for(user_id: int, now: datetime) -> tuple[Call, str | None] | None:
+    """The queued caller `user_id` is to be offered next, with their case reference."""
+    _, fallback = _settings()
+    language_ok = or_(
+        Call.language.is_(None),
+        _speaks(user_id, Call.language),
+        Call.enqueued_at <= now - timedelta(seconds=fallback),
+    )
+    row = db.session.execute(
+        select(Call, Case.reference)
+        .outerjoin(Case, Case.id == Call.case_id)
+        .join(OperatorSkill, and_(OperatorSkill.user_id == user_id, OperatorSkill.queue == Call.queue))
+        .where(Call.stage == CallStage.QUEUED, language_ok, _not_refused(user_id, Call.id))
+        .order_by(*ANSWER_ORDER)
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+# How many operators a joining caller is tried with: another process may take
+# the one found first (or offer them someone else) between the look and the offer.
+OFFER_TRIES = 3
+
+
+def offer_caller(call_id: int, now: datetime) -> int | None:
+    """A caller just joined or returned to the queue: offer them, or whoever the
+    operator found should take first, to the operator available longest. One
+    indexed query when nobody is available. Returns the id of the last offer made."""
+    made = None
+    for _ in range(OFFER_TRIES):
+        user_id = _longest_available_for(call_id, now)
+        if user_id is None:
+            break
+        made = operator_ready(user_id, now) or made
+    return made
+
+
+def operator_ready(user_id: int, now: datetime) -> int | None:
+    """`user_id` is available (again): offer them the best caller waiting in their
+    queues. Returns the offer's id, or None when there is none to offer or
+    another process was quicker."""
+    found = _best_caller_for(user_id, now)
+    if found is None:
+        return None
+    call, reference = found
+    return _offer(call, reference, user_id, now)
+
+
+def _insert_offer(values: dict):
+    dialect_insert = (
+        postgresql.insert if db.session.connection().dialect.name == "postgresql" else sqlite.insert
+    )
+    available = exists().where(
+        User.id == values["user_id"], User.presence == Presence.AVAILABLE, User.active.is_(True)
+    )
+    columns = list(values)
+    chosen = select(*(literal(value, type_=Offer.__table__.c[name].type) for name, value in values.items()))
+    return (
+        dialect_insert(Offer)
+        .from_select(columns, chosen.where(available))
+        .on_conflict_do_nothing()
+        .returning(Offer.id)
+    )
+
+
+def _offer(call: Call, reference: str | None, user_id: int, now: datetime) -> int | None:
+    """Offer `call` to `user_id`: the offer, the call's move to `offered`, a case
+    event and an audit record, in one transaction; nothing if any part lost."""
+    offer_seconds, _ = _settings()
+    expires_at = now + timedelta(seconds=offer_seconds)
+    values = {
+        "call_id": call.id,
+        "user_id": user_id,
+        "status": OfferStatus.OPEN.value,
+        "created_at": now,
+        "expires_at": expires_at,
+    }
+    offer_id = db.session.scalar(_insert_offer(values))
+    if offer_id is None:
+        db.session.rollback()
+        return None
+    if not move_call(call, CallStage.QUEUED, CallStage.OFFERED):
+        db.session.rollback()
+        return None
+    db.session.add(
+        CaseEvent(
+            case_id=call.case_id, kind="offered", call_id=call.id, data={"user_id": user_id}, created_at=now
+        )
+    )
+    audit.record(audit.SYSTEM, "offer.created", "offer", offer_id, call_sid=call.call_sid, user_id=user_id)
+    events.offer_created(
+        user_id,
+        {
+            "offer_id": offer_id,
+            "call_sid": call.call_sid,
+            "queue": call.queue,
+            "priority": int(call.priority),
+            "crisis": call.crisis,
+            "language": call.language,
+            "case_reference": reference,
+            "expires_at": expires_at.isoformat(),
+        },
+    )
+    events.caller_updated(waiting_caller(call, reference), offered=True, connected=False)
+    db.session.commit()
+    return offer_id
+
+
+def move_call(call: Call, from_stage: CallStage, to_stage: CallStage) -> bool:
+    """The call's conditional move, past the ORM's version check (a Core UPDATE
+    on the stage): the loaded object is brought up to date without a read."""
+    version = db.session.scalar(
+        update(Call)
+        .where(Call.id == call.id, Call.stage == from_stage)
+        .values(stage=to_stage, version=Call.version + 1)
+        .returning(Call.version)
+        .execution_options(synchronize_session=False)
+    )
+    if version is None:
+        return False
+    set_committed_value(call, "stage", to_stage.value)
+    set_committed_value(call, "version", version)
+    return True
+
+
+def distribute(now: datetime) -> int:
+    """Sweep rule: offer a caller to every operator free to take one, longest
+    available first (which also applies the language fallback once a caller has
+    waited long enough). Returns how many offers were made."""
+    ready = db.session.scalars(
+        select(User.id)
+        .where(_free_to_offer(User), exists().where(OperatorSkill.user_id == User.id))
+        .order_by(User.presence_since.asc().nulls_first(), User.id)
+    ).all()
+    db.session.rollback()
+    return sum(1 for user_id in ready if operator_ready(user_id, now) is not None)
