@@ -26,7 +26,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from hotline import audit, cases, events, presence, taxonomy
+from hotline import audit, cases, events, offers, presence, taxonomy
 from hotline.calls import get_call
 from hotline.extensions import db
 from hotline.lifecycle import AssignmentStatus, CallStage, Presence
@@ -101,6 +101,7 @@ def save(call_sid: str, user: User, outcome: str, category: str, note: str | Non
     events.operator_call(user.id, {"call_sid": call_sid, "state": DONE})
     db.session.commit()
     log.info("call %s wrapped up (case %s)", call_sid, reference)
+    offers.operator_ready(user.id, now)
     return Saved(call_sid, reference, outcome, category, now)
 
 
@@ -108,7 +109,8 @@ def end_overdue(now: datetime) -> int:
     """The sweep's rule: end every wrap-up past its deadline, with the disposition
     missing, and make its operator available. Each in its own transaction; one
     that another sweep (or a late save) ended first is left alone. Returns how
-    many this sweep ended."""
+    many this sweep ended. The sweep's `distribute`, run after, offers the
+    operators it freed a caller."""
     overdue = db.session.execute(
         select(Assignment.id, Assignment.call_id, Assignment.user_id).where(
             Assignment.status == AssignmentStatus.WRAP_UP, Assignment.wrap_up_until < now

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort, g
+from flask import abort, g, request
 from flask_login import current_user
 
 from hotline.auth import token_required
@@ -16,14 +16,15 @@ from hotline.models import QueueName, User
 
 def session_or_token(view: Callable | None = None, *, write: bool = False):
     """The logged-in session (CSRF checked by hotline.web_security), or an API
-    token; with write=True, an integration's read-only token gets 403."""
+    token; with write=True, an integration's read-only token gets 403. A
+    request that sends a token is judged by the token, session or not."""
     if view is None:
         return lambda view: session_or_token(view, write=write)
     by_token = token_required(view, write=write)
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if current_user.is_authenticated:
+        if current_user.is_authenticated and "Authorization" not in request.headers:
             g.api_token, g.api_user = None, current_user._get_current_object()
             return view(*args, **kwargs)
         return by_token(*args, **kwargs)

@@ -8,20 +8,17 @@ token) or a user's API token; an integration's token only reads (403).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from functools import wraps
 
 import requests
 from flask import abort, current_app, g, request, url_for
-from flask_login import current_user
 from twilio.base.exceptions import TwilioException
 
 from hotline import offer_endings, offers, taking
 from hotline.api import bp
+from hotline.api.access import session_or_token
 from hotline.api.bodies import load
 from hotline.api.openapi import documented
 from hotline.api.schemas import ErrorSchema, NoBodySchema, OfferAnsweredSchema, TakenCallSchema
-from hotline.auth import token_required
 from hotline.calls import UnknownCall
 from hotline.models import User, utcnow
 
@@ -32,20 +29,6 @@ LARGEST_ID = 2**31 - 1
 # refuses a NUL in a string).
 CALL_SID = re.compile(r"CA[0-9a-f]{32}")
 REFUSALS = {403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema}
-
-
-def acting_user(view: Callable) -> Callable:
-    """The console's session, or a user's API token with write rights."""
-    by_token = token_required(view, write=True)
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if current_user.is_authenticated:
-            g.api_token, g.api_user = None, current_user._get_current_object()
-            return view(*args, **kwargs)
-        return by_token(*args, **kwargs)
-
-    return wrapper
 
 
 def _no_body() -> None:
@@ -101,7 +84,7 @@ def _offer_on(taken: taking.Taken, now) -> None:
 
 @bp.post("/offers/<int:offer_id>/accept")
 @documented("Accept an offer: take the caller", {200: TakenCallSchema, **REFUSALS}, body=NoBodySchema)
-@acting_user
+@session_or_token(write=True)
 def accept_offer(offer_id: int):
     _no_body()
     offer = _offer_or_abort(offer_id, g.api_user)
@@ -114,7 +97,7 @@ def accept_offer(offer_id: int):
     {200: OfferAnsweredSchema, **REFUSALS},
     body=NoBodySchema,
 )
-@acting_user
+@session_or_token(write=True)
 def decline_offer(offer_id: int):
     _no_body()
     _offer_or_abort(offer_id, g.api_user)
@@ -127,7 +110,7 @@ def decline_offer(offer_id: int):
 
 @bp.post("/calls/<call_sid>/accept")
 @documented("Take a waiting caller from the list", {200: TakenCallSchema, **REFUSALS}, body=NoBodySchema)
-@acting_user
+@session_or_token(write=True)
 def accept_call(call_sid: str):
     _no_body()
     return _take(call_sid)
