@@ -36,3 +36,19 @@ def known_queue(name: str) -> str:
 def may_watch(user: User | None, queue: str) -> bool:
     """An integration's wallboard watches every queue; a user the queues they serve."""
     return user is None or queue in user.queue_names
+
+
+def session_or_user_token(view: Callable) -> Callable:
+    """For views that change something: the logged-in session (its CSRF token
+    checked, hotline.web_security) or a user's own token; an integration's
+    read-only token gets 403."""
+    by_token = token_required(view, write=True)
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if current_user.is_authenticated:
+            g.api_token, g.api_user = None, current_user._get_current_object()
+            return view(*args, **kwargs)
+        return by_token(*args, **kwargs)
+
+    return wrapper
