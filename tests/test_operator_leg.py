@@ -392,3 +392,30 @@ def test_the_api_shows_who_answered(line, app):
     body = line.client.get(f"/api/v1/calls/{call.sid}", headers=headers).json
     assert (body["operator"], body["stage"]) == ("aigerim", "connected")
     assert db.session.scalar(select(Call.operator_id).where(Call.call_sid == call.sid)) == operator().id
+
+
+def test_the_reconciler_leaves_a_call_in_wrap_up_alone(make_app):
+    """The telephony API here answers nothing: asking it about any call fails the sweep."""
+    from hotline.models import Role
+    from hotline.users import create_user
+    from tests.conftest import TwilioWebhooks
+    from tests.pages import PASSWORD
+    from workers.reconciler import CallsStillOpen, close_stuck_calls
+
+    app = make_app(TWILIO_API_BASE_URL="http://127.0.0.1:9")
+    with app.app_context():
+        create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"], languages=["ru"])
+        hooks = TwilioWebhooks(app.test_client())
+        with time_machine.travel(NOON, tick=False) as clock:
+            call = queued(hooks)
+            taken = take(call)
+            operator_leg(call, taken, "in-progress")
+            status(call, "completed", 5, CallDuration="30")
+            assert call.record().stage == CallStage.WRAP_UP
+            clock.shift(timedelta(seconds=app.config["HOTLINE_STUCK_CALL_SECONDS"] + 60))
+            assert close_stuck_calls() == 0
+            stuck = queued(hooks, number="+77015559876")
+            clock.shift(timedelta(seconds=app.config["HOTLINE_STUCK_CALL_SECONDS"] + 60))
+            with pytest.raises(CallsStillOpen, match=stuck.sid) as raised:
+                close_stuck_calls()
+            assert call.sid not in str(raised.value)
