@@ -225,6 +225,12 @@ def call_ended(call: Call, now: datetime) -> CallStage:
     return CallStage.ENDED
 
 
+def hung_up_by(call: Call, user: User) -> None:
+    """Who had the network hang up the call: the audit log's record of it."""
+    audit.record(user.username, "call.hung_up", "call", call.call_sid)
+    db.session.commit()
+
+
 def transfer(call: Call, queue: str, actor: User, now: datetime) -> None:
     """The caller re-enters `queue` at its head, with the same case; the operator
     who talked with them goes to wrap-up. The caller's call is then redirected

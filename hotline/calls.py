@@ -222,9 +222,9 @@ def leave_queue(
             return False
         call.queue_result = queue_result
         call.left_queue_reason = reason
-        # Redirected: taken out of the queue by an operator's accept (the call is
-        # connected already), not a caller who left it.
-        if call.stage in WAITING and reason != LeftQueue.REDIRECTED:
+        # A caller an operator took (redirected out of the queue) is connected
+        # already: the result records their wait, and moves nothing.
+        if call.stage in WAITING:
             _move(call, CallStage.LEFT_QUEUE)
         call.dequeued_at, call.wait_seconds = _waited(call, queue_seconds, now)
         call.abandoned = reason == LeftQueue.HUNG_UP

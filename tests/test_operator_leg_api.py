@@ -62,6 +62,8 @@ def test_the_operator_hangs_up_their_call(live):
     assert answer.status_code == 202, answer.json
     assert answer.json["call_sid"] == call.sid
     assert state.load("call", call.sid)["status"] == "completed"
+    [record] = db.session.scalars(select(AuditRecord).where(AuditRecord.action == "call.hung_up")).all()
+    assert (record.actor, record.object_id) == ("aigerim", call.sid)
 
 
 def test_a_supervisor_hangs_up_by_the_session_with_its_csrf_token(live):

@@ -52,6 +52,7 @@ def hang_up(call_sid: str):
     except NETWORK_ERRORS as error:
         log.warning("call %s: hang-up not taken by the network: %s", call.call_sid, type(error).__name__)
         abort(502, description="the phone network did not take the hang-up; try again")
+    assignments.hung_up_by(call, g.api_user)
     log.info("call %s hung up by %s", call.call_sid, g.api_user.username)
     # The call's own status report ends it (and starts the operator's wrap-up).
     return CallSchema().dump(call), 202
