@@ -222,8 +222,8 @@ def leave_queue(
             return False
         call.queue_result = queue_result
         call.left_queue_reason = reason
-        # A caller an operator took (redirected out of the queue) is connected
-        # already: the result records their wait, and moves nothing.
+        # Only a caller still waiting leaves: one an operator took (redirected
+        # out of the queue) is connected already, and the result records their wait.
         if call.stage in WAITING:
             _move(call, CallStage.LEFT_QUEUE)
         call.dequeued_at, call.wait_seconds = _waited(call, queue_seconds, now)

@@ -196,3 +196,29 @@ def test_a_call_not_yet_answered_cannot_be_transferred(live):
     assert (answer.status_code, answer.json["message"]) == (409, "the operator has not answered yet")
     assert assignment(taken).status == AssignmentStatus.CONNECTING
     assert call.record().queue == "legal"
+
+
+def test_when_the_network_refuses_the_caller_follows_the_transfer_at_the_end_of_the_conversation(make_app):
+    app = make_app(TWILIO_API_BASE_URL="http://127.0.0.1:9")  # nothing answers there
+    with app.app_context():
+        create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"], languages=["ru"])
+        call = ScriptedCall(TwilioWebhooks(app.test_client()))
+        call.to_queue()
+        taken = take(call)
+        operator_leg(call, taken, "in-progress")
+        token = auth.create_token("a", "aigerim")
+        client = app.test_client()
+        answer = client.post(f"/api/v1/calls/{call.sid}/hangup", headers=bearer(token))
+        assert (answer.status_code, answer.json["error"]) == (502, "Bad Gateway")
+        assert db.session.scalars(select(AuditRecord).where(AuditRecord.action == "call.hung_up")).all() == []
+        answer = client.post(
+            f"/api/v1/calls/{call.sid}/transfer", json={"queue": "general"}, headers=bearer(token)
+        )
+        assert answer.status_code == 502
+        assert (call.record().stage, call.record().queue) == (CallStage.QUEUED, "general")
+        # The conversation ends: the Dial's result puts the caller in their new queue.
+        dial = call.post(
+            f"/telephony/voice/dial-result/{taken}", DialCallStatus="completed", DialCallDuration="50"
+        )
+        assert twiml(dial).find("Enqueue").text == "general"
+        assert assignment(taken).talk_seconds == 50
