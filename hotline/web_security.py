@@ -24,7 +24,7 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
-SIGNED_BLUEPRINTS = ("telephony", "simulator", "simulator_network")
+SIGNED_BLUEPRINTS = ("telephony", "simulator", "simulator_network", "simulator_devices")
 
 
 def init_app(app: Flask) -> None:

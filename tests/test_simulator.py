@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import re
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -24,9 +25,11 @@ from hotline.routing import Priority
 from telephony import prompts
 from telephony.client import Telephony
 from telephony.simulator import state
+from telephony.simulator.device import SimulatedDevice
 from telephony.simulator.phone import FlaskClientTransport, Script, SimulatedPhone
 from tests.conftest import AUTH_TOKEN, free_port
 from tests.live_server import LiveServer, serve
+from tests.test_simulator_dial import access_token
 
 NUMBER = "+77015551234"
 HOTLINE = "+77172000000"
@@ -251,8 +254,10 @@ def test_no_input_runs_through_the_retries_to_the_general_queue(live):
 
 def test_waiting_caller_is_seen_and_taken_through_the_rest_api(live):
     """An operator's accept: the REST API sees the caller in the queue and
-    redirects that call, by CallSid, to the operator's TwiML."""
+    redirects that call, by CallSid, to the operator's TwiML, and their softphone answers."""
     seen = {}
+    softphone = SimulatedDevice(live.url, access_token(live.app.config, "operator-7"), poll_seconds=0.02)
+    answering = ThreadPoolExecutor(1)
 
     def operator_accepts(call_sid: str, turn: int) -> None:
         if turn == 2:
@@ -262,9 +267,10 @@ def test_waiting_caller_is_seen_and_taken_through_the_rest_api(live):
                 (m.call_sid, m.position) for m in live.telephony.client.queues(queue.sid).members.list()
             ]
             live.telephony.redirect_call(call_sid, live.url + "/test/operator")
+            seen["answered"] = answering.submit(lambda: softphone.incoming(timeout=10) and softphone.accept())
 
     script = Script(
-        digits=("2", "2"), in_queue="wait", wait_loops=10, talk_seconds=90, while_waiting=operator_accepts
+        digits=("2", "2"), in_queue="wait", wait_loops=10, talk_seconds=0, while_waiting=operator_accepts
     )
     result = live.phone().call(NUMBER, script)
 
@@ -273,10 +279,10 @@ def test_waiting_caller_is_seen_and_taken_through_the_rest_api(live):
     assert result.queue_result == "redirected"
     assert "Оператор на линии." in result.said()
     assert any(line.kind == "connected" and line.text == "client operator-7" for line in result.transcript)
-    assert result.duration >= 90
+    assert seen["answered"].result().status == "in-progress"
+    answering.shutdown()
     call = record_of(live, result.call_sid)
     assert (call.queue_result, call.abandoned, call.status) == ("redirected", False, "completed")
-    assert call.duration_seconds >= 90
     assert live.telephony.client.calls(result.call_sid).fetch().status == "completed"
     assert live.telephony.queue_sizes()["medical"] == 0
 

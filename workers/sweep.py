@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from hotline import wrapup
 from hotline.extensions import db
 from hotline.models import utcnow
 
@@ -22,7 +23,9 @@ log = logging.getLogger(__name__)
 EVERY_SECONDS = 5
 
 # (name, rule): each rule takes the time now and commits its own changes.
-RULES: list[tuple[str, Callable[[datetime], object]]] = []
+RULES: list[tuple[str, Callable[[datetime], object]]] = [
+    ("wrap_up", wrapup.end_overdue),
+]
 
 
 def sweep() -> None:

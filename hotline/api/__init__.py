@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from hotline.api import calls, openapi, routes, voice  # noqa: E402,F401
+from hotline.api import calls, openapi, routes, voice, wrapup  # noqa: E402,F401

@@ -14,8 +14,12 @@ from hotline.auth import token_required
 from hotline.models import QueueName, User
 
 
-def session_or_token(view: Callable) -> Callable:
-    by_token = token_required(view)
+def session_or_token(view: Callable | None = None, *, write: bool = False):
+    """The logged-in session (CSRF checked by hotline.web_security), or an API
+    token; with write=True, an integration's read-only token gets 403."""
+    if view is None:
+        return lambda view: session_or_token(view, write=write)
+    by_token = token_required(view, write=write)
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -36,19 +40,3 @@ def known_queue(name: str) -> str:
 def may_watch(user: User | None, queue: str) -> bool:
     """An integration's wallboard watches every queue; a user the queues they serve."""
     return user is None or queue in user.queue_names
-
-
-def session_or_user_token(view: Callable) -> Callable:
-    """For views that change something: the logged-in session (its CSRF token
-    checked, hotline.web_security) or a user's own token; an integration's
-    read-only token gets 403."""
-    by_token = token_required(view, write=True)
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if current_user.is_authenticated:
-            g.api_token, g.api_user = None, current_user._get_current_object()
-            return view(*args, **kwargs)
-        return by_token(*args, **kwargs)
-
-    return wrapper

@@ -14,7 +14,7 @@ from twilio.base.exceptions import TwilioRestException
 
 from hotline import assignments
 from hotline.api import bp
-from hotline.api.access import session_or_user_token
+from hotline.api.access import session_or_token
 from hotline.api.bodies import load
 from hotline.api.openapi import documented
 from hotline.api.schemas import CallSchema, ErrorSchema, TransferSchema
@@ -42,7 +42,7 @@ def _handled_call(call_sid: str) -> Call:
 
 @bp.post("/calls/<call_sid>/hangup")
 @documented("Hang up a call that is with an operator", ANSWERS)
-@session_or_user_token
+@session_or_token(write=True)
 def hang_up(call_sid: str):
     call = _handled_call(call_sid)
     if call.stage != CallStage.CONNECTED:
@@ -62,7 +62,7 @@ def hang_up(call_sid: str):
 @documented(
     "Transfer a call to another queue: the caller re-enters it at its head", ANSWERS, body=TransferSchema
 )
-@session_or_user_token
+@session_or_token(write=True)
 def transfer(call_sid: str):
     call = _handled_call(call_sid)
     queue = load(TransferSchema)["queue"]

@@ -3,7 +3,8 @@
 The call goes through real, signed HTTP webhooks to the app at --url, with the
 account SID, auth token and hotline number of this app's settings. It prints
 what the caller hears and presses, the CallSid, the queue and the case
-reference. It never prints the caller's number.
+reference. Put through to an operator, it stays on the line until either side
+hangs up (or --talk seconds) and prints who answered. It never prints a number.
 """
 
 from __future__ import annotations
@@ -68,15 +69,30 @@ def _digits(_ctx, _param, value: str) -> tuple[str, ...]:
     show_default=True,
     help="Seconds one turn of the hold music lasts (time for an operator to take the call).",
 )
+@click.option(
+    "--talk",
+    type=click.FloatRange(0, 4 * 3600),
+    default=None,
+    help="Once put through to an operator, hang up after so many seconds "
+    "(default: stay on the line until the other side hangs up).",
+)
 @with_appcontext
 def simulate_call(
-    from_number: str, digits: tuple[str, ...], url: str | None, in_queue: str, wait_loops: int, hold: float
+    from_number: str,
+    digits: tuple[str, ...],
+    url: str | None,
+    in_queue: str,
+    wait_loops: int,
+    hold: float,
+    talk: float | None,
 ) -> None:
     """Call the hotline from a simulated phone and print what the caller hears."""
     url = (url or f"http://127.0.0.1:{os.environ.get('HOTLINE_PORT', '5000')}").rstrip("/")
     withheld = is_withheld(from_number)
     phone = SimulatedPhone.for_app(current_app.config, url, listener=_echo_line)
-    script = Script(digits=digits, in_queue=in_queue, wait_loops=wait_loops, hold_seconds=hold)
+    script = Script(
+        digits=digits, in_queue=in_queue, wait_loops=wait_loops, hold_seconds=hold, talk_seconds=talk
+    )
     caller = "a withheld number" if withheld else "the given number"
     click.echo(f"Calling the hotline at {url} from {caller}.")
     try:
@@ -88,6 +104,10 @@ def simulate_call(
 
 def _echo_line(line: Line) -> None:
     """Each line as the caller hears it: a wait in the queue shows while it lasts."""
+    if line.kind == "connected":
+        who = "the operator's softphone" if line.text.startswith("client ") else line.text
+        click.echo(f"  connected: {who}")
+        return
     click.echo(f"  {line.kind:<10} {line.text}")
 
 

@@ -39,6 +39,14 @@ class Ended(Exception):
         self.outcome = outcome
 
 
+class Redirected(Exception):
+    """The REST API took the call to new TwiML, or hung it up."""
+
+    def __init__(self, instruction: dict) -> None:
+        super().__init__(instruction.get("kind"))
+        self.instruction = instruction
+
+
 class Leg:
     """One call on the phone's side: what it sends, what the caller heard, how it ended."""
 

@@ -14,7 +14,8 @@ import time
 from flask import Blueprint, Response, jsonify, request
 
 from telephony.forms import CALL_SID, RECORDING_SID
-from telephony.simulator import state
+from telephony.simulator import bridge, state
+from telephony.simulator.ids import new_sid
 from telephony.simulator.rest import authenticate, not_found, twilio_error
 from telephony.simulator.rest.calls import call_json
 from telephony.vocabulary import FINAL_STATUSES
@@ -52,6 +53,7 @@ def network(call_sid: str):
         queue=reply.get("queue"),
         instruction=reply.get("instruction"),
         full=reply.get("full", False),
+        dial=reply.get("dial"),
     )
 
 
@@ -122,7 +124,52 @@ def end(call_sid: str, call: dict, body: dict, now: float):
         return twilio_error(400, 21220, "an end status is required")
     duration = body.get("duration")
     state.finish(call, status, now, duration=int(duration) if duration is not None else None)
+    if call.get("dial"):  # a caller gone ends the leg they dialled, whatever stopped the phone
+        bridge.end(call["dial"], now, "caller")
     return {}
+
+
+def dial(call_sid: str, call: dict, body: dict, now: float):
+    """The call's <Dial> rings a child leg: {"to": number} or {"client": identity},
+    "timeout", and "caller_id" if the Dial names one (else the caller's number)."""
+    client, to, timeout = body.get("client"), body.get("to"), body.get("timeout", 30)
+    target = client if client is not None else to
+    current = _dialled(call)
+    if call["status"] != "in-progress" or (current is not None and current["status"] not in FINAL_STATUSES):
+        return twilio_error(409, 21220, "only a call in progress, not already dialling, can dial")
+    if not isinstance(target, str) or not target.strip() or not isinstance(timeout, int):
+        return twilio_error(400, 21220, "a number or a client identity, and a whole timeout, are required")
+    caller_id = body.get("caller_id")
+    if caller_id is not None and not isinstance(caller_id, str):
+        return twilio_error(400, 21220, "caller_id must be a string")
+    child_sid = new_sid("CA")
+    timeout = max(1, min(timeout, 600))
+    bridge.dial(call, child_sid, target.strip(), client and client.strip(), timeout, now, caller_id)
+    return {"dial": bridge.summary(state.load("call", child_sid))}
+
+
+def dial_poll(call_sid: str, call: dict, body: dict, now: float):
+    """Where the call's dialled leg stands, and anything the REST API asked of the call."""
+    leg = _dialled(call)
+    if leg is None:
+        return not_found()
+    return {"dial": bridge.summary(bridge.settle(leg, now)), "instruction": state.pop_instruction(call_sid)}
+
+
+def dial_end(call_sid: str, call: dict, body: dict, now: float):
+    """The caller's side ends the dialled leg: they hung up, or the Dial was cut short."""
+    leg = _dialled(call)
+    ended_by = body.get("ended_by", "caller")
+    if leg is None:
+        return not_found()
+    if ended_by not in bridge.ENDED_BY:
+        return twilio_error(400, 21220, "ended_by is not one of " + ", ".join(sorted(bridge.ENDED_BY)))
+    bridge.end(leg["sid"], now, ended_by)
+    return {"dial": bridge.summary(state.load("call", leg["sid"]) or leg)}
+
+
+def _dialled(call: dict) -> dict | None:
+    return state.load("call", call["dial"]) if call.get("dial") else None
 
 
 EVENTS = {
@@ -135,4 +182,7 @@ EVENTS = {
     "dequeue": dequeue,
     "record": record,
     "end": end,
+    "dial": dial,
+    "dial-poll": dial_poll,
+    "dial-end": dial_end,
 }

@@ -3,8 +3,8 @@
 <Say>/<Play>/<Pause> are heard, <Gather> takes the script's next keypad input
 (or, with none, falls through to the next verb), <Redirect> is fetched,
 <Enqueue> waits in the queue (see `waiting`), <Record> posts a recording, <Dial>
-connects, <Hangup> ends. Before each document the player asks the simulator's
-network whether the REST API took the call elsewhere.
+rings another leg and talks (see `dialing`), <Hangup> ends. Before each document
+the player asks the simulator's network whether the REST API took the call elsewhere.
 """
 
 from __future__ import annotations
@@ -13,19 +13,12 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
+from telephony.simulator.dialing import Dialling
 from telephony.simulator.errors import SimulatorError
 from telephony.simulator.ids import API_VERSION, new_sid
-from telephony.simulator.leg import Document, Ended, Leg
+from telephony.simulator.leg import Document, Ended, Leg, Redirected
 from telephony.simulator.script import CallResult
 from telephony.simulator.waiting import QueueWait
-
-
-class Redirected(Exception):
-    """The REST API took the call to new TwiML, or hung it up."""
-
-    def __init__(self, instruction: dict) -> None:
-        super().__init__(instruction.get("kind"))
-        self.instruction = instruction
 
 
 class Player(Leg):
@@ -122,30 +115,7 @@ class Player(Leg):
         )
 
     def _verb_dial(self, node: ET.Element, document: Document) -> Document | None:
-        self.note("connected", _dialled(node))
-        self.extra_seconds += self.script.talk_seconds
-        if not node.get("action"):
-            return None
-        return self.post_back(
-            document,
-            node,
-            DialCallStatus="completed",
-            DialCallSid=new_sid("CA"),
-            DialCallDuration=str(self.script.talk_seconds),
-        )
+        return Dialling(self, node, document).run()
 
     def _verb_enqueue(self, node: ET.Element, document: Document) -> Document | None:
         return QueueWait(self, node, document).wait()
-
-
-def _dialled(node: ET.Element) -> str:
-    """Who a <Dial> reaches, without ever naming a number."""
-    for noun in node:
-        if noun.tag == "Client":
-            identity = noun.findtext("Identity") or noun.text or ""
-            return f"client {identity.strip()}"
-        if noun.tag == "Queue":
-            return f"queue {(noun.text or '').strip()}"
-        if noun.tag in {"Sip", "Conference"}:
-            return noun.tag.lower()
-    return "a phone number"

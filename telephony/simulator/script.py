@@ -18,14 +18,15 @@ class Script:
     (press 1 when offered, else wait), or "wait" for `wait_loops` turns, then hang
     up. `hold_seconds`: how long a turn of the hold music lasts. `while_waiting` is
     called with (CallSid, turn) after each turn, e.g. to act on the call through
-    the REST API as an operator would.
+    the REST API as an operator would. `talk_seconds`: once a <Dial> connects, the
+    caller hangs up after so many seconds; None stays until the other side hangs up.
     """
 
     digits: tuple[str, ...] = ()
     in_queue: str = "hangup"
     wait_loops: int = 3
     hold_seconds: float = 0.0
-    talk_seconds: int = 60
+    talk_seconds: float | None = 60
     message_seconds: int = 10
     while_waiting: Callable[[str, int], None] | None = None
 
@@ -38,7 +39,8 @@ class Script:
 
 @dataclass(frozen=True)
 class Line:
-    """One line of the transcript: kind is hears, plays, presses, waits, records, connected or note."""
+    """One line of the transcript: kind is hears, plays, presses, waits, records, dials,
+    connected, ended or note. No line names a number."""
 
     kind: str
     text: str

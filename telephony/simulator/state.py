@@ -4,6 +4,8 @@ Everything lives under "simulator:", so the web process and the RQ worker see th
 same calls and queues. A record is a hash at simulator:<kind>:<sid> (kind: call,
 message, recording); a queue is a sorted set at simulator:queue:<name>, of CallSids
 by the time they joined, and simulator:queues names every queue a call has joined.
+A <Dial>'s child leg is a call record too, and the calls ringing for a softphone
+a sorted set at simulator:client:<hash of its identity> (see `bridge`).
 
 Numbers, message bodies and what the app asked of a call (URLs, TwiML) are stored
 encrypted with the app's phone vault, and logs name only the SID. A record lives a

@@ -12,7 +12,7 @@ import time
 
 from flask import jsonify, request
 
-from telephony.simulator import state
+from telephony.simulator import bridge, state
 from telephony.simulator.ids import new_sid
 from telephony.simulator.rest import (
     ACCOUNT,
@@ -34,7 +34,7 @@ def call_json(call: dict[str, str]) -> dict:
         **resource_json("Calls", call["sid"], ("Notifications", "Recordings", "Events")),
         "date_created": date(call.get("created")),
         "date_updated": date(call.get("updated")),
-        "parent_call_sid": None,
+        "parent_call_sid": call.get("parent"),
         "to": call.get("to"),
         "to_formatted": call.get("to"),
         "from": call.get("from"),
@@ -95,7 +95,9 @@ def fetch_call(account_sid: str, call_sid: str):
 @bp.post(ACCOUNT + "/Calls/<call_sid>.json")
 def update_call(account_sid: str, call_sid: str):
     """Status=completed hangs up (cancels a call not yet answered); Url or Twiml
-    takes the call to new instructions, out of any queue it waits in."""
+    takes the call to new instructions, out of any queue it waits in. Either ends
+    the leg the call is dialling, as on Twilio (and no Dial action follows); hanging
+    up a dialled leg ends that leg alone, and the caller's Dial goes on to its action."""
     call = state.load("call", call_sid)
     if call is None:
         return not_found()
@@ -104,6 +106,12 @@ def update_call(account_sid: str, call_sid: str):
     status = form.get("Status")
     if status and status not in {"completed", "canceled"}:
         return twilio_error(400, 21218, "Invalid Status: use completed or canceled")
+    if call["direction"] == "outbound-dial":
+        return _update_dialled(call, status, now)
+    if form.get("Url") and not absolute_url(form["Url"]):
+        return twilio_error(400, 21205, "Url is not a valid URL")
+    if status == "completed" or form.get("Url") or form.get("Twiml"):
+        _end_dialled_leg(call, now)
     if status and call["status"] not in FINAL_STATUSES:
         if call["status"] in state.NOT_ANSWERED:
             state.finish(call, "canceled", now, duration=0)
@@ -136,3 +144,16 @@ def _redirect(call: dict[str, str], url: str | None, method: str, twiml: str | N
         state.instruct(call, instruction, now)
     log.info("simulator: call %s redirected", call["sid"])
     return None
+
+
+def _update_dialled(leg: dict[str, str], status: str | None, now: float):
+    """A <Dial>'s child leg: it can be hung up; following new TwiML is not simulated."""
+    if not status:
+        return twilio_error(400, 21220, "the simulator only hangs up a dialled leg (Status=completed)")
+    bridge.end(leg["sid"], now, "hotline")
+    return jsonify(call_json(state.load("call", leg["sid"]) or leg))
+
+
+def _end_dialled_leg(call: dict[str, str], now: float) -> None:
+    if call.get("dial") and call["status"] not in FINAL_STATUSES:
+        bridge.end(call["dial"], now, "hotline")

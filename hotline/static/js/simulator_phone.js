@@ -1,0 +1,118 @@
+// The simulator's phone page (development only): place a call to the hotline,
+// press keys, hang up. The server plays the caller; this page shows the
+// transcript it keeps, asking for the lines it has not shown yet.
+// Words come translated in the page's phone-data block.
+
+const data = JSON.parse(document.getElementById("phone-data").textContent);
+const labels = data.labels;
+const csrf = document.querySelector('meta[name="csrf-token"]').content;
+const form = document.getElementById("dial");
+const callButton = document.getElementById("call");
+const keys = [...document.querySelectorAll(".sim-key")];
+const hangUp = document.getElementById("hang-up");
+const status = document.getElementById("sim-state");
+const transcript = document.getElementById("transcript");
+const POLL_MS = 500;
+
+let call = null; // { sid, next }
+
+async function send(url, body) {
+  const response = await fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
+    body: JSON.stringify(body ?? {}),
+  });
+  if (!response.ok) {
+    const error = await response.json().catch(() => ({}));
+    throw new Error(error.message || response.statusText);
+  }
+  return response.status === 204 ? null : response.json();
+}
+
+function setLive(live) {
+  for (const key of keys) key.disabled = !live;
+  hangUp.disabled = !live;
+  callButton.disabled = live;
+}
+
+function show(line) {
+  const item = document.createElement("li");
+  const kind = document.createElement("span");
+  kind.className = "kind";
+  kind.textContent = labels[line.kind] ?? line.kind;
+  item.append(kind, document.createTextNode(line.text));
+  transcript.append(item);
+  transcript.scrollTop = transcript.scrollHeight;
+}
+
+function finish(message) {
+  status.textContent = message;
+  setLive(false);
+  call = null;
+}
+
+async function poll() {
+  if (!call) return;
+  const sid = call.sid;
+  try {
+    const response = await fetch(`${data.calls}/${sid}/transcript?after=${call.next}`, {
+      headers: { Accept: "application/json" },
+    });
+    if (!response.ok) throw new Error(response.statusText);
+    const body = await response.json();
+    if (!call || call.sid !== sid) return;
+    body.lines.forEach(show);
+    call.next = body.next;
+    if (body.ended) {
+      finish(body.hung_up ? labels.hung_up : labels.ended);
+      return;
+    }
+  } catch (error) {
+    status.textContent = error.message;
+  }
+  setTimeout(poll, POLL_MS);
+}
+
+async function press(key) {
+  if (!call) return;
+  try {
+    await send(`${data.calls}/${call.sid}/digits`, { digits: key });
+  } catch (error) {
+    status.textContent = error.message;
+  }
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if (call) return;
+  transcript.replaceChildren();
+  status.textContent = labels.calling;
+  try {
+    const placed = await send(data.calls, { from: form.elements.from.value });
+    call = { sid: placed.call_sid, next: 0 };
+    setLive(true);
+    status.textContent = "";
+    poll();
+  } catch (error) {
+    status.textContent = `${labels.failed} ${error.message}`;
+  }
+});
+
+for (const key of keys) key.addEventListener("click", () => press(key.dataset.key));
+
+// The keyboard's digits, * and # press the keypad's (outside the number field).
+document.addEventListener("keydown", (event) => {
+  if (!call || event.target instanceof HTMLInputElement || !/^[0-9*#]$/.test(event.key)) return;
+  event.preventDefault();
+  press(event.key);
+});
+
+hangUp.addEventListener("click", async () => {
+  if (!call) return;
+  try {
+    await send(`${data.calls}/${call.sid}/hangup`);
+  } catch (error) {
+    status.textContent = error.message;
+  }
+});

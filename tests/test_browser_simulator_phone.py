@@ -1,0 +1,53 @@
+"""The simulator's phone page in a real browser: call the hotline, answer the
+menus on the keypad and the keyboard, see the queue, hang up; no script error,
+nothing the Content-Security-Policy refuses."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, expect
+
+from telephony.simulator import web_phone
+from tests.browser import artifact
+from tests.live_server import serve
+
+
+def unexpected(message: ConsoleMessage) -> bool:
+    """An error in the page's console, but for the browser's own ask for /favicon.ico (there is none)."""
+    return message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico")
+
+
+@pytest.fixture
+def quick(monkeypatch):
+    monkeypatch.setattr(web_phone, "HOLD_SECONDS", 0.2)
+
+
+def test_a_caller_calls_from_the_page_waits_in_the_queue_and_hangs_up(make_app, browser: Browser, quick):
+    with serve(make_app) as live:
+        context = browser.new_context(locale="en-GB")
+        context.set_default_timeout(10000)
+        page = context.new_page()
+        problems: list[str] = []
+        page.on("console", lambda message: unexpected(message) and problems.append(message.text))
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.goto(f"{live.url}/simulator/phone")
+        expect(page.locator(".sim-key").first).to_be_disabled()
+
+        page.fill("#from", "+77015559876")
+        page.click("#call")
+        expect(page.locator("#hang-up")).to_be_enabled()
+        page.click('.sim-key[data-key="2"]')  # Russian, on the keypad
+        page.locator("body").press("3")  # legal, on the keyboard
+        transcript = page.locator("#transcript")
+        expect(transcript).to_contain_text("in queue legal")
+        expect(transcript.locator("li").filter(has_text="2").first).to_be_visible()
+        page.screenshot(path=artifact("simulator-phone.png"), full_page=True)
+
+        page.click("#hang-up")
+        expect(page.locator("#sim-state")).to_have_text("You hung up.")
+        expect(transcript).to_contain_text("left queue legal: hangup")
+        expect(page.locator("#call")).to_be_enabled()
+        expect(page.locator(".sim-key").first).to_be_disabled()
+        assert "5559876" not in transcript.inner_text()
+        context.close()
+    assert problems == []
