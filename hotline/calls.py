@@ -16,6 +16,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -87,16 +88,26 @@ T = TypeVar("T")
 ATTEMPTS = 3
 
 
+# PostgreSQL's deadlock_detected: of two transactions that locked the call and
+# its assignment in opposite orders, it aborts one, which then simply tries again.
+DEADLOCK = "40P01"
+
+
 def conditional(change: Callable[[], T]) -> T:
     """Run `change` on the session's objects and commit. If another transaction
     changed the call first, the versioned UPDATE matches no row: roll back, so
-    the call is read afresh, and run `change` again."""
+    the call is read afresh, and run `change` again (likewise for the loser of
+    a deadlock)."""
     for _ in range(ATTEMPTS):
         try:
             result = change()
             db.session.commit()
             return result
         except StaleDataError:
+            db.session.rollback()
+        except OperationalError as error:
+            if getattr(error.orig, "sqlstate", None) != DEADLOCK:
+                raise
             db.session.rollback()
     raise ConcurrentChange("the call changed on every try")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import partial
 
 import pytest
+import requests
 from sqlalchemy import select, update
 
 from hotline.extensions import db
@@ -86,3 +87,31 @@ def test_the_dial_giving_up_as_the_caller_hangs_up(live):
             (AssignmentStatus.MISSED, CallStage.ENDED, Presence.AVAILABLE),
         }, story
         assert record.progress == 3
+
+
+def test_the_network_s_late_figures_crossing_the_operator_s_wrap_up(live):
+    """The wrap-up locks the assignment, then the call; the late report the call,
+    then the assignment: on PostgreSQL one of them may lose a deadlock, and tries again."""
+    from hotline import auth
+
+    token = auth.create_token("aigerim's", "aigerim")
+    for trial in range(TRIALS):
+        call, taken = taken_call(live, trial)
+        leg = {"CallSid": LEG_SID, "ParentCallSid": call.sid, "CallStatus": "in-progress"}
+        call.twilio.post(f"/telephony/voice/operator-leg/{taken}", leg)
+        call.post("/telephony/voice/status", CallStatus="completed", SequenceNumber="9", CallDuration="30")
+        assert assignment(taken).status == AssignmentStatus.WRAP_UP
+        save = partial(
+            requests.post,
+            f"{live.url}/api/v1/calls/{call.sid}/wrap-up",
+            json={"outcome": "referred", "category": "documents"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=15,
+        )
+        late = {**leg, "CallStatus": "completed", "CallDuration": "28"}
+        answers = at_once([save, partial(call.twilio.post, f"/telephony/voice/operator-leg/{taken}", late)])
+        assert [answer.status_code for answer in answers] == [200, 204], [a.text for a in answers]
+        held = assignment(taken)
+        assert (held.status, held.talk_seconds) == (AssignmentStatus.DONE, 28)
+        assert call.record().stage == CallStage.ENDED
+        assert presence() == Presence.AVAILABLE
