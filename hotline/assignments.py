@@ -131,11 +131,12 @@ def answered(
             cases.add_event(call.case, "connected", call=call, actor_id=user.id, operator=user.username)
             audit.record(audit.TELEPHONY, "call.connected", "call", call.call_sid, operator=user.username)
             events.operator_call(user.id, _shown(call, assignment, "talking", vault))
-        if talk_seconds is not None and assignment.answered_at is not None:
-            # The network's own figure: the same on a repeat, so written again harmlessly.
-            if assignment.talk_seconds != talk_seconds:
-                _change(assignment, {AssignmentStatus(assignment.status)}, talk_seconds=talk_seconds)
-            _settle_talk_time(call)
+        if talk_seconds is not None:
+            # The network's own figure, whatever became of the assignment since
+            # (a wrap-up saved meanwhile): the same on a repeat, so written again harmlessly.
+            answered_leg = {*AssignmentStatus} - {AssignmentStatus.CONNECTING, AssignmentStatus.MISSED}
+            if _change(assignment, answered_leg, talk_seconds=talk_seconds):
+                _settle_talk_time(call)
         return started
 
     return calls.conditional(change)
