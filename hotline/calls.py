@@ -16,10 +16,11 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from hotline import audit, cases, events, routing
+from hotline import assignments, audit, cases, events, routing
 from hotline.extensions import db
 from hotline.lifecycle import TRANSITIONS, WAITING, CallStage, LeftQueue, Progress, StepOutOfPlace
 from hotline.models import Call, Caller, Case
@@ -63,6 +64,9 @@ _STEPS: dict[str, frozenset[CallStage]] = {
         {*WAITING, CallStage.CONNECTED, CallStage.WRAP_UP, CallStage.LEFT_QUEUE, CallStage.ENDED}
     ),
     "connect": frozenset({CallStage.CONNECTED}),
+    # The Dial to the operator ended; repeated, it may find the caller back in the queue.
+    "dial_result": frozenset({*WAITING, CallStage.CONNECTED, CallStage.WRAP_UP, CallStage.ENDED}),
+    "requeue": WAITING,
     "after_hours": frozenset({CallStage.AFTER_HOURS, CallStage.ENDED}),
     "message": frozenset({CallStage.AFTER_HOURS, CallStage.ENDED}),
 }
@@ -84,16 +88,26 @@ T = TypeVar("T")
 ATTEMPTS = 3
 
 
-def _conditional(change: Callable[[], T]) -> T:
+# PostgreSQL's deadlock_detected: of two transactions that locked the call and
+# its assignment in opposite orders, it aborts one, which then simply tries again.
+DEADLOCK = "40P01"
+
+
+def conditional(change: Callable[[], T]) -> T:
     """Run `change` on the session's objects and commit. If another transaction
     changed the call first, the versioned UPDATE matches no row: roll back, so
-    the call is read afresh, and run `change` again."""
+    the call is read afresh, and run `change` again (likewise for the loser of
+    a deadlock)."""
     for _ in range(ATTEMPTS):
         try:
             result = change()
             db.session.commit()
             return result
         except StaleDataError:
+            db.session.rollback()
+        except OperationalError as error:
+            if getattr(error.orig, "sqlstate", None) != DEADLOCK:
+                raise
             db.session.rollback()
     raise ConcurrentChange("the call changed on every try")
 
@@ -110,7 +124,7 @@ def set_language(call: Call, language: str) -> None:
         if call.caller is not None:
             call.caller.language = language
 
-    _conditional(change)
+    conditional(change)
 
 
 # The `menu` step's update of the call: it routes a call still at the menu and
@@ -213,23 +227,24 @@ def leave_queue(
             return False
         if call.enqueued_at is None:
             raise StepOutOfPlace("queue_result", call.stage)
+        if reason == LeftQueue.REDIRECTED and call.stage in WAITING and call.returned_at is not None:
+            # The word on an earlier redirect to an operator, come after the
+            # caller went back to the queue: that wait is counted already.
+            return False
         call.queue_result = queue_result
         call.left_queue_reason = reason
+        # Only a caller still waiting leaves: one an operator took (redirected
+        # out of the queue) is connected already, and the result records their wait.
         if call.stage in WAITING:
             _move(call, CallStage.LEFT_QUEUE)
-        call.dequeued_at = (
-            call.enqueued_at + timedelta(seconds=queue_seconds) if queue_seconds is not None else now
-        )
-        call.wait_seconds = (
-            queue_seconds if queue_seconds is not None else seconds_between(call.enqueued_at, now)
-        )
+        call.dequeued_at, call.wait_seconds = _waited(call, queue_seconds, now)
         call.abandoned = reason == LeftQueue.HUNG_UP
         _settle_talk_time(call)
         if call.case is not None:
             cases.add_event(call.case, "left_queue", call=call, result=reason, wait_seconds=call.wait_seconds)
         return True
 
-    left = _conditional(change)
+    left = conditional(change)
     if left:
         log.info("call %s left queue %s: %s", call.call_sid, call.queue, reason)
     return left
@@ -257,7 +272,7 @@ def update_status(
             _end(call, duration, now)
         return True, was_queued and call.stage == CallStage.ENDED
 
-    applied, ended_queued = _conditional(change)
+    applied, ended_queued = conditional(change)
     if applied:
         log.info("call %s status %s", call_sid, status)
     return call, applied, ended_queued
@@ -269,14 +284,42 @@ def _end(call: Call, duration: int | None, now: datetime) -> None:
     if call.stage in WAITING:
         # Ended while still queued as far as we know: abandoned, unless the
         # queue's own result, if it comes late, says otherwise.
-        call.dequeued_at = now
-        call.wait_seconds = seconds_between(call.enqueued_at, now)
+        call.dequeued_at, call.wait_seconds = _waited(call, None, now)
         call.abandoned = True
         if call.case is not None:
             cases.add_event(call.case, "ended_while_queued", call=call, wait_seconds=call.wait_seconds)
-    _move(call, CallStage.ENDED)
+    # A caller put through to an operator: wrap-up if they talked, else the end.
+    stage = assignments.call_ended(call, now) if call.stage == CallStage.CONNECTED else CallStage.ENDED
+    _move(call, stage)
     _settle_talk_time(call)
     audit.record(audit.TELEPHONY, "call.ended", "call", call.call_sid, status=call.status)
+
+
+def _waited(call: Call, queue_seconds: int | None, now: datetime) -> tuple[datetime, int | None]:
+    """When the caller left the queue this time, and how long they have waited in
+    all: a caller who went back to the queue (`returned_at`) waited before too."""
+    since = call.returned_at or call.enqueued_at
+    earlier = (call.wait_seconds or 0) if call.returned_at is not None else 0
+    if queue_seconds is not None:
+        return since + timedelta(seconds=queue_seconds), earlier + queue_seconds
+    waited = seconds_between(since, now)
+    return now, (earlier + waited if waited is not None else None)
+
+
+def back_to_queue(call: Call, queue: str, now: datetime, left_at: datetime | None = None) -> None:
+    """Put a connected caller back in `queue` (theirs, or another on a transfer),
+    answered before everyone of their priority who did not go back. Part of the
+    caller's transaction: run it inside `conditional`. The queue's result is
+    cleared, so the next time they leave it counts again; if the word on the
+    redirect that took them out has not come, their wait is counted to `left_at`
+    (when the operator was put through), or now."""
+    if call.queue_result is None:
+        call.dequeued_at, call.wait_seconds = _waited(call, None, left_at or now)
+    _move(call, CallStage.QUEUED)
+    call.queue = queue
+    call.returned_at = now
+    call.queue_result = None
+    call.left_queue_reason = None
 
 
 def record_voice_message(call: Call, recording_sid: str, recording_url: str, seconds: int | None) -> None:
@@ -291,7 +334,7 @@ def record_voice_message(call: Call, recording_sid: str, recording_url: str, sec
                 call.case, "voice_message", call=call, recording_sid=recording_sid, seconds=seconds
             )
 
-    _conditional(change)
+    conditional(change)
 
 
 def _settle_talk_time(call: Call) -> None:

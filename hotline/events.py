@@ -129,7 +129,8 @@ def presence_changed(user_id: int, username: str, presence: str, device: str, si
 
 def operator_call(user_id: int, call: dict) -> None:
     """The operator's own call changed: `call` has call_sid, state (connecting,
-    talking, wrap_up, done) and what the console shows of it; never a full number."""
+    talking, wrap_up, done, missed: their phone was not answered) and what the
+    console shows of it; never a full number."""
     _after_commit(OPERATOR_CALL, call, [user_room(user_id)])
 
 

@@ -68,6 +68,14 @@ class LeftQueue(enum.StrEnum):
     FAILED = "failed"
 
 
+class DialOutcome(enum.StrEnum):
+    """How putting a caller through to an operator ended."""
+
+    ANSWERED = "answered"
+    # Not answered, busy, failed, or given up: the caller goes back to their queue.
+    NOT_ANSWERED = "not_answered"
+
+
 class Presence(enum.StrEnum):
     """Where an operator is: `away → available → busy → wrap_up → available`."""
 

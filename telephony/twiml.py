@@ -169,19 +169,24 @@ def dial_operator(
     *,
     client: str | None = None,
     number: str | None = None,
-    action: str | None = None,
+    action: str,
+    leg_callback: str,
     timeout: int = 20,
 ) -> str:
     """Put the caller through to an operator: their browser's softphone (`client`)
-    or their own phone (`number`). The caller hears "connecting you" first."""
+    or their own phone (`number`). The caller hears "connecting you" first. The
+    Dial's result goes to `action`; the operator's leg reports ringing, answered
+    and completed to `leg_callback`."""
     response = VoiceResponse()
     speaker.speak(response, "connecting", language)
-    options = {"timeout": timeout}
-    if action is not None:
-        options.update(action=action, method="POST")
-    dial = response.dial(**options)
+    dial = response.dial(action=action, method="POST", timeout=timeout)
+    callbacks = {
+        "status_callback": leg_callback,
+        "status_callback_event": "ringing answered completed",
+        "status_callback_method": "POST",
+    }
     if client is not None:
-        dial.client(client)
+        dial.client(client, **callbacks)
     else:
-        dial.number(number)
+        dial.number(number, **callbacks)
     return str(response)

@@ -5,7 +5,7 @@ a queue (`QueueResult`), and what each means in the hotline's own lifecycle
 
 from __future__ import annotations
 
-from hotline.lifecycle import LeftQueue, Progress
+from hotline.lifecycle import DialOutcome, LeftQueue, Progress
 
 FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
@@ -31,3 +31,18 @@ LEFT_QUEUE: dict[str, LeftQueue] = {
     "system-error": LeftQueue.FAILED,
 }
 QUEUE_RESULTS = frozenset(LEFT_QUEUE)
+
+# How a <Dial> to an operator ended (`DialCallStatus`, posted to the Dial's action URL).
+DIAL_OUTCOME: dict[str, DialOutcome] = {
+    "completed": DialOutcome.ANSWERED,
+    "answered": DialOutcome.ANSWERED,
+    "busy": DialOutcome.NOT_ANSWERED,
+    "no-answer": DialOutcome.NOT_ANSWERED,
+    "failed": DialOutcome.NOT_ANSWERED,
+    "canceled": DialOutcome.NOT_ANSWERED,
+}
+DIAL_STATUSES = frozenset(DIAL_OUTCOME)
+
+# An operator's leg (the <Dial>'s child call) that reached one of these was answered:
+# a leg never answered ends no-answer, busy, failed or canceled, never completed.
+LEG_ANSWERED = frozenset({"in-progress", "answered", "completed"})

@@ -4,7 +4,8 @@ A status callback can be lost (the database was locked, the web process
 restarted): the call would then stay `queued` and count as waiting forever.
 The sweep asks the telephony REST API about every call still open this long
 after it started and applies what it says through the call service, like a
-late status callback. Twilio forgets calls too: one it no longer knows is
+late status callback. "Open" means not finished on the network: a call whose
+operator is in wrap-up has finished, and is left alone. Twilio forgets calls too: one it no longer knows is
 closed as `failed`.
 
 Safe to run twice at once (two cron processes): it only reads the telephony
@@ -25,7 +26,7 @@ from twilio.base.exceptions import TwilioRestException
 
 from hotline import calls, events
 from hotline.extensions import db
-from hotline.lifecycle import CallStage, Progress
+from hotline.lifecycle import Progress
 from hotline.models import Call, utcnow
 from telephony.client import Telephony
 
@@ -50,7 +51,7 @@ def close_stuck_calls() -> int:
     stuck = list(
         db.session.scalars(
             select(Call.call_sid)
-            .where(Call.stage != CallStage.ENDED, Call.started_at < utcnow() - threshold)
+            .where(Call.progress < Progress.FINISHED, Call.started_at < utcnow() - threshold)
             .order_by(Call.started_at)
             .limit(BATCH)
         )

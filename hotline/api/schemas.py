@@ -46,6 +46,11 @@ class CallSchema(Schema):
     enqueued_at = fields.DateTime(required=True, allow_none=True)
     dequeued_at = fields.DateTime(required=True, allow_none=True)
     ended_at = fields.DateTime(required=True, allow_none=True)
+    operator = fields.Function(
+        lambda call: call.operator.username if call.operator else None,
+        required=True,
+        metadata={"type": "string", "nullable": True, "description": "who answered it last"},
+    )
 
 
 class QueueFiguresSchema(Schema):
@@ -119,3 +124,17 @@ class TakenCallSchema(Schema):
     crisis = fields.Boolean(required=True)
     device = fields.String(required=True, validate=validate.OneOf([device.value for device in Device]))
     state = fields.String(required=True, validate=validate.OneOf(["connecting"]))
+
+
+class TransferSchema(Schema):
+    """POST /api/v1/calls/<CallSid>/transfer: the queue the caller re-enters, at its head."""
+
+    queue = fields.String(required=True, validate=QUEUE_NAMES)
+
+
+class VoiceTokenSchema(Schema):
+    """An access token for the console's softphone (Twilio Voice SDK)."""
+
+    token = fields.String(required=True, metadata={"description": "a JWT for the Voice SDK's Device"})
+    identity = fields.String(required=True, metadata={"description": "the opaque client identity"})
+    expires_in = fields.Integer(required=True, metadata={"description": "seconds"})
