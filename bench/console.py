@@ -29,6 +29,7 @@ import signal
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from redis import Redis
@@ -40,7 +41,7 @@ from bench.callers import Callers
 from bench.consoles import Consoles
 from bench.database import PG_SCHEMA, migrate, postgres_database, sqlite_database
 from bench.processes import Processes, machine_busy, start_gunicorn, start_redis
-from bench.routes import Settings
+from bench.routes import Measured, Settings
 from bench.runner import Bench
 from bench.summary import DatabaseRun, app_errors, save_file, show
 from bench.webhooks import BENCH_APP
@@ -129,14 +130,8 @@ def run_database(
         log = workdir / f"gunicorn-{kind}.log"
         gunicorn, port = start_gunicorn(processes, BENCH_APP, env, log)
         figures = measure_consoles(args, port, usernames, out)
-        bench = Bench(settings, database, port, workdir, gunicorn.pid)
-        started = time.monotonic()
-        # Each operator holds an offer of one caller: those are not `queued`.
-        bench.top_up("queued", args.waiting + args.consoles, seconds=SETUP_SECONDS)
-        print(
-            f"  {bench.queued()} callers waiting ({time.monotonic() - started:.0f} s)", file=out, flush=True
-        )
-        results = bench.run(out)
+        bench = Bench(replace(settings), database, port, workdir, gunicorn.pid)
+        results = waiting_runs(bench, args, out)
         if gunicorn.poll() is not None:
             raise RuntimeError(f"gunicorn died during the run:\n{tail(log)}")
         processes.stop(gunicorn)
@@ -149,6 +144,23 @@ def run_database(
         database.engine.dispose()
         for step in database.cleanup:
             step()
+
+
+def waiting_runs(bench: Bench, args, out) -> list[Measured]:
+    """The runner's routes with at least --waiting callers queued. queue-result takes
+    callers out: it starts with about as many more as its runs take."""
+    results = []
+    taken_out = int(args.rate * (args.warmup + args.duration + args.open_duration) * 1.3)
+    for routes, extra in ((WAITING_ROUTES[:-1], 0), (WAITING_ROUTES[-1:], taken_out)):
+        started = time.monotonic()
+        # Each operator holds an offer of one caller: those are `offered`, not `queued`.
+        bench.top_up("queued", args.waiting + args.consoles + extra, seconds=SETUP_SECONDS)
+        print(
+            f"  {bench.queued()} callers waiting ({time.monotonic() - started:.0f} s)", file=out, flush=True
+        )
+        bench.settings.routes = routes
+        results += bench.run(out)
+    return results
 
 
 def show_consoles(label: str, figures: console_report.ConsoleFigures, args, out) -> tuple[list[str], bool]:

@@ -140,7 +140,8 @@ def waiting_checks(results: list[Measured]) -> list[Check]:
             checks.append((name, None, "not measured"))
             continue
         opened = measured.open
-        detail = f"p99 {fmt_ms(opened.p99_ms)} ms, {measured.queued_before}→{measured.queued_after} waiting"
+        p99 = "overload" if opened.p99_ms == math.inf else f"{fmt_ms(opened.p99_ms)} ms"
+        detail = f"p99 {p99}, {measured.queued_before}→{measured.queued_after} waiting"
         if opened.errors:
             detail += f"; errors: {opened.error_summary()}"
         checks.append((name, opened.p99_ms < TARGET_WAITING_P99_MS and not opened.errors, detail))
