@@ -29,6 +29,7 @@ QUEUE_RESULT = "/telephony/voice/queue-result"
 class Arrival:
     call_sid: str
     started: float  # scheduled start, perf_counter
+    menu_sent: float | None = None  # perf_counter just before the menu was sent
     menu_answered: float | None = None  # perf_counter when the menu's answer was read
     failed: str | None = None  # the step that failed, and how
 
@@ -62,6 +63,7 @@ async def _call(port: int, callers: Callers, arrival: Arrival, hang_up_after: fl
     try:
         for name, request, offset in steps:
             await asyncio.sleep(max(0.0, arrival.started + offset - time.perf_counter()))
+            arrival.menu_sent = time.perf_counter()
             status = await _send(connection, request, host)
             if status != 200:
                 arrival.failed = f"{name} {status}"

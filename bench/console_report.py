@@ -20,20 +20,23 @@ WAITING_ROUTES = ("menu", "wait", "queue-result")
 
 @dataclass
 class Latencies:
-    """Seconds from the menu's answer; math.inf for an event that never came."""
+    """Seconds from the menu's answer (and from its send); math.inf for an event that never came."""
 
     values: list[float] = field(default_factory=list)
+    from_sent: list[float] = field(default_factory=list)
     early: int = 0  # came before the menu's answer was read (counted as 0)
 
-    def add(self, answered: float, arrived: float | None) -> None:
+    def add(self, sent: float, answered: float, arrived: float | None) -> None:
         if arrived is None:
             self.values.append(math.inf)
+            self.from_sent.append(math.inf)
             return
         self.early += arrived < answered
         self.values.append(max(0.0, arrived - answered))
+        self.from_sent.append(arrived - sent)
 
-    def ms(self, fraction: float) -> float | None:
-        value = percentile(sorted(self.values), fraction)
+    def ms(self, fraction: float, *, from_sent: bool = False) -> float | None:
+        value = percentile(sorted(self.from_sent if from_sent else self.values), fraction)
         return None if value is None else value * 1000
 
     @property
@@ -57,21 +60,32 @@ def figures(arrivals: Arrivals, consoles: list[Console]) -> ConsoleFigures:
     offered_twice = 0
     answered = arrivals.answered()
     for call in answered:
-        sid, at = call.call_sid, call.menu_answered
+        sid, sent, at = call.call_sid, call.menu_sent, call.menu_answered
         times = [console.joined.get(sid) for console in consoles]
         for arrived in times:
-            per_event.add(at, arrived)
-        everyone.add(at, None if None in times else max(times))
+            per_event.add(sent, at, arrived)
+        everyone.add(sent, at, None if None in times else max(times))
         offered = [console.offered[sid] for console in consoles if sid in console.offered]
         offered_twice += len(offered) > 1
-        offers.add(at, min(offered) if offered else None)
+        offers.add(sent, at, min(offered) if offered else None)
     return ConsoleFigures(
         len(consoles), len(answered), per_event, everyone, offers, arrivals.failures(), offered_twice
     )
 
 
 def console_rows(f: ConsoleFigures) -> tuple[list[str], list[list[str]]]:
-    header = ["event (from the menu's answer)", "samples", "p50 ms", "p99 ms", "max ms", "missing", "target"]
+    header = [
+        "event",
+        "samples",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "before the answer",
+        "p50 ms from send",
+        "p99 ms from send",
+        "missing",
+        "target",
+    ]
     rows = []
     for label, latencies, target in (
         ("queue.caller_joined, each console", f.per_event, "—"),
@@ -89,6 +103,9 @@ def console_rows(f: ConsoleFigures) -> tuple[list[str], list[list[str]]]:
                 fmt_ms(latencies.ms(0.50), "missing"),
                 fmt_ms(latencies.ms(0.99), "missing"),
                 fmt_ms(latencies.ms(1.0), "missing"),
+                str(latencies.early),
+                fmt_ms(latencies.ms(0.50, from_sent=True), "missing"),
+                fmt_ms(latencies.ms(0.99, from_sent=True), "missing"),
                 str(latencies.missing),
                 target,
             ]
@@ -120,7 +137,8 @@ def console_notes(f: ConsoleFigures) -> list[str]:
     if f.per_event.early or f.offers.early:
         notes.append(
             f"events that reached a console before the menu's answer was read (counted as 0 ms): "
-            f"caller_joined {f.per_event.early}, offer.created {f.offers.early}"
+            f"caller_joined {f.per_event.early} of {len(f.per_event.values)}, offer.created "
+            f"{f.offers.early} of {len(f.offers.values)}; the figures from the menu's send bound them"
         )
     if f.failures:
         shown = ", ".join(sorted(set(f.failures))[:5])

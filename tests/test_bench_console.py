@@ -19,8 +19,8 @@ def _console(joined: dict[str, float], offered: dict[str, float] | None = None) 
 def test_latencies_run_from_the_menus_answer_to_the_last_console():
     arrivals = Arrivals(
         [
-            Arrival("CA1", started=0.0, menu_answered=10.0),
-            Arrival("CA2", started=0.1, menu_answered=20.0),
+            Arrival("CA1", started=0.0, menu_sent=9.99, menu_answered=10.0),
+            Arrival("CA2", started=0.1, menu_sent=19.99, menu_answered=20.0),
             Arrival("CA3", started=0.2, failed="menu 500"),
         ]
     )
@@ -34,6 +34,7 @@ def test_latencies_run_from_the_menus_answer_to_the_last_console():
     assert found.calls == 2
     assert sorted(round(v * 1000, 3) for v in found.per_event.values) == [0.0, 2.0, 3.0, 10.0]
     assert found.per_event.early == 1
+    assert round(found.per_event.ms(0.5, from_sent=True), 3) == 12.0  # of 9, 12, 13 and 20 ms
     assert [round(v * 1000, 3) for v in found.all_consoles.values] == [10.0, 3.0]
     assert [round(v * 1000, 3) for v in found.offers.values] == [4.0, 30.0]
     assert found.failures == ["menu 500"]
@@ -41,7 +42,7 @@ def test_latencies_run_from_the_menus_answer_to_the_last_console():
 
 
 def test_an_event_that_never_came_is_slower_than_any():
-    arrivals = Arrivals([Arrival(f"CA{n}", started=0.0, menu_answered=1.0) for n in range(3)])
+    arrivals = Arrivals([Arrival(f"CA{n}", started=0.0, menu_sent=0.99, menu_answered=1.0) for n in range(3)])
     consoles = [
         _console({f"CA{n}": 1.001 for n in range(3)}, {f"CA{n}": 1.002 for n in range(3)}),
         _console({"CA0": 1.001, "CA1": 1.001}),
