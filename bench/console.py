@@ -22,7 +22,6 @@ target fails. See bench/README.md.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import signal
@@ -38,8 +37,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from bench import arrivals, console_report, operators, report
 from bench import wrk as wrk_client
 from bench.callers import Callers
+from bench.console_options import parse_args
 from bench.consoles import Consoles
-from bench.database import PG_SCHEMA, migrate, postgres_database, sqlite_database
+from bench.database import migrate, postgres_database, sqlite_database
 from bench.processes import Processes, machine_busy, start_gunicorn, start_redis
 from bench.routes import Measured, Settings
 from bench.runner import Bench
@@ -51,46 +51,6 @@ PASSWORD = "bench console password"
 WAITING_ROUTES = ["bare", "insert", "menu", "wait", "queue-result"]
 SETUP_SECONDS = 60.0  # at most this long putting the waiting callers in the queues
 SETTLE_SECONDS = 0.5
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.console",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "--database-url",
-        action="append",
-        default=[],
-        help=f"also run on this PostgreSQL database (repeatable; schema {PG_SCHEMA}, made anew, dropped)",
-    )
-    parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite run")
-    parser.add_argument("--consoles", type=int, default=20, help="logged-in consoles, one operator each (20)")
-    parser.add_argument("--calls-rate", type=float, default=10, help="callers arriving per second (10)")
-    parser.add_argument("--calls-duration", type=float, default=20, help="seconds of arriving callers (20)")
-    parser.add_argument(
-        "--hang-up-after",
-        type=float,
-        default=0.5,
-        help="seconds a caller waits in the queue, then hangs up (0.5)",
-    )
-    parser.add_argument("--transport", choices=("websocket", "polling"), default="websocket")
-    parser.add_argument(
-        "--waiting", type=int, default=1500, help="callers waiting for the webhooks' runs (1500)"
-    )
-    parser.add_argument("--rate", type=float, default=200, help="open loop webhooks per second (200)")
-    parser.add_argument("--open-duration", type=float, default=5, help="open loop seconds per route (5)")
-    parser.add_argument("--duration", type=float, default=3, help="closed loop seconds per route (3)")
-    parser.add_argument("--warmup", type=float, default=1, help="warm-up seconds (1)")
-    parser.add_argument("--connections", type=int, default=50, help="closed loop connections (50)")
-    parser.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto")
-    args = parser.parse_args(argv)
-    if args.no_sqlite and not args.database_url:
-        parser.error("--no-sqlite needs a --database-url")
-    if args.consoles < 1 or args.calls_rate <= 0 or args.calls_duration <= 0:
-        parser.error("--consoles, --calls-rate and --calls-duration must be positive")
-    return args
 
 
 def measure_consoles(args, port: int, usernames: list[str], out) -> console_report.ConsoleFigures:
@@ -181,7 +141,7 @@ def show_consoles(label: str, figures: console_report.ConsoleFigures, args, out)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    args = parse_args(argv, __doc__)
     out = sys.stdout
     wrk = wrk_client.wrk_path() if args.generator in {"auto", "wrk"} else None
     if args.generator == "wrk" and wrk is None:

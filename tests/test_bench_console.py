@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from bench import console
 from bench.arrivals import Arrival, Arrivals
+from bench.console_options import parse_args
 from bench.console_report import console_checks, figures
 
 
@@ -56,8 +56,8 @@ def test_an_event_that_never_came_is_slower_than_any():
 
 
 def test_the_command_line_refuses_nonsense():
-    assert console.parse_args([]).consoles == 20
+    assert parse_args([], "").consoles == 20
     with pytest.raises(SystemExit):
-        console.parse_args(["--no-sqlite"])
+        parse_args(["--no-sqlite"], "")
     with pytest.raises(SystemExit):
-        console.parse_args(["--consoles", "0"])
+        parse_args(["--consoles", "0"], "")
