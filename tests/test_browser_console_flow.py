@@ -104,6 +104,12 @@ def take_the_call(desk: Page, watcher: Page, caller: Caller, *, by_key: bool) ->
     # The second operator's list: the caller, taken, leaves it.
     expect(watcher.locator("section[data-queue=legal] tbody tr")).to_have_count(0)
     if not by_key:
+        # A console (re)loaded mid-call finds the call again (GET /api/v1/me/call).
+        desk.reload()
+        expect(desk.locator("#live-state")).to_have_attribute("data-state", "live")
+        expect(call).to_have_attribute("data-state", "talking")
+        expect(desk.locator("#call-number")).to_have_text("••••" + caller.number[-2:])
+        expect(desk.locator("#call-timer")).not_to_have_text(re.compile(r"^0:00$"))
         desk.screenshot(path=artifact("console-call.png"), full_page=True)
     if by_key:
         desk.locator("body").press("h")
@@ -133,6 +139,7 @@ def live(make_app):
 
 def test_an_operator_takes_talks_hangs_up_and_wraps_up_two_calls(live, browser: Browser):
     desk = open_console(browser, live.url, "aigerim")
+    desk.set_viewport_size({"width": 1366, "height": 768})
     watcher = open_console(browser, live.url, "dana")
     problems = problems_of(desk, watcher)
     try:
