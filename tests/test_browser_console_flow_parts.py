@@ -1,5 +1,6 @@
 """Parts of the operator's call in a real browser, each on its own: an offer
-declined (by its button and by the D key) goes to the next operator; a caller
+shown again after a reload, declined (by its button and by the D key), goes to
+the next operator; a caller
 taken from the list with its Take button; the wrap-up form refuses to save
 without an outcome and a category; a console opened mid-wrap-up shows the form."""
 
@@ -44,6 +45,10 @@ def test_a_declined_offer_goes_to_the_next_operator(make_app, browser: Browser):
             call_sid = a_caller(live)
             expect(offer_panel(first)).to_be_visible()
             offer_id = int(offer_panel(first).get_attribute("data-offer-id"))
+            # Reloaded, the console shows the open offer again (GET /api/v1/me/offer).
+            first.reload()
+            expect(first.locator("#live-state")).to_have_attribute("data-state", "live")
+            expect(offer_panel(first)).to_have_attribute("data-offer-id", str(offer_id))
             offer_panel(first).get_by_role("button", name="Decline").click()
             expect(offer_panel(first)).to_have_count(0)
             expect(first.locator("#desk-status")).to_have_text("You declined the caller.")

@@ -1,14 +1,17 @@
-"""GET /api/v1/me/call: what a console (re)loading mid-call needs to show the
-operator's call: nothing, the call being talked (number masked), its wrap-up
-(with its limit); never someone else's, never a full number."""
+"""GET /api/v1/me/call and /api/v1/me/offer: what a console (re)loading needs
+to show: the operator's call (nothing, the call being talked with the number
+masked, its wrap-up with its limit) and the caller offered to them; never
+someone else's, never a full number."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from hotline.extensions import db
 from hotline.lifecycle import AssignmentStatus
-from hotline.models import Call, Caller
+from hotline.models import Call, Caller, Offer, User, utcnow
 from tests.pages import PASSWORD, log_in
 from tests.test_wrapup import bearer, in_wrap_up
 
@@ -61,3 +64,18 @@ def test_an_integration_s_token_has_no_call(app, client, staff):
 def test_the_answer_is_documented(app, client):
     document = client.get("/api/v1/openapi.json").json
     assert "/api/v1/me/call" in document["paths"]
+
+
+def test_the_open_offer_is_shown_as_the_event_shows_it(app, client, staff):
+    with app.app_context():
+        call_sid = in_wrap_up("aigerim", status=AssignmentStatus.TALKING)
+        call = db.session.scalars(select(Call).where(Call.call_sid == call_sid)).one()
+        boris = db.session.scalars(select(User).where(User.username == "boris")).one()
+        expires = utcnow() + timedelta(seconds=20)
+        db.session.add(Offer(call_id=call.id, user_id=boris.id, status="open", expires_at=expires))
+        db.session.commit()
+        mine, theirs = bearer("boris"), bearer("aigerim")
+    shown = client.get("/api/v1/me/offer", headers=mine).json["offer"]
+    assert (shown["call_sid"], shown["queue"], shown["language"]) == (call_sid, "legal", "ru")
+    assert shown["case_reference"].startswith("HL-2026-") and shown["expires_at"]
+    assert client.get("/api/v1/me/offer", headers=theirs).json == {"offer": None}

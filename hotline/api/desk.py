@@ -1,9 +1,8 @@
-"""GET /api/v1/me/call: the operator's own call now, for a console that (re)loads
-while they are on it or wrapping it up (the live events tell only what changes).
-
-Answers what `events.operator_call` sends, read from the assignment that holds
-the operator (connecting, talking, wrap-up); `{"call": null}` when none does.
-The number only masked (last two digits), and only while talking, as the event.
+"""What a console that (re)loads must show, since the live events tell only
+what changes: GET /api/v1/me/call, the operator's own call now (connecting,
+talking, wrap-up), as `events.operator_call` sends it, the number only masked
+(last two digits) and only while talking; GET /api/v1/me/offer, the caller
+offered to them now, as `events.offer_created` sends it. Null when none.
 """
 
 from __future__ import annotations
@@ -17,8 +16,8 @@ from hotline.api.access import session_or_token
 from hotline.api.openapi import documented
 from hotline.api.schemas import QUEUE_NAMES, ErrorSchema
 from hotline.extensions import db
-from hotline.lifecycle import HOLDING_OPERATOR, AssignmentStatus
-from hotline.models import Assignment
+from hotline.lifecycle import HOLDING_OPERATOR, AssignmentStatus, OfferStatus
+from hotline.models import Assignment, Offer
 from hotline.phones import mask
 
 STATES = {
@@ -85,3 +84,45 @@ def my_call():
         )
     ).first()
     return MyCallSchema().dump({"call": _shown(holding) if holding else None})
+
+
+class OpenOfferSchema(Schema):
+    """A caller offered to the operator until `expires_at`: the offer.created event's fields."""
+
+    offer_id = fields.Integer(required=True)
+    call_sid = fields.String(required=True)
+    queue = fields.String(required=True, allow_none=True, validate=QUEUE_NAMES)
+    priority = fields.Integer(required=True)
+    crisis = fields.Boolean(required=True)
+    language = fields.String(required=True, allow_none=True)
+    case_reference = fields.String(required=True, allow_none=True)
+    expires_at = fields.DateTime(required=True)
+
+
+class MyOfferSchema(Schema):
+    offer = fields.Nested(OpenOfferSchema, required=True, allow_none=True)
+
+
+@bp.get("/me/offer")
+@documented("The caller offered to you now; null when none", {200: MyOfferSchema, 403: ErrorSchema})
+@session_or_token
+def my_offer():
+    if g.api_user is None:
+        abort(403, description="this token belongs to no user")
+    offer = db.session.scalars(
+        select(Offer).where(Offer.user_id == g.api_user.id, Offer.status == OfferStatus.OPEN)
+    ).first()
+    if offer is None:
+        return MyOfferSchema().dump({"offer": None})
+    call = offer.call
+    shown = {
+        "offer_id": offer.id,
+        "call_sid": call.call_sid,
+        "queue": call.queue,
+        "priority": int(call.priority),
+        "crisis": call.crisis,
+        "language": call.language,
+        "case_reference": call.case.reference if call.case else None,
+        "expires_at": offer.expires_at,
+    }
+    return MyOfferSchema().dump({"offer": shown})

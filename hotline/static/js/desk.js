@@ -350,12 +350,19 @@ export function startDesk({ data, socket, csrfToken, clock, clockOffset }) {
   transferForm.addEventListener("submit", transfer);
   wrapUp.addEventListener("submit", saveWrapUp);
 
+  async function read(url) {
+    const answer = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    return answer.ok ? answer.json() : null;
+  }
+
+  // What happened while the page was away: the call, and the open offer.
   async function recover() {
-    const answer = await fetch("/api/v1/me/call", { credentials: "same-origin", headers: { Accept: "application/json" } });
-    if (!answer.ok) return;
-    const { call: current } = await answer.json();
-    if (current) showCall(current);
-    else if (call && call.state !== "done") end("");
+    const [mine, offered] = await Promise.all([read("/api/v1/me/call"), read("/api/v1/me/offer")]);
+    if (mine?.call) showCall(mine.call);
+    else if (mine && call && call.state !== "done") end("");
+    if (!offered) return;
+    for (const offerId of offers.keys()) if (offerId !== offered.offer?.offer_id) removeOffer(offerId);
+    if (offered.offer) offerCreated(offered.offer);
   }
 
   socket.on("offer.created", offerCreated);
