@@ -111,7 +111,12 @@ def take_the_call(desk: Page, watcher: Page, caller: Caller, *, by_key: bool) ->
         expect(desk.locator("#call-number")).to_have_text("••••" + caller.number[-2:])
         expect(desk.locator("#call-timer")).not_to_have_text(re.compile(r"^0:00$"))
         desk.screenshot(path=artifact("console-call.png"), full_page=True)
+    mute = desk.get_by_role("button", name="Mute")
+    expect(mute).to_have_attribute("aria-keyshortcuts", "M")
     if by_key:
+        desk.locator("body").press("m")
+        expect(desk.locator("#mute")).to_have_attribute("aria-pressed", "true")
+        expect(desk.locator("#mute")).to_have_text("Unmute")
         desk.locator("body").press("h")
     else:
         desk.get_by_role("button", name="Hang up").click()

@@ -77,7 +77,11 @@ def test_a_caller_taken_from_the_list_is_put_through(make_app, browser: Browser)
         desk, watcher = open_console(browser, live.url, "aigerim"), open_console(browser, live.url, "dana")
         problems = problems_of(desk, watcher)
         try:
+            # dana, available, is offered the caller; aigerim takes them from the list.
+            become_available(watcher)
             call_sid = a_caller(live)
+            expect(offer_panel(watcher)).to_be_visible()
+            expect(desk.locator(f'tr[data-call-sid="{call_sid}"]')).to_have_attribute("data-offered", "true")
             row = desk.locator(f'tr[data-call-sid="{call_sid}"]')
             take = row.get_by_role("button", name="Take caller 1")
             expect(take).to_be_enabled()
@@ -89,6 +93,8 @@ def test_a_caller_taken_from_the_list_is_put_through(make_app, browser: Browser)
                 "data-connected", "true"
             )
             expect(watcher.get_by_role("button", name="Take caller 1")).to_be_disabled()
+            expect(offer_panel(watcher)).to_have_count(0)
+            expect(watcher.locator("#desk-status")).to_have_text("Another operator took this caller.")
             with live.app.app_context():
                 assert stage_of(call_sid) == "connected"
         finally:

@@ -147,7 +147,9 @@ class TwilioCall extends Emitter {
     super();
     this.call = call;
     this.sid = call.parameters?.CallSid;
-    this.parentCallSid = call.customParameters?.get?.("CallSid") ?? null;
+    // The SDK does not tell the caller's CallSid; the console then answers the
+    // one call that rings while it puts a caller through.
+    this.parentCallSid = null;
     const end = () => {
       if (this.ended) return;
       this.ended = true;
