@@ -7,6 +7,7 @@ without an outcome and a category; a console opened mid-wrap-up shows the form."
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 from playwright.sync_api import Browser, Page, expect
 
@@ -16,7 +17,7 @@ from tests.conftest import TwilioWebhooks
 from tests.desk import network, offer_status, open_offers, presence_of, queued, stage_of
 from tests.live_server import serve
 from tests.test_browser_console import PASSWORD, open_console
-from tests.test_browser_console_flow import become_available, problems_of
+from tests.test_browser_console_flow import Caller, become_available, problems_of
 from tests.test_wrapup import assignment_of, in_wrap_up
 
 
@@ -141,4 +142,38 @@ def test_the_wrap_up_needs_an_outcome_and_a_category(make_app, browser: Browser)
                 assert (saved.status, bool(saved.outcome), bool(saved.category)) == ("done", True, True)
         finally:
             desk.context.close()
+    assert problems == []
+
+
+def test_a_call_transferred_to_another_queue_goes_there_and_the_operator_wraps_up(make_app, browser: Browser):
+    with serve(make_app, SIMULATOR_ANSWER_SECONDS=0) as live:
+        operators(live, "aigerim")
+        with live.app.app_context():
+            create_user("gulnara", Role.OPERATOR, PASSWORD, queues=["general"], languages=["ru"])
+        desk, general = open_console(browser, live.url, "aigerim"), open_console(browser, live.url, "gulnara")
+        problems = problems_of(desk, general)
+        try:
+            become_available(desk)
+            with ThreadPoolExecutor(1) as pool:
+                caller = Caller(live, pool, "+77015550311")
+                caller.when("plays")
+                offer_panel(desk).get_by_role("button", name="Accept").click()
+                expect(desk.locator("#call")).to_have_attribute("data-state", "talking")
+                transfer = desk.get_by_label("Transfer to the queue")
+                expect(transfer.locator("option[value=legal]")).to_be_disabled()
+                transfer.select_option("general")
+                desk.get_by_role("button", name="Transfer").click()
+                expect(desk.locator("#wrap-up")).to_be_visible()
+                row = general.locator("section[data-queue=general] tbody tr")
+                expect(row).to_have_count(1)
+                with live.app.app_context():
+                    assert stage_of(row.get_attribute("data-call-sid")) in {"queued", "offered"}
+                general.get_by_role("button", name="Take caller 1").click()
+                expect(general.locator("#call")).to_have_attribute("data-state", "talking")
+                general.get_by_role("button", name="Hang up").click()
+                expect(general.locator("#wrap-up")).to_be_visible()
+                assert caller.result.result(timeout=10).status == "completed"
+        finally:
+            desk.context.close()
+            general.context.close()
     assert problems == []
