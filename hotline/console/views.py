@@ -3,8 +3,9 @@
 
 An operator sees only the queues they serve; supervisors and admins all four.
 No phone number reaches this page: the waiting list carries none. The page is
-rendered whole on the server; hotline/static/js/console.js keeps it live, with
-the words it needs translated here and carried in the page's console-data block.
+rendered whole on the server; hotline/static/js/console.js keeps it live
+(desk.js: offers, the call, its wrap-up; softphone.js: the browser's phone), with
+the words they need translated here and carried in the page's console-data block.
 """
 
 from __future__ import annotations
@@ -133,6 +134,7 @@ def desk_labels() -> dict:
             "Your softphone did not answer: the caller went back to the queue and you are away."
         ),
         "done": gettext("The call is finished. Thank you."),
+        "offer_arrived": gettext("A caller is offered to you: accept or decline."),
         "saved": gettext("Wrap-up saved."),
         "wrap_up_over": gettext("The wrap-up time is over."),
         "withheld": gettext("withheld"),

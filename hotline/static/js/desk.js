@@ -86,6 +86,7 @@ export function startDesk({ data, socket, csrfToken, clock, clockOffset }) {
     element.querySelector(".offer-decline").addEventListener("click", () => declineOffer(offer.offer_id));
     offers.set(offer.offer_id, { offer, element });
     offersBox.append(element);
+    say(labels.offer_arrived);
     tickOffers();
   }
 
