@@ -58,7 +58,9 @@ def get_call(call_sid: str) -> Call:
 _STEPS: dict[str, frozenset[CallStage]] = {
     "language": frozenset({CallStage.MENU}),
     "menu": frozenset({CallStage.MENU, *WAITING, CallStage.AFTER_HOURS}),
-    "wait": WAITING,
+    # A caller just taken may fetch the hold music once more before the redirect
+    # to their operator reaches the network: they hear it, not an error.
+    "wait": frozenset({*WAITING, CallStage.CONNECTED}),
     "wait_choice": WAITING,
     "queue_result": frozenset(
         {*WAITING, CallStage.CONNECTED, CallStage.WRAP_UP, CallStage.LEFT_QUEUE, CallStage.ENDED}

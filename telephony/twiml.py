@@ -99,6 +99,13 @@ def wait(
     return str(response)
 
 
+def hold(hold_audio: str) -> str:
+    """A taken caller's last turn in the queue, until the redirect to their operator."""
+    response = VoiceResponse()
+    response.play(hold_audio)
+    return str(response)
+
+
 def keep_waiting(speaker: Speaker, language: str, wait_url: str, *, withheld: bool) -> str:
     response = VoiceResponse()
     if withheld:

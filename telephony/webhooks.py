@@ -181,6 +181,8 @@ def menu():
 def wait():
     step = _step("wait")
     line = line_settings(current_app)
+    if step.call.stage == CallStage.CONNECTED:
+        return _twiml(twiml.hold(line.hold_audio))
     position = queues.position_of(step.call)
     return _twiml(
         twiml.wait(
