@@ -334,16 +334,16 @@ export function startDesk({ data, socket, csrfToken, clock, clockOffset }) {
 
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat || typing(event.target)) return;
-    const key = event.key.toLowerCase();
+    // The physical key, so the shortcuts work in a Kazakh or Russian layout too.
     const actions = {
-      a: () => firstOffer() !== undefined && acceptOffer(firstOffer()),
-      d: () => firstOffer() !== undefined && declineOffer(firstOffer()),
-      h: hangUp,
-      m: toggleMute,
+      KeyA: () => firstOffer() !== undefined && acceptOffer(firstOffer()),
+      KeyD: () => firstOffer() !== undefined && declineOffer(firstOffer()),
+      KeyH: hangUp,
+      KeyM: toggleMute,
     };
-    if (!actions[key]) return;
+    if (!actions[event.code]) return;
     event.preventDefault();
-    actions[key]();
+    actions[event.code]();
   });
 
   muteButton.addEventListener("click", toggleMute);
