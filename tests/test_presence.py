@@ -237,7 +237,12 @@ def test_the_console_shows_the_status_and_offers_the_own_phone_only_with_a_numbe
     set_presence(app, "aigerim", Presence.BUSY)
     page = client.get("/console", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'data-presence="busy"' in page and "On a call" in page
-    assert page.count(" disabled>") == 4  # both buttons, both devices
+    presence_controls = re.findall(
+        r'<(?:button type="button" data-choose|input type="radio" name="device")[^>]*>', page
+    )
+    assert len(presence_controls) == 4 and all(
+        control.endswith(" disabled>") for control in presence_controls
+    )
 
     client.post("/logout", data={"csrf_token": csrf_token(client, "/console")})
     console_of(client, "dana")
