@@ -58,8 +58,11 @@ def get_call(call_sid: str) -> Call:
 _STEPS: dict[str, frozenset[CallStage]] = {
     "language": frozenset({CallStage.MENU}),
     "menu": frozenset({CallStage.MENU, *WAITING, CallStage.AFTER_HOURS}),
-    "wait": WAITING,
-    "wait_choice": WAITING,
+    # Taken by an operator, the caller is still in the queue until the phone
+    # network carries out the redirect the accept sends after it commits: the
+    # hold music may ask again meanwhile.
+    "wait": frozenset({*WAITING, CallStage.CONNECTED}),
+    "wait_choice": frozenset({*WAITING, CallStage.CONNECTED}),
     "queue_result": frozenset(
         {*WAITING, CallStage.CONNECTED, CallStage.WRAP_UP, CallStage.LEFT_QUEUE, CallStage.ENDED}
     ),

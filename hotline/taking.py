@@ -94,6 +94,17 @@ def take(call_sid: str, user: User, now: datetime, offer_id: int | None = None) 
 
 
 def _take(call: Call, reference: str | None, user: User, now: datetime, offer_id: int | None) -> Taken:
+    # The call's row first, then the assignment's: the order of every transaction
+    # on an operator's leg (`assignments.lock_call`), so none deadlocks with this one.
+    version = db.session.scalar(
+        update(Call)
+        .where(Call.id == call.id, Call.stage.in_([stage.value for stage in WAITING]))
+        .values(stage=CallStage.CONNECTED, operator_id=user.id, version=Call.version + 1)
+        .returning(Call.version)
+        .execution_options(synchronize_session=False)
+    )
+    if version is None:
+        raise CannotTake("the caller is not waiting")
     assignment_id = db.session.scalar(
         _insert_assignment(
             {
@@ -107,15 +118,6 @@ def _take(call: Call, reference: str | None, user: User, now: datetime, offer_id
     )
     if assignment_id is None:
         raise CannotTake("someone else took the caller, or you are on another call")
-    version = db.session.scalar(
-        update(Call)
-        .where(Call.id == call.id, Call.stage.in_([stage.value for stage in WAITING]))
-        .values(stage=CallStage.CONNECTED, operator_id=user.id, version=Call.version + 1)
-        .returning(Call.version)
-        .execution_options(synchronize_session=False)
-    )
-    if version is None:
-        raise CannotTake("the caller is not waiting")
     moved = {"stage": CallStage.CONNECTED.value, "operator_id": user.id, "version": version}
     for name, value in moved.items():
         set_committed_value(call, name, value)

@@ -99,6 +99,14 @@ def wait(
     return str(response)
 
 
+def being_connected(speaker: Speaker, language: str, hold_audio: str) -> str:
+    """Played to a caller an operator has taken while the redirect to them is on its way."""
+    response = VoiceResponse()
+    speaker.speak(response, "connecting", language)
+    response.play(hold_audio)
+    return str(response)
+
+
 def keep_waiting(speaker: Speaker, language: str, wait_url: str, *, withheld: bool) -> str:
     response = VoiceResponse()
     if withheld:

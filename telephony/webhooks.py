@@ -181,6 +181,8 @@ def menu():
 def wait():
     step = _step("wait")
     line = line_settings(current_app)
+    if step.call.stage == CallStage.CONNECTED:
+        return _twiml(twiml.being_connected(line.speaker, step.language, line.hold_audio))
     position = queues.position_of(step.call)
     return _twiml(
         twiml.wait(
@@ -199,6 +201,8 @@ def wait():
 def wait_choice():
     step = _step("wait_choice")
     line = line_settings(current_app)
+    if step.call.stage == CallStage.CONNECTED:
+        return _twiml(twiml.being_connected(line.speaker, step.language, line.hold_audio))
     if forms.digits() == "1":
         try:
             request_from_call(step.call, "ivr", utcnow())
