@@ -69,7 +69,9 @@ _STEPS: dict[str, frozenset[CallStage]] = {
     "connect": frozenset({CallStage.CONNECTED}),
     # The Dial to the operator ended; repeated, it may find the caller back in the queue.
     "dial_result": frozenset({*WAITING, CallStage.CONNECTED, CallStage.WRAP_UP, CallStage.ENDED}),
-    "requeue": WAITING,
+    # A transferred caller may be taken in the new queue before the network
+    # fetched this: they wait there for the accept's redirect (see "wait").
+    "requeue": frozenset({*WAITING, CallStage.CONNECTED}),
     "after_hours": frozenset({CallStage.AFTER_HOURS, CallStage.ENDED}),
     "message": frozenset({CallStage.AFTER_HOURS, CallStage.ENDED}),
 }

@@ -35,7 +35,7 @@ from tests.test_console_live import CSRF_META, Console, logged_in
 
 # ru, legal: the caller's menu choices. A caller waits up to WAIT_LOOPS turns of HOLD_SECONDS.
 LEGAL_IN_RUSSIAN = ("2", "3")
-MEDICAL = "1"
+MEDICAL = "2"
 HOLD_SECONDS = 0.05
 WAIT_LOOPS = 600
 
@@ -63,12 +63,14 @@ class Desk:
     """An operator at their desk: the browser's session on the live server, the
     console's Socket.IO connection, and (once asked for) the softphone."""
 
-    def __init__(self, live: LiveServer, username: str) -> None:
+    def __init__(self, live: LiveServer, username: str, *, first: bool = True) -> None:
         self.live = live
         self.username = username
         self.browser = logged_in(live.url, username)
         self.csrf = CSRF_META.search(self.browser.get(f"{live.url}/console").text).group(1)
-        self.console = listening(live.app.config["REDIS_URL"], lambda: Console(live.url, self.browser))
+        connect = lambda: Console(live.url, self.browser)  # noqa: E731
+        # The server subscribes to the message queue at its first console's connection.
+        self.console = listening(live.app.config["REDIS_URL"], connect) if first else connect()
         self.device: SimulatedDevice | None = None
 
     def send(self, method: str, path: str, body: dict | None = None) -> requests.Response:
@@ -109,6 +111,10 @@ class Desk:
             events.OPERATOR_CALL, lambda data: (data["call_sid"], data["state"]) == (call_sid, state), timeout
         )
 
+    def offers_heard(self) -> list[str]:
+        """The CallSid of every offer made to this operator, in order."""
+        return [data["call_sid"] for name, data in self.console.received if name == events.OFFER_CREATED]
+
     def accept(self, offer: dict) -> dict:
         answer = self.send("POST", f"/api/v1/offers/{offer['offer_id']}/accept")
         assert answer.status_code == 200, answer.text
@@ -123,7 +129,7 @@ def desks(live: LiveServer, *usernames: str) -> Iterator[list[Desk]]:
     opened: list[Desk] = []
     try:
         for username in usernames:
-            opened.append(Desk(live, username))
+            opened.append(Desk(live, username, first=not opened))
         yield opened
     finally:
         for desk in opened:
