@@ -1,0 +1,126 @@
+"""Races across the operator's flow, with real threads against the threaded live
+server (and a real RQ worker for the sweep), on SQLite and PostgreSQL. Every
+transaction on a call and its assignment locks the call first, so none of
+these deadlocks; each leaves one consistent story.
+
+- An accept crossing the caller's hang-up: the operator got the caller and the
+  hang-up then ended it (assignment missed, operator available again), or the
+  caller was gone first and the accept is a 409 that wrote nothing.
+- A wrap-up save crossing the sweep that ends it for running out: exactly one
+  of them ends it.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+
+import requests
+from rq import SimpleWorker
+from rq.job import Job, JobStatus
+from sqlalchemy import func, select
+
+from hotline import auth
+from hotline.extensions import db
+from hotline.lifecycle import HOLDING_CALL, AssignmentStatus, CallStage, Presence
+from hotline.models import Assignment, AuditRecord, Call, CaseEvent, Role, User
+from hotline.users import create_user
+from tests import desk
+from tests.live_server import serve
+from tests.pages import PASSWORD
+from tests.test_races import Http, TwilioWebhooks, at_once
+from tests.test_wrapup import assignment_of, in_wrap_up, presence_of
+from workers.sweep import sweep
+
+TRIALS = 5
+
+
+def test_an_accept_crossing_the_caller_s_hang_up(make_app):
+    with serve(make_app) as live, live.app.app_context():
+        create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"], languages=["ru"])
+        headers = {"Authorization": f"Bearer {auth.create_token('console', 'aigerim')}"}
+        hooks = TwilioWebhooks(Http(live.url), base_url=live.url)
+        carrier = desk.network(live.app, live.url)
+        stories = set()
+        for _trial in range(TRIALS):
+            aigerim = db.session.scalars(select(User).where(User.username == "aigerim")).one()
+            aigerim.presence = Presence.AVAILABLE
+            db.session.commit()
+            sid = desk.queued(hooks, carrier)
+
+            def hang_up(sid: str = sid) -> list[int]:
+                fields = {"CallSid": sid}
+                left = hooks.post("/telephony/voice/queue-result", {**fields, "QueueResult": "hangup"})
+                ended = hooks.post(
+                    "/telephony/voice/status", {**fields, "CallStatus": "completed", "SequenceNumber": "9"}
+                )
+                return [left.status_code, ended.status_code]
+
+            accept = partial(
+                requests.post, f"{live.url}/api/v1/calls/{sid}/accept", headers=headers, timeout=15
+            )
+            accepted, hung_up = at_once([accept, hang_up])
+
+            assert accepted.status_code in {200, 409}, accepted.text
+            assert all(status < 300 for status in hung_up), hung_up
+            db.session.expire_all()
+            call = db.session.scalars(select(Call).where(Call.call_sid == sid)).one()
+            held = db.session.scalars(select(Assignment).where(Assignment.call_id == call.id)).all()
+            assert call.stage == CallStage.ENDED
+            assert not [a for a in held if a.status in HOLDING_CALL]
+            assert desk.presence_of("aigerim") == Presence.AVAILABLE
+            if accepted.status_code == 200:
+                assert [a.status for a in held] == [AssignmentStatus.MISSED]
+            else:
+                assert held == []
+            stories.add(accepted.status_code)
+    assert stories <= {200, 409}
+
+
+def test_a_wrap_up_save_crossing_the_sweep_that_ends_it(make_app):
+    with serve(make_app) as live, live.app.app_context():
+        create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"], languages=["ru"])
+        headers = {"Authorization": f"Bearer {auth.create_token('console', 'aigerim')}"}
+        queue = live.app.extensions["rq"]
+        for trial in range(TRIALS):
+            sid = in_wrap_up("aigerim", seconds_left=-1)
+            job = queue.enqueue(sweep)
+            ready = threading.Barrier(2)
+            body = {"outcome": "referred", "category": "documents", "note": f"trial {trial}"}
+
+            def save(
+                sid: str = sid, body: dict = body, ready: threading.Barrier = ready
+            ) -> requests.Response:
+                ready.wait(timeout=10)
+                return requests.post(
+                    f"{live.url}/api/v1/calls/{sid}/wrap-up", json=body, headers=headers, timeout=15
+                )
+
+            with ThreadPoolExecutor(1) as pool:
+                saving = pool.submit(save)
+                ready.wait(timeout=10)
+                # RQ's worker installs signal handlers: it runs in the main thread.
+                SimpleWorker([queue], connection=queue.connection).work(burst=True)
+                saved = saving.result(timeout=30)
+
+            assert Job.fetch(job.id, connection=queue.connection).get_status() == JobStatus.FINISHED
+            assert saved.status_code in {200, 409}, saved.text
+            db.session.expire_all()
+            held = assignment_of(sid)
+            call_id = held.call_id
+            assert held.status == AssignmentStatus.DONE
+            assert db.session.get(Call, call_id).stage == CallStage.ENDED
+            assert presence_of("aigerim") == Presence.AVAILABLE
+            kinds = db.session.scalars(
+                select(CaseEvent.kind).where(CaseEvent.call_id == call_id, CaseEvent.kind.like("wrap_up%"))
+            ).all()
+            ended = select(func.count()).where(
+                AuditRecord.object_id == sid,
+                AuditRecord.action.in_(["call.wrapped_up", "call.wrap_up_missed"]),
+            )
+            assert db.session.scalar(ended) == 1
+            if saved.status_code == 200:
+                assert (held.outcome, kinds) == ("referred", ["wrap_up"])
+            else:
+                assert (held.outcome, kinds) == (None, ["wrap_up_missed"])
