@@ -208,8 +208,11 @@ def route(
     return case
 
 
-def waiting_caller(call: Call, case_reference: str | None) -> events.WaitingCaller:
-    """The queued call as live screens show it, from what the session holds."""
+def waiting_caller(
+    call: Call, case_reference: str | None, *, repeat_caller: bool | None = None
+) -> events.WaitingCaller:
+    """The queued call as live screens show it, from what the session holds.
+    `repeat_caller`: whether the call joined the caller's open case, when known."""
     return events.WaitingCaller(
         call_sid=call.call_sid,
         queue=call.queue,
@@ -218,6 +221,7 @@ def waiting_caller(call: Call, case_reference: str | None) -> events.WaitingCall
         crisis=call.crisis,
         language=call.language,
         case_reference=case_reference,
+        repeat_caller=repeat_caller,
     )
 
 

@@ -161,7 +161,10 @@ def menu():
     if call.stage == CallStage.AFTER_HOURS:
         return _after_hours(step, attempt=1, sorry=False)
     if case is not None:
-        events.caller_joined(calls.waiting_caller(call, case.reference))
+        # repeat_caller is known from the case just attached; the position would
+        # cost a count of the callers ahead (growing with the queue): consoles
+        # place the caller in their own list, which is in answer order.
+        events.caller_joined(calls.waiting_caller(call, case.reference, repeat_caller=case.attached))
         offers.offer_caller(call.id, now)
     return _twiml(
         twiml.enqueue(

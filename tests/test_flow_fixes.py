@@ -129,3 +129,20 @@ def test_with_the_simulator_the_console_keeps_self_alone(operator_client):
     answer = client.get("/console")
     assert answer.status_code == 200
     assert answer.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+
+
+def test_a_caller_joining_says_whether_they_call_again_and_costs_no_count(line, app):  # noqa: F811
+    from tests.test_operator_leg import Published
+
+    published = Published(app)
+    first = queued(line, number="+77015559999")
+    first.post("/telephony/voice/queue-result", QueueResult="hangup", QueueTime="3")
+    first.post("/telephony/voice/status", CallStatus="completed", SequenceNumber="9")
+    again = queued(line, number="+77015559999")
+    joined = published.named("queue.caller_joined")
+    assert [(data["call_sid"], data["repeat_caller"]) for data in joined] == [
+        (first.sid, False),
+        (again.sid, True),
+    ]
+    assert all("position" not in data for data in joined)
+    assert again.record().case_id == first.record().case_id
