@@ -12,23 +12,28 @@ these deadlocks; each leaves one consistent story.
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
+import pytest
 import requests
 from rq import SimpleWorker
 from rq.job import Job, JobStatus
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, text
+from sqlalchemy.exc import OperationalError
 
-from hotline import auth
+from hotline import auth, wrapup
 from hotline.extensions import db
 from hotline.lifecycle import HOLDING_CALL, AssignmentStatus, CallStage, Presence
-from hotline.models import Assignment, AuditRecord, Call, CaseEvent, Role, User
+from hotline.models import Assignment, AuditRecord, Call, CaseEvent, Role, User, utcnow
 from hotline.users import create_user
 from tests import desk
 from tests.live_server import serve
 from tests.pages import PASSWORD
+from tests.test_operator_leg import LEG_SID
 from tests.test_races import Http, TwilioWebhooks, at_once
 from tests.test_wrapup import assignment_of, in_wrap_up, presence_of
 from workers.sweep import sweep
@@ -124,3 +129,83 @@ def test_a_wrap_up_save_crossing_the_sweep_that_ends_it(make_app):
                 assert (held.outcome, kinds) == ("referred", ["wrap_up"])
             else:
                 assert (held.outcome, kinds) == (None, ["wrap_up_missed"])
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL"), reason="row locks are PostgreSQL's: SQLite locks the whole file"
+)
+def test_a_wrap_up_holding_its_first_lock_makes_the_late_report_wait_not_deadlock(make_app):
+    """The interleaving that deadlocked when the wrap-up locked the assignment
+    first: the save takes its first lock and holds it; the network's late
+    report on the operator's leg (the call's row, then the assignment's) comes
+    and waits; the save goes on. Locking the call first, the report waits for
+    the save and then writes its figure: no deadlock, no retry."""
+    with serve(make_app) as live, live.app.app_context():
+        aigerim, _ = create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"], languages=["ru"])
+        sid = in_wrap_up("aigerim")
+        held = assignment_of(sid)
+        assignment_id, save_thread = held.id, {}
+        locked, release = threading.Event(), threading.Event()
+
+        def hold_after_first_lock(conn, cursor, statement, parameters, context, executemany) -> None:
+            first_lock = statement.lstrip().upper().startswith("UPDATE") or "FOR UPDATE" in statement.upper()
+            if threading.get_ident() == save_thread.get("id") and first_lock and not locked.is_set():
+                locked.set()
+                release.wait(timeout=15)
+
+        def save() -> str:
+            save_thread["id"] = threading.get_ident()
+            with live.app.app_context():
+                user = db.session.get(User, aigerim.id)
+                try:
+                    wrapup.save(sid, user, "referred", "documents", None, utcnow())
+                except OperationalError as error:
+                    return type(error.orig).__name__
+                return "saved"
+
+        errors: list[str | None] = []
+
+        def seen(context) -> None:
+            errors.append(getattr(context.original_exception, "sqlstate", None))
+
+        event.listen(db.engine, "after_cursor_execute", hold_after_first_lock)
+        event.listen(db.engine, "handle_error", seen)
+        try:
+            hooks = TwilioWebhooks(Http(live.url), base_url=live.url)
+            report = {
+                "CallSid": LEG_SID,
+                "ParentCallSid": sid,
+                "CallStatus": "completed",
+                "CallDuration": "28",
+            }
+            with ThreadPoolExecutor(2) as pool:
+                saving = pool.submit(save)
+                assert locked.wait(timeout=10)
+                reporting = pool.submit(hooks.post, f"/telephony/voice/operator-leg/{assignment_id}", report)
+                waiting_for_a_lock(live)
+                release.set()
+                assert saving.result(timeout=30) == "saved"
+                assert reporting.result(timeout=30).status_code == 204
+        finally:
+            release.set()
+            event.remove(db.engine, "after_cursor_execute", hold_after_first_lock)
+            event.remove(db.engine, "handle_error", seen)
+        assert errors == [], "a deadlock (40P01), retried" if "40P01" in errors else errors
+        db.session.expire_all()
+        held = assignment_of(sid)
+        assert (held.status, held.outcome, held.talk_seconds) == (AssignmentStatus.DONE, "referred", 28)
+
+
+def waiting_for_a_lock(live) -> None:
+    """Until another session waits for a row lock (the late report, blocked by the save)."""
+    blocked = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + 10
+    while db.session.execute(blocked).scalar() == 0:
+        db.session.rollback()
+        if time.monotonic() > deadline:
+            raise AssertionError("the late report never waited for the save's lock")
+        time.sleep(0.01)
+    db.session.rollback()
