@@ -1,10 +1,11 @@
 """Taking a caller: an operator accepts their offer, or picks a caller from the
 list (a supervisor or admin any caller).
 
-Exactly one of several takers wins: the assignment is inserted with ON
-CONFLICT DO NOTHING against the partial unique indexes (one assignment holding
-a call, one holding an operator), the call moves `queued|offered → connected`
-only if it still waits, and the taker moves to `busy` only from `available` or
+Exactly one of several takers wins: the call moves `queued|offered → connected`
+only if it still waits (its row locked first, as every transaction on a call
+and its assignment does), the assignment is inserted with ON CONFLICT DO
+NOTHING against the partial unique indexes (one assignment holding a call, one
+holding an operator), and the taker moves to `busy` only from `available` or
 `away`, all in one transaction. Whoever changed the rows won; everyone else
 writes nothing and hears 409.
 """
