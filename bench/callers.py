@@ -60,10 +60,16 @@ class Callers:
             "ToCountry": "KZ",
         }
 
-    def incoming(self, path: str) -> SignedRequest:
-        call_sid = self.new_call_sid()
+    def incoming(self, path: str, call_sid: str | None = None) -> SignedRequest:
+        call_sid = call_sid or self.new_call_sid()
         self.number_of[call_sid] = self._number()
         return self.sign(path, self._common(call_sid, "ringing"))
+
+    def language(self, path: str, call_sid: str) -> SignedRequest:
+        """The language menu's answer: 1 or 2 (the first two configured languages)."""
+        params = self._common(call_sid, "in-progress")
+        params.update(Digits=self.rng.choice(("1", "2")), FinishedOnKey="", msg="Gather End")
+        return self.sign(path, params)
 
     def menu(self, path: str, call_sid: str) -> SignedRequest:
         params = self._common(call_sid, "in-progress")

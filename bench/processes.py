@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 
 from hotline.parsing import whole_number
-from tests.servers import free_port
+from tests.servers import free_port, gunicorn_command, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,6 +75,25 @@ def start_redis(processes: Processes, workdir: Path) -> tuple[str, subprocess.Po
     url = f"redis://127.0.0.1:{port}/0"
     embedded_redis.wait_until_ready(url)
     return url, process
+
+
+def start_gunicorn(
+    processes: Processes, app: str, env: dict[str, str], log: Path
+) -> tuple[subprocess.Popen, int]:
+    """The Procfile's `web` on `app`, on a free port, its output in `log`; back once healthy."""
+    port = free_port()
+    with log.open("w") as log_file:
+        gunicorn = processes.start(
+            "gunicorn",
+            gunicorn_command(port, app),
+            stop_signal=signal.SIGINT,
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    wait_healthy(f"http://127.0.0.1:{port}", gunicorn, log)
+    return gunicorn, port
 
 
 def settle(port: int, seconds: float = 30) -> None:

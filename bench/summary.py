@@ -65,3 +65,12 @@ def save_file(stem: str, content: str, suffix: str) -> Path | None:
         path.write_text(content, encoding="utf-8")
         return path.relative_to(ROOT)
     return None
+
+
+def app_errors(log: Path, stem: str) -> list[str]:
+    """A note, with the log kept under bench/results/, when gunicorn's log holds a traceback."""
+    content = log.read_text(errors="replace")
+    if "Traceback" not in content:
+        return []
+    kept = save_file(stem, content, "log")
+    return [f"the app logged errors (tracebacks): {kept or log}"]

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,11 +38,11 @@ from bench.database import migrate, postgres_database, sqlite_database
 from bench.frozen import run_frozen
 from bench.measured import REQUEST_TIMEOUT
 from bench.options import describe_generator, parse_args, settings_from
-from bench.processes import ROOT, Processes, machine_busy, settle, start_redis
+from bench.processes import Processes, machine_busy, settle, start_gunicorn, start_redis
 from bench.routes import Settings
 from bench.runner import OVERLOAD_SECONDS, Bench
-from bench.summary import DatabaseRun, save_file, show
-from tests.servers import environment, free_port, gunicorn_command, tail, wait_healthy
+from bench.summary import DatabaseRun, app_errors, save_file, show
+from tests.servers import environment, gunicorn_command, tail
 
 BENCH_APP = "bench.reference_app:create_app()"
 
@@ -58,19 +57,8 @@ def run_database(
         print(f"\n== {database.label}", file=out, flush=True)
         env = environment(database.url, redis_url)
         migrate(env, database)
-        port = free_port()
         log = workdir / f"gunicorn-{kind}.log"
-        with log.open("w") as log_file:
-            gunicorn = processes.start(
-                "gunicorn",
-                gunicorn_command(port, BENCH_APP),
-                stop_signal=signal.SIGINT,
-                cwd=ROOT,
-                env=env,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-            )
-        wait_healthy(f"http://127.0.0.1:{port}", gunicorn, log)
+        gunicorn, port = start_gunicorn(processes, BENCH_APP, env, log)
         bench = Bench(settings, database, port, workdir, gunicorn.pid)
         results = bench.run(out)
         frozen = None
@@ -84,9 +72,7 @@ def run_database(
             raise RuntimeError(f"gunicorn died during the run:\n{tail(log)}")
         processes.stop(gunicorn)
         run = DatabaseRun(database.label, results, frozen)
-        if "Traceback" in log.read_text(errors="replace"):
-            kept = save_file(f"gunicorn-{kind}", log.read_text(errors="replace"), "log")
-            run.notes.append(f"the app logged errors (tracebacks): {kept or log}")
+        run.notes += app_errors(log, f"gunicorn-{kind}")
         return run
     finally:
         database.engine.dispose()

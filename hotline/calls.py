@@ -60,7 +60,8 @@ _STEPS: dict[str, frozenset[CallStage]] = {
     "menu": frozenset({CallStage.MENU, *WAITING, CallStage.AFTER_HOURS}),
     # Taken by an operator, the caller is still in the queue until the phone
     # network carries out the redirect the accept sends after it commits: the
-    # hold music may ask again meanwhile.
+    # hold music (and its keypad choice) may ask once more meanwhile; they hear
+    # it, not an error that would drop them.
     "wait": frozenset({*WAITING, CallStage.CONNECTED}),
     "wait_choice": frozenset({*WAITING, CallStage.CONNECTED}),
     "queue_result": frozenset(

@@ -99,10 +99,9 @@ def wait(
     return str(response)
 
 
-def being_connected(speaker: Speaker, language: str, hold_audio: str) -> str:
-    """Played to a caller an operator has taken while the redirect to them is on its way."""
+def hold(hold_audio: str) -> str:
+    """A taken caller's last turn in the queue, until the redirect to their operator."""
     response = VoiceResponse()
-    speaker.speak(response, "connecting", language)
     response.play(hold_audio)
     return str(response)
 

@@ -185,7 +185,7 @@ def wait():
     step = _step("wait")
     line = line_settings(current_app)
     if step.call.stage == CallStage.CONNECTED:
-        return _twiml(twiml.being_connected(line.speaker, step.language, line.hold_audio))
+        return _twiml(twiml.hold(line.hold_audio))
     position = queues.position_of(step.call)
     return _twiml(
         twiml.wait(
@@ -205,7 +205,7 @@ def wait_choice():
     step = _step("wait_choice")
     line = line_settings(current_app)
     if step.call.stage == CallStage.CONNECTED:
-        return _twiml(twiml.being_connected(line.speaker, step.language, line.hold_audio))
+        return _twiml(twiml.hold(line.hold_audio))
     if forms.digits() == "1":
         try:
             request_from_call(step.call, "ivr", utcnow())

@@ -58,7 +58,7 @@ def test_an_operator_with_queues_languages_and_a_phone(app, runner, client):
 
     log_in(client, "aigerim", "a long password")
     page = client.get("/console", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "Your phone: ••••21" in page
+    assert "My own phone: ••••21" in page
     assert NUMBER not in page
 
 

@@ -72,12 +72,13 @@ def test_the_sweep_ends_a_wrap_up_that_ran_out(app, overdue_soon, monkeypatch, c
                 {"case": call.case.reference, "operator": "aigerim"},
             ),
         ]
+        aigerim_id = aigerim.id
         sweep.sweep()  # nothing left to end
         assert len(db.session.scalars(select(CaseEvent).where(CaseEvent.kind == "wrap_up_missed")).all()) == 1
     assert (
         events.OPERATOR_CALL,
         {"call_sid": overdue_soon, "state": "done"},
-        [events.user_room(aigerim.id)],
+        [events.user_room(aigerim_id)],
     ) in (published)
     assert overdue_soon in caplog.text
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from hotline.api import calls, offers, openapi, presence, routes, voice, wrapup  # noqa: E402,F401
+from hotline.api import calls, desk, offers, openapi, presence, routes, voice, wrapup  # noqa: E402,F401

@@ -3,8 +3,9 @@
 
 An operator sees only the queues they serve; supervisors and admins all four.
 No phone number reaches this page: the waiting list carries none. The page is
-rendered whole on the server; hotline/static/js/console.js keeps it live, with
-the words it needs translated here and carried in the page's console-data block.
+rendered whole on the server; hotline/static/js/console.js keeps it live
+(desk.js: offers, the call, its wrap-up; softphone.js: the browser's phone), with
+the words they need translated here and carried in the page's console-data block.
 """
 
 from __future__ import annotations
@@ -17,8 +18,12 @@ from hotline import users
 from hotline.console import bp
 from hotline.console.waiting import LIST_LIMIT, waiting_list
 from hotline.lifecycle import Device, Presence
-from hotline.models import utcnow
+from hotline.models import QueueName, utcnow
 from hotline.routing import Priority
+from hotline.wrapup import NOTE_MAX_CHARS
+
+# Loaded by the softphone module only in production (hotline/static/vendor/VENDOR.md).
+TWILIO_SDK = "vendor/twilio-voice-sdk-2.18.5/twilio.min.js"
 
 # A number no list reaches, replaced by a placeholder once the sentence is translated.
 STAND_IN = 987654321
@@ -39,6 +44,7 @@ def console():
         live=_live_data(now),
         presence_labels=presence_labels(),
         devices=Device,
+        all_queues=[queue.value for queue in QueueName],
     )
 
 
@@ -81,7 +87,15 @@ def _live_data(now) -> dict:
             "url": url_for("api.choose_presence"),
             "heartbeat_seconds": max(1, current_app.config["HOTLINE_PRESENCE_GRACE_SECONDS"] / 3),
         },
+        "softphone": {
+            "simulator": bool(current_app.config.get("TELEPHONY_SIMULATOR")),
+            "token_url": url_for("api.voice_token"),
+            "devices_url": "/simulator/devices",
+            "sdk_url": url_for("static", filename=TWILIO_SDK),
+        },
+        "wrap_up_note_max": NOTE_MAX_CHARS,
         "labels": {
+            **desk_labels(),
             "presence": presence_labels(),
             "presence_failed": gettext("Your status could not be changed. Try again."),
             "languages": {"kk": gettext("Kazakh"), "ru": gettext("Russian"), "en": gettext("English")},
@@ -93,5 +107,56 @@ def _live_data(now) -> dict:
             "more": more.replace(str(STAND_IN), "{total}"),
             "live": gettext("Live"),
             "offline": gettext("Offline: reconnecting…"),
+        },
+    }
+
+
+def desk_labels() -> dict:
+    """The words the console's call desk (offers, the call, its wrap-up) shows."""
+    return {
+        "queues": {
+            "psychologist": gettext("Psychologist"),
+            "medical": gettext("Medical"),
+            "legal": gettext("Legal"),
+            "general": gettext("General"),
+        },
+        "withdrawn": {
+            "lapsed": gettext("The offer ran out: the caller goes to the next operator."),
+            "taken": gettext("Another operator took this caller."),
+            "left": gettext("The caller hung up."),
+            "declined": gettext("You declined the caller."),
+        },
+        "call_state": {
+            "connecting": gettext("Putting the caller through to you…"),
+            "talking": gettext("On the line"),
+        },
+        "missed": gettext(
+            "Your softphone did not answer: the caller went back to the queue and you are away."
+        ),
+        "done": gettext("The call is finished. Thank you."),
+        "offer_arrived": gettext("A caller is offered to you: accept or decline."),
+        "saved": gettext("Wrap-up saved."),
+        "wrap_up_over": gettext("The wrap-up time is over."),
+        "withheld": gettext("withheld"),
+        "offered": gettext("Offered"),
+        "connected": gettext("Being answered"),
+        "take": gettext("Take"),
+        "take_named": gettext("Take caller %(place)s", place="{place}"),
+        "mute": gettext("Mute"),
+        "unmute": gettext("Unmute"),
+        "hung_up": gettext("Hanging up…"),
+        "transferred": gettext("The caller was transferred."),
+        "choose": gettext("Choose…"),
+        "required": gettext("Choose an outcome and a category."),
+        "softphone_failed": gettext(
+            "Your softphone could not connect. Reload the page, or choose your own phone."
+        ),
+        "errors": {
+            "400": gettext("That was not accepted. Check the form and try again."),
+            "403": gettext("That is not yours to do."),
+            "404": gettext("That caller or offer is no longer there."),
+            "409": gettext("Too late: that changed meanwhile (taken, ended or expired)."),
+            "502": gettext("The phone network did not answer. Try again."),
+            "other": gettext("Something went wrong. Try again."),
         },
     }

@@ -4,6 +4,10 @@
 // Words come translated in the page's console-data block; no number reaches here.
 // It also shows the operator's presence, changes it (PUT /api/v1/me/presence),
 // follows presence.changed from their other tabs, and sends console.alive heartbeats.
+// Each row has a Take button; queue.caller_updated marks rows offered or being
+// answered. Offers, the call and its wrap-up are desk.js's.
+
+import { startDesk } from "./desk.js";
 
 const data = JSON.parse(document.getElementById("console-data").textContent);
 const labels = data.labels;
@@ -88,6 +92,7 @@ function newRow(caller) {
     cell(caller.language ? labels.languages[caller.language] ?? caller.language : labels.no_language),
     cell(caller.case_reference ?? "—"),
     notes,
+    cell("", "take"),
   );
   return row;
 }
@@ -101,6 +106,7 @@ function render(queue) {
   shown.forEach((caller, index) => {
     caller.row ??= newRow(caller);
     caller.row.querySelector(".place").textContent = String(index + 1);
+    markRow(caller, index + 1);
   });
   body.replaceChildren(...shown.map((caller) => caller.row));
   list.total = Math.max(list.total, list.callers.size);
@@ -111,6 +117,45 @@ function render(queue) {
   const more = section.querySelector(".more");
   more.hidden = list.total <= shown.length;
   more.textContent = labels.more.replace("{total}", String(list.total));
+}
+
+// The row's state (offered, being answered) and its Take button.
+function markRow(caller, place) {
+  const row = caller.row;
+  row.dataset.offered = String(Boolean(caller.offered));
+  row.dataset.connected = String(Boolean(caller.connected));
+  const notes = row.querySelector("td:nth-child(6)");
+  notes.querySelector(".badge.state")?.remove();
+  if (caller.connected || caller.offered) {
+    const state = badge(caller.connected ? labels.connected : labels.offered);
+    state.classList.add("state");
+    notes.append(state);
+  }
+  const takeCell = row.querySelector(".take");
+  let button = takeCell.querySelector("button");
+  if (!button) {
+    button = document.createElement("button");
+    button.type = "button";
+    button.className = "take-button";
+    button.textContent = labels.take;
+    button.addEventListener("click", () => desk.take(caller.call_sid, button));
+    takeCell.append(button);
+  }
+  button.setAttribute("aria-label", labels.take_named.replace("{place}", String(place)));
+  button.disabled = Boolean(caller.connected) || busyPresence();
+}
+
+function updated(message) {
+  const list = lists.get(message.queue);
+  if (!list) return;
+  if (list.pending) return list.pending.push(["updated", message]);
+  const known = list.callers.get(message.call_sid);
+  if (!known) {
+    if (message.connected) return;
+    return joined(message);
+  }
+  Object.assign(known, { offered: message.offered, connected: message.connected });
+  render(message.queue);
 }
 
 let arrivals = 0;
@@ -154,7 +199,8 @@ async function loadSnapshot(queue) {
     const pending = list.pending;
     list.pending = null;
     render(queue);
-    for (const [kind, message] of pending) (kind === "joined" ? joined : left)(message);
+    const handlers = { joined, left, updated };
+    for (const [kind, message] of pending) handlers[kind](message);
   }
 }
 
@@ -179,8 +225,13 @@ const presenceError = document.getElementById("presence-error");
 const chooseButtons = document.querySelectorAll("button[data-choose]");
 const deviceInputs = document.querySelectorAll('input[name="device"]');
 
+function busyPresence() {
+  return presenceState.dataset.presence === "busy" || presenceState.dataset.presence === "wrap_up";
+}
+
 function showPresence(presence, device) {
   presenceState.dataset.presence = presence;
+  for (const queue of lists.keys()) render(queue);
   presenceState.textContent = labels.presence[presence] ?? presence;
   const chosen = presence === "available" || presence === "away";
   for (const button of chooseButtons) {
@@ -232,14 +283,16 @@ async function loadMe() {
 }
 
 const socket = window.io();
+const desk = startDesk({ data, socket, csrfToken, clock, clockOffset });
 socket.on("connect", async () => {
-  await Promise.all([...data.queues.map(loadSnapshot), loadMe()]);
+  await Promise.all([...data.queues.map(loadSnapshot), loadMe(), desk.recover()]);
   showState("live");
 });
 socket.on("disconnect", () => showState("offline"));
 socket.on("connect_error", () => showState("offline"));
 socket.on("queue.caller_joined", joined);
 socket.on("queue.caller_left", left);
+socket.on("queue.caller_updated", updated);
 // The user room carries only this user's changes; supervisors also hear everyone's.
 socket.on("presence.changed", (message) => {
   if (message.username === data.username) showPresence(message.presence, message.device);

@@ -1,0 +1,63 @@
+"""bench/console.py's arithmetic and command line (the bench itself is run by hand: bench/README.md)."""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import pytest
+
+from bench.arrivals import Arrival, Arrivals
+from bench.console_options import parse_args
+from bench.console_report import console_checks, figures
+
+
+def _console(joined: dict[str, float], offered: dict[str, float] | None = None) -> SimpleNamespace:
+    return SimpleNamespace(joined=joined, offered=offered or {})
+
+
+def test_latencies_run_from_the_menus_answer_to_the_last_console():
+    arrivals = Arrivals(
+        [
+            Arrival("CA1", started=0.0, menu_sent=9.99, menu_answered=10.0),
+            Arrival("CA2", started=0.1, menu_sent=19.99, menu_answered=20.0),
+            Arrival("CA3", started=0.2, failed="menu 500"),
+        ]
+    )
+    consoles = [
+        _console({"CA1": 10.002, "CA2": 19.999}, {"CA1": 10.004}),
+        _console({"CA1": 10.010, "CA2": 20.003}, {"CA2": 20.030}),
+    ]
+
+    found = figures(arrivals, consoles)
+
+    assert found.calls == 2
+    assert sorted(round(v * 1000, 3) for v in found.per_event.values) == [0.0, 2.0, 3.0, 10.0]
+    assert found.per_event.early == 1
+    assert round(found.per_event.ms(0.5, from_sent=True), 3) == 12.0  # of 9, 12, 13 and 20 ms
+    assert [round(v * 1000, 3) for v in found.all_consoles.values] == [10.0, 3.0]
+    assert [round(v * 1000, 3) for v in found.offers.values] == [4.0, 30.0]
+    assert found.failures == ["menu 500"]
+    assert [ok for _name, ok, _detail in console_checks(found)] == [False, False]  # a caller failed a step
+
+
+def test_an_event_that_never_came_is_slower_than_any():
+    arrivals = Arrivals([Arrival(f"CA{n}", started=0.0, menu_sent=0.99, menu_answered=1.0) for n in range(3)])
+    consoles = [
+        _console({f"CA{n}": 1.001 for n in range(3)}, {f"CA{n}": 1.002 for n in range(3)}),
+        _console({"CA0": 1.001, "CA1": 1.001}),
+    ]
+
+    found = figures(arrivals, consoles)
+
+    assert found.all_consoles.missing == 1
+    assert found.all_consoles.ms(0.99) == math.inf
+    assert [ok for _name, ok, _detail in console_checks(found)] == [False, True]
+
+
+def test_the_command_line_refuses_nonsense():
+    assert parse_args([], "").consoles == 20
+    with pytest.raises(SystemExit):
+        parse_args(["--no-sqlite"], "")
+    with pytest.raises(SystemExit):
+        parse_args(["--consoles", "0"], "")
