@@ -77,7 +77,7 @@ def _change(assignment: Assignment, froms: set[AssignmentStatus], **values) -> b
     return True
 
 
-def _lock_call(call: Call) -> None:
+def lock_call(call: Call) -> None:
     """Lock the call's row before its assignment's: every transaction here takes
     them in that order, as the call's status report does (it changes the call
     first), so two of them wait for each other rather than deadlock."""
@@ -116,7 +116,7 @@ def answered(
 
     def change() -> bool:
         started = False
-        _lock_call(call)
+        lock_call(call)
         if call.stage == CallStage.CONNECTED:
             answered_at = now - timedelta(seconds=talk_seconds or 0)
             started = _change(
@@ -149,7 +149,7 @@ def not_answered(assignment: Assignment, now: datetime) -> bool:
     call = assignment.call
 
     def change() -> bool:
-        _lock_call(call)
+        lock_call(call)
         if call.stage != CallStage.CONNECTED:
             return False
         if not _change(
@@ -238,7 +238,7 @@ def transfer(call: Call, queue: str, actor: User, now: datetime) -> None:
     (by the caller of this function, after it commits) to TwiML that enqueues it."""
 
     def change() -> None:
-        _lock_call(call)
+        lock_call(call)
         if call.stage != CallStage.CONNECTED:
             raise NotConnected("the call is not with an operator")
         assignment = db.session.scalars(

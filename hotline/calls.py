@@ -58,17 +58,21 @@ def get_call(call_sid: str) -> Call:
 _STEPS: dict[str, frozenset[CallStage]] = {
     "language": frozenset({CallStage.MENU}),
     "menu": frozenset({CallStage.MENU, *WAITING, CallStage.AFTER_HOURS}),
-    # A caller just taken may fetch the hold music once more before the redirect
-    # to their operator reaches the network: they hear it, not an error.
+    # Taken by an operator, the caller is still in the queue until the phone
+    # network carries out the redirect the accept sends after it commits: the
+    # hold music (and its keypad choice) may ask once more meanwhile; they hear
+    # it, not an error that would drop them.
     "wait": frozenset({*WAITING, CallStage.CONNECTED}),
-    "wait_choice": WAITING,
+    "wait_choice": frozenset({*WAITING, CallStage.CONNECTED}),
     "queue_result": frozenset(
         {*WAITING, CallStage.CONNECTED, CallStage.WRAP_UP, CallStage.LEFT_QUEUE, CallStage.ENDED}
     ),
     "connect": frozenset({CallStage.CONNECTED}),
     # The Dial to the operator ended; repeated, it may find the caller back in the queue.
     "dial_result": frozenset({*WAITING, CallStage.CONNECTED, CallStage.WRAP_UP, CallStage.ENDED}),
-    "requeue": WAITING,
+    # A transferred caller may be taken in the new queue before the network
+    # fetched this: they wait there for the accept's redirect (see "wait").
+    "requeue": frozenset({*WAITING, CallStage.CONNECTED}),
     "after_hours": frozenset({CallStage.AFTER_HOURS, CallStage.ENDED}),
     "message": frozenset({CallStage.AFTER_HOURS, CallStage.ENDED}),
 }
@@ -205,8 +209,11 @@ def route(
     return case
 
 
-def waiting_caller(call: Call, case_reference: str | None) -> events.WaitingCaller:
-    """The queued call as live screens show it, from what the session holds."""
+def waiting_caller(
+    call: Call, case_reference: str | None, *, repeat_caller: bool | None = None
+) -> events.WaitingCaller:
+    """The queued call as live screens show it, from what the session holds.
+    `repeat_caller`: whether the call joined the caller's open case, when known."""
     return events.WaitingCaller(
         call_sid=call.call_sid,
         queue=call.queue,
@@ -215,6 +222,7 @@ def waiting_caller(call: Call, case_reference: str | None) -> events.WaitingCall
         crisis=call.crisis,
         language=call.language,
         case_reference=case_reference,
+        repeat_caller=repeat_caller,
     )
 
 

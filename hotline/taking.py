@@ -1,10 +1,11 @@
 """Taking a caller: an operator accepts their offer, or picks a caller from the
 list (a supervisor or admin any caller).
 
-Exactly one of several takers wins: the assignment is inserted with ON
-CONFLICT DO NOTHING against the partial unique indexes (one assignment holding
-a call, one holding an operator), the call moves `queued|offered → connected`
-only if it still waits, and the taker moves to `busy` only from `available` or
+Exactly one of several takers wins: the call moves `queued|offered → connected`
+only if it still waits (its row locked first, as every transaction on a call
+and its assignment does), the assignment is inserted with ON CONFLICT DO
+NOTHING against the partial unique indexes (one assignment holding a call, one
+holding an operator), and the taker moves to `busy` only from `available` or
 `away`, all in one transaction. Whoever changed the rows won; everyone else
 writes nothing and hears 409.
 """
@@ -94,6 +95,17 @@ def take(call_sid: str, user: User, now: datetime, offer_id: int | None = None) 
 
 
 def _take(call: Call, reference: str | None, user: User, now: datetime, offer_id: int | None) -> Taken:
+    # The call's row first, then the assignment's: the order of every transaction
+    # on an operator's leg (`assignments.lock_call`), so none deadlocks with this one.
+    version = db.session.scalar(
+        update(Call)
+        .where(Call.id == call.id, Call.stage.in_([stage.value for stage in WAITING]))
+        .values(stage=CallStage.CONNECTED, operator_id=user.id, version=Call.version + 1)
+        .returning(Call.version)
+        .execution_options(synchronize_session=False)
+    )
+    if version is None:
+        raise CannotTake("the caller is not waiting")
     assignment_id = db.session.scalar(
         _insert_assignment(
             {
@@ -107,15 +119,6 @@ def _take(call: Call, reference: str | None, user: User, now: datetime, offer_id
     )
     if assignment_id is None:
         raise CannotTake("someone else took the caller, or you are on another call")
-    version = db.session.scalar(
-        update(Call)
-        .where(Call.id == call.id, Call.stage.in_([stage.value for stage in WAITING]))
-        .values(stage=CallStage.CONNECTED, operator_id=user.id, version=Call.version + 1)
-        .returning(Call.version)
-        .execution_options(synchronize_session=False)
-    )
-    if version is None:
-        raise CannotTake("the caller is not waiting")
     moved = {"stage": CallStage.CONNECTED.value, "operator_id": user.id, "version": version}
     for name, value in moved.items():
         set_committed_value(call, name, value)

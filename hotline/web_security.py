@@ -13,12 +13,23 @@ grants), so none of these exemptions lets another site act for a logged-in user.
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from flask_login import current_user
 
 from hotline.extensions import csrf
 
 CONTENT_SECURITY_POLICY = "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+# The Twilio Voice JavaScript SDK 2.x (hotline/static/vendor) reaches, from the
+# console: signalling at its default edge (wss://voice-js.roaming.twilio.com/signal),
+# call-quality insights (eventgw.twilio.com), and its ringtones, fetched then
+# played (sdk.twilio.com). The audio itself is WebRTC, which CSP does not govern.
+VOICE_SDK_CONNECT = "wss://voice-js.roaming.twilio.com https://eventgw.twilio.com https://sdk.twilio.com"
+VOICE_SDK_MEDIA = "https://sdk.twilio.com"
+CONSOLE_POLICY = (
+    f"default-src 'self'; connect-src 'self' {VOICE_SDK_CONNECT}; media-src 'self' {VOICE_SDK_MEDIA}; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+CONSOLE_ENDPOINT = "console.console"
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
@@ -57,4 +68,8 @@ def _check_csrf() -> None:
 def _add_headers(response: Response) -> Response:
     for name, value in HEADERS.items():
         response.headers[name] = value
+    if request.endpoint == CONSOLE_ENDPOINT and not current_app.config["TELEPHONY_SIMULATOR"]:
+        # The real SDK runs only against Twilio (production refuses the simulator);
+        # with the simulator the console's softphone speaks to this app alone.
+        response.headers["Content-Security-Policy"] = CONSOLE_POLICY
     return response

@@ -26,7 +26,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from hotline import audit, cases, events, offers, presence, taxonomy
+from hotline import assignments, audit, cases, events, offers, presence, taxonomy
 from hotline.calls import get_call
 from hotline.extensions import db
 from hotline.lifecycle import AssignmentStatus, CallStage, Presence
@@ -149,6 +149,7 @@ def _finish(call: Call, which: tuple, disposition: dict) -> bool:
     """End the wrap-up of `call` that matches `which`, if it is still in wrap-up
     (False, with nothing changed, if not), recording `disposition` (empty when it
     ran out), and end the call if it is still in wrap-up. The caller commits."""
+    assignments.lock_call(call)
     finished = db.session.execute(
         update(Assignment)
         .where(*which, Assignment.status == AssignmentStatus.WRAP_UP)

@@ -84,14 +84,18 @@ def dial_result(assignment_id: int):
     outcome = vocabulary.DIAL_OUTCOME[forms.choice("DialCallStatus", vocabulary.DIAL_STATUSES)]
     seconds = forms.count("DialCallDuration")
     now = utcnow()
+    returned = False
     if outcome == DialOutcome.ANSWERED:
         vault = current_app.extensions["phone_vault"]
         assignments.answered(assignment, now, vault, talk_seconds=seconds)
-    elif assignments.not_answered(assignment, now):
-        assignments.announce_return(step.call)
-    if step.call.stage in WAITING:
+    else:
+        returned = assignments.not_answered(assignment, now)
+        if returned:
+            assignments.announce_return(step.call)
+    if returned or step.call.stage in WAITING:
         # Back in the queue (not answered, or a transfer the network did not
-        # take at once): into it again.
+        # take at once): into it again, even if the next operator took them
+        # already (their accept's redirect takes the caller from there).
         return _enqueue_again(step)
     return _twiml(twiml.hang_up())
 

@@ -161,7 +161,10 @@ def menu():
     if call.stage == CallStage.AFTER_HOURS:
         return _after_hours(step, attempt=1, sorry=False)
     if case is not None:
-        events.caller_joined(calls.waiting_caller(call, case.reference))
+        # repeat_caller is known from the case just attached; the position would
+        # cost a count of the callers ahead (growing with the queue): consoles
+        # place the caller in their own list, which is in answer order.
+        events.caller_joined(calls.waiting_caller(call, case.reference, repeat_caller=case.attached))
         offers.offer_caller(call.id, now)
     return _twiml(
         twiml.enqueue(
@@ -201,6 +204,8 @@ def wait():
 def wait_choice():
     step = _step("wait_choice")
     line = line_settings(current_app)
+    if step.call.stage == CallStage.CONNECTED:
+        return _twiml(twiml.hold(line.hold_audio))
     if forms.digits() == "1":
         try:
             request_from_call(step.call, "ivr", utcnow())

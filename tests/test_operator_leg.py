@@ -373,11 +373,15 @@ def test_a_dial_result_for_a_call_at_the_menu_is_409(line):
     assert dial_result(call, taken.id, "completed").status_code == 409
 
 
-def test_requeue_answers_enqueue_only_for_a_waiting_caller(line):
+def test_requeue_answers_enqueue_only_for_a_waiting_or_taken_caller(line):
     call = queued(line, need="1")
     root = twiml(call.post("/telephony/voice/requeue"))
     assert root.find("Enqueue").text == "psychologist"
     take(call)
+    # Taken again before the network fetched this (the transfer's redirect in
+    # flight): they wait in the queue for the accept's redirect, not cut off.
+    assert twiml(call.post("/telephony/voice/requeue")).find("Enqueue").text == "psychologist"
+    call.post("/telephony/voice/status", CallStatus="completed", SequenceNumber="9")
     assert call.post("/telephony/voice/requeue").status_code == 409
 
 

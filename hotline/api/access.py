@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from hotline.auth import token_required
 from hotline.models import QueueName, User
+from telephony.forms import CALL_SID
 
 
 def session_or_token(view: Callable | None = None, *, write: bool = False):
@@ -30,6 +31,15 @@ def session_or_token(view: Callable | None = None, *, write: bool = False):
         return by_token(*args, **kwargs)
 
     return wrapper
+
+
+def call_sid_shaped(call_sid: str) -> str:
+    """404 for a path that is no CallSid's shape: every recorded call's sid has
+    it (the webhooks refuse any other), and such a path never reaches the
+    database (PostgreSQL refuses a NUL in a string: a 500)."""
+    if not CALL_SID.fullmatch(call_sid):
+        abort(404, description="no call with that CallSid")
+    return call_sid
 
 
 def known_queue(name: str) -> str:

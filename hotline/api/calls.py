@@ -14,7 +14,7 @@ from twilio.base.exceptions import TwilioRestException
 
 from hotline import assignments
 from hotline.api import bp
-from hotline.api.access import session_or_token
+from hotline.api.access import call_sid_shaped, session_or_token
 from hotline.api.bodies import load
 from hotline.api.openapi import documented
 from hotline.api.schemas import CallSchema, ErrorSchema, TransferSchema
@@ -32,7 +32,7 @@ ANSWERS = {202: CallSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema
 def _handled_call(call_sid: str) -> Call:
     """The call, if the user asking may act on it: 404 unknown, 403 not theirs."""
     try:
-        call = get_call(call_sid)
+        call = get_call(call_sid_shaped(call_sid))
     except UnknownCall:
         abort(404, description="no call with that CallSid")
     if not assignments.may_handle(g.api_user, call):

@@ -7,15 +7,13 @@ token) or a user's API token; an integration's token only reads (403).
 
 from __future__ import annotations
 
-import re
-
 import requests
 from flask import abort, current_app, g, request, url_for
 from twilio.base.exceptions import TwilioException
 
 from hotline import offer_endings, offers, taking
 from hotline.api import bp
-from hotline.api.access import session_or_token
+from hotline.api.access import call_sid_shaped, session_or_token
 from hotline.api.bodies import load
 from hotline.api.openapi import documented
 from hotline.api.schemas import ErrorSchema, NoBodySchema, OfferAnsweredSchema, TakenCallSchema
@@ -24,10 +22,6 @@ from hotline.models import User, utcnow
 
 # Ids above this are no row's (and would overflow PostgreSQL's integer).
 LARGEST_ID = 2**31 - 1
-# Every recorded call's sid has this form (the webhooks refuse any other): a
-# path that does not is no call's, and never reaches the database (PostgreSQL
-# refuses a NUL in a string).
-CALL_SID = re.compile(r"CA[0-9a-f]{32}")
 REFUSALS = {403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema}
 
 
@@ -50,8 +44,7 @@ def _offer_or_abort(offer_id: int, user: User):
 
 
 def _take(call_sid: str, offer_id: int | None = None):
-    if not CALL_SID.fullmatch(call_sid):
-        abort(404, description="no call with that CallSid")
+    call_sid_shaped(call_sid)
     user = g.api_user
     now = utcnow()
     try:

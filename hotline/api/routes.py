@@ -4,7 +4,7 @@ from flask import abort, g
 
 from hotline import queues as queue_service
 from hotline.api import bp
-from hotline.api.access import known_queue, may_watch, session_or_token
+from hotline.api.access import call_sid_shaped, known_queue, may_watch, session_or_token
 from hotline.api.openapi import documented
 from hotline.api.schemas import CallSchema, ErrorSchema, MeSchema, QueuesSchema, WaitingSchema
 from hotline.auth import token_required
@@ -18,7 +18,7 @@ from hotline.models import utcnow
 @token_required
 def call_detail(call_sid: str):
     try:
-        call = get_call(call_sid)
+        call = get_call(call_sid_shaped(call_sid))
     except UnknownCall:
         abort(404, description="no call with that CallSid")
     return CallSchema().dump(call)

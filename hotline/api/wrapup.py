@@ -14,7 +14,7 @@ from marshmallow import Schema, fields, validate
 
 from hotline import taxonomy, wrapup
 from hotline.api import bp
-from hotline.api.access import session_or_token
+from hotline.api.access import call_sid_shaped, session_or_token
 from hotline.api.bodies import load
 from hotline.api.openapi import documented
 from hotline.api.schemas import ErrorSchema
@@ -87,8 +87,7 @@ def taxonomy_codes():
 @session_or_token(write=True)
 def wrap_up(call_sid: str):
     body = load(WrapUpBodySchema)
-    if "\x00" in call_sid:
-        abort(404, description="no call with that CallSid")
+    call_sid_shaped(call_sid)
     try:
         saved = wrapup.save(call_sid, g.api_user, body["outcome"], body["category"], body["note"], utcnow())
     except wrapup.UnknownCode as error:

@@ -1,0 +1,255 @@
+"""The operator's whole day with one caller, end to end through the real pieces: a
+live server, the built-in simulator, a simulated caller's phone in a thread,
+the operator's logged-in browser (its session, CSRF token and Socket.IO
+console over the real Redis message queue) and their simulated softphone,
+registered with the token from /api/v1/me/voice-token.
+
+The operator says they are available, is offered the caller, accepts; the
+softphone rings and answers; the caller hears the connection; the operator
+hangs up, records the wrap-up, is available again and at once offered the next
+caller who waited meanwhile. The API, the case and the audit log tell the same story.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from hotline import auth, events
+from hotline.extensions import db
+from hotline.lifecycle import CallStage, Presence
+from hotline.models import AuditRecord, Call, CaseEvent, CaseNote, Role
+from hotline.users import create_user
+from telephony.simulator.device import SimulatedDevice
+from telephony.simulator.phone import CallResult, Script
+from tests.live_events import listening
+from tests.live_server import LiveServer, serve
+from tests.pages import PASSWORD
+from tests.test_console_live import CSRF_META, Console, logged_in
+
+# ru, legal: the caller's menu choices. A caller waits up to WAIT_LOOPS turns of HOLD_SECONDS.
+LEGAL_IN_RUSSIAN = ("2", "3")
+MEDICAL = "2"
+HOLD_SECONDS = 0.05
+WAIT_LOOPS = 600
+
+
+def staying(digits: tuple[str, ...] = LEGAL_IN_RUSSIAN, talk_seconds: float | None = None) -> Script:
+    """A caller who waits in the queue and, once connected, stays until the other side hangs up."""
+    return Script(
+        digits=digits,
+        in_queue="wait",
+        wait_loops=WAIT_LOOPS,
+        hold_seconds=HOLD_SECONDS,
+        talk_seconds=talk_seconds,
+    )
+
+
+def eventually(predicate: Callable[[], object], timeout: float = 10.0, what: str = "the condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} never held within {timeout} s")
+        time.sleep(0.02)
+
+
+class Desk:
+    """An operator at their desk: the browser's session on the live server, the
+    console's Socket.IO connection, and (once asked for) the softphone."""
+
+    def __init__(self, live: LiveServer, username: str, *, first: bool = True) -> None:
+        self.live = live
+        self.username = username
+        self.browser = logged_in(live.url, username)
+        self.csrf = CSRF_META.search(self.browser.get(f"{live.url}/console").text).group(1)
+        connect = lambda: Console(live.url, self.browser)  # noqa: E731
+        # The server subscribes to the message queue at its first console's connection.
+        self.console = listening(live.app.config["REDIS_URL"], connect) if first else connect()
+        self.device: SimulatedDevice | None = None
+
+    def send(self, method: str, path: str, body: dict | None = None) -> requests.Response:
+        return self.browser.request(
+            method, self.live.url + path, json=body, headers={"X-CSRFToken": self.csrf}, timeout=15
+        )
+
+    def softphone(self) -> SimulatedDevice:
+        answer = self.browser.get(f"{self.live.url}/api/v1/me/voice-token", timeout=15)
+        assert answer.status_code == 200, answer.text
+        self.device = SimulatedDevice(self.live.url, answer.json()["token"], poll_seconds=0.02)
+        assert self.device.register() == answer.json()["identity"]
+        return self.device
+
+    def available(self, device: str | None = None) -> dict:
+        body = {"presence": "available", **({"device": device} if device else {})}
+        answer = self.send("PUT", "/api/v1/me/presence", body)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def me(self) -> dict:
+        return self.browser.get(f"{self.live.url}/api/v1/me", timeout=15).json()
+
+    def offered(self, matches: Callable[[dict], bool] = lambda data: True, timeout: float = 10) -> dict:
+        return self.heard(events.OFFER_CREATED, matches, timeout)
+
+    def heard(self, event: str, matches: Callable[[dict], bool], timeout: float = 10) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for name, data in list(self.console.received):
+                if name == event and matches(data):
+                    return data
+            time.sleep(0.01)
+        raise AssertionError(f"{self.username} heard no matching {event}; received {self.console.received}")
+
+    def heard_call(self, call_sid: str, state: str, timeout: float = 10) -> dict:
+        return self.heard(
+            events.OPERATOR_CALL, lambda data: (data["call_sid"], data["state"]) == (call_sid, state), timeout
+        )
+
+    def offers_heard(self) -> list[str]:
+        """The CallSid of every offer made to this operator, in order."""
+        return [data["call_sid"] for name, data in self.console.received if name == events.OFFER_CREATED]
+
+    def accept(self, offer: dict) -> dict:
+        answer = self.send("POST", f"/api/v1/offers/{offer['offer_id']}/accept")
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def close(self) -> None:
+        self.console.close()
+
+
+@contextmanager
+def desks(live: LiveServer, *usernames: str) -> Iterator[list[Desk]]:
+    opened: list[Desk] = []
+    try:
+        for username in usernames:
+            opened.append(Desk(live, username, first=not opened))
+        yield opened
+    finally:
+        for desk in opened:
+            desk.close()
+
+
+def phoning(pool: ThreadPoolExecutor, live: LiveServer, number: str, script: Script) -> Future[CallResult]:
+    return pool.submit(live.phone().call, number, script)
+
+
+def call_detail(live: LiveServer, call_sid: str) -> dict:
+    with live.app.app_context():
+        token = auth.create_token("wallboard")
+    answer = requests.get(
+        f"{live.url}/api/v1/calls/{call_sid}", headers={"Authorization": f"Bearer {token}"}, timeout=15
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def record_of(call_sid: str) -> Call:
+    db.session.expire_all()
+    return db.session.scalars(select(Call).where(Call.call_sid == call_sid)).one()
+
+
+def case_events(call_sid: str) -> list[str]:
+    db.session.expire_all()
+    call = record_of(call_sid)
+    return db.session.scalars(
+        select(CaseEvent.kind).where(CaseEvent.call_id == call.id).order_by(CaseEvent.id)
+    ).all()
+
+
+def audited(call_sid: str) -> list[str]:
+    db.session.expire_all()
+    return db.session.scalars(
+        select(AuditRecord.action).where(AuditRecord.object_id == call_sid).order_by(AuditRecord.id)
+    ).all()
+
+
+@pytest.fixture
+def live(make_app):
+    with serve(make_app, SIMULATOR_ANSWER_SECONDS=0) as server, server.app.app_context():
+        yield server
+
+
+def test_an_operator_takes_a_caller_talks_wraps_up_and_is_offered_the_next(live):
+    create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"], languages=["ru"])
+    with desks(live, "aigerim") as [desk], ThreadPoolExecutor(2) as pool:
+        device = desk.softphone()
+        assert desk.available()["presence"] == Presence.AVAILABLE
+        first = phoning(pool, live, "+77015550101", staying())
+
+        offer = desk.offered()
+        sid = offer["call_sid"]
+        assert (offer["queue"], offer["language"]) == ("legal", "ru")
+        taken = desk.accept(offer)
+        assert taken["call_sid"] == sid
+        ringing = device.incoming(timeout=10)
+        assert ringing is not None and ringing.parent_call_sid == sid
+        device.accept()
+        talking = desk.heard_call(sid, "talking")
+        assert talking["case_reference"] == offer["case_reference"]
+        assert talking["masked_number"].endswith("01") and "5550101" not in talking["masked_number"]
+        assert desk.me()["presence"] == Presence.BUSY
+        detail = call_detail(live, sid)
+        assert (detail["stage"], detail["operator"]) == (CallStage.CONNECTED, "aigerim")
+
+        # The next caller rings while the operator talks: they wait, offered to nobody.
+        second = phoning(pool, live, "+77015550202", staying())
+        joined = desk.heard(events.CALLER_JOINED, lambda data: data["call_sid"] != sid)
+        next_sid = joined["call_sid"]
+
+        answer = desk.send("POST", f"/api/v1/calls/{sid}/hangup")
+        assert answer.status_code == 202, answer.text
+        heard = first.result(timeout=30)
+        wrap_up = desk.heard_call(sid, "wrap_up")
+        assert wrap_up["wrap_up_until"]
+        assert desk.me()["presence"] == Presence.WRAP_UP
+        detail = call_detail(live, sid)
+        assert (detail["stage"], detail["operator"]) == (CallStage.WRAP_UP, "aigerim")
+        assert [
+            offer["call_sid"] for name, offer in desk.console.received if name == events.OFFER_CREATED
+        ] == [sid]
+
+        saved = desk.send(
+            "POST",
+            f"/api/v1/calls/{sid}/wrap-up",
+            {"outcome": "referred", "category": "documents", "note": "asked about her passport"},
+        )
+        assert saved.status_code == 200, saved.text
+        desk.heard_call(sid, "done")
+        following = desk.offered(lambda data: data["call_sid"] == next_sid, timeout=5)
+        assert desk.me()["presence"] == Presence.AVAILABLE
+        hang_up_caller_by_sid(live, next_sid, second)
+
+    assert heard.queue_result == "redirected"
+    assert heard.call_sid == sid
+    assert any(line.kind == "connected" for line in heard.transcript), heard.transcript
+    assert heard.transcript[-1].kind == "ended"
+    detail = call_detail(live, sid)
+    assert (detail["stage"], detail["operator"]) == (CallStage.ENDED, "aigerim")
+    record = record_of(sid)
+    assert record.abandoned is False and record.talk_seconds is not None
+    assert following["case_reference"] != offer["case_reference"]
+    kinds = case_events(sid)
+    assert [kind for kind in kinds if kind in {"accepted", "connected", "wrap_up"}] == [
+        "accepted",
+        "connected",
+        "wrap_up",
+    ], kinds
+    actions = audited(sid)
+    for action in ("call.accepted", "call.connected", "call.hung_up", "call.wrapped_up"):
+        assert action in actions, actions
+    assert db.session.scalars(select(CaseNote.body).where(CaseNote.call_id == record.id)).all() == [
+        "asked about her passport"
+    ]
+
+
+def hang_up_caller_by_sid(live: LiveServer, call_sid: str, future: Future[CallResult]) -> CallResult:
+    """End a caller still waiting, as the network would (the test's cleanup)."""
+    live.telephony.hang_up(call_sid)
+    return future.result(timeout=30)
