@@ -43,7 +43,7 @@ from bench.database import migrate, postgres_database, sqlite_database
 from bench.processes import Processes, machine_busy, start_gunicorn, start_redis
 from bench.routes import Measured, Settings
 from bench.runner import Bench
-from bench.summary import DatabaseRun, app_errors, save_file, show
+from bench.summary import DatabaseRun, app_errors, finish, run_main, show
 from bench.webhooks import BENCH_APP
 from tests.servers import environment, tail
 
@@ -191,17 +191,8 @@ def main(argv: list[str] | None = None) -> int:
                 failed |= console_failed or any(ok is False for _name, ok, _detail in run.checks)
         finally:
             processes.stop_all()
-    markdown = "\n\n".join(parts) + "\n"
-    print(f"\n---- markdown (whole run {time.monotonic() - started:.0f} s) ----\n\n{markdown}", file=out)
-    saved = save_file("console", markdown, "md")
-    if saved:
-        print(f"(saved as {saved})", file=out)
-    return 1 if failed else 0
+    return finish("console", parts, started, failed, out)
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        print("\ninterrupted: the bench's gunicorn and redis-server are stopped", file=sys.stderr)
-        sys.exit(130)
+    run_main(main)

@@ -4,22 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from bench.database import PG_SCHEMA
+from bench.options import new_parser
 
 
 def parse_args(argv: list[str] | None, description: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.console",
-        description=description,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "--database-url",
-        action="append",
-        default=[],
-        help=f"also run on this PostgreSQL database (repeatable; schema {PG_SCHEMA}, made anew, dropped)",
-    )
-    parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite run")
+    parser = new_parser("python -m bench.console", description)
     parser.add_argument("--consoles", type=int, default=20, help="logged-in consoles, one operator each (20)")
     parser.add_argument("--calls-rate", type=float, default=10, help="callers arriving per second (10)")
     parser.add_argument("--calls-duration", type=float, default=20, help="seconds of arriving callers (20)")

@@ -9,11 +9,10 @@ from bench.database import PG_SCHEMA
 from bench.routes import ROUTE_KEYS, SCENARIOS, Settings
 
 
-def parse_args(argv: list[str] | None, description: str) -> argparse.Namespace:
+def new_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """A bench's command line with the options every bench has: which databases."""
     parser = argparse.ArgumentParser(
-        prog="python -m bench.webhooks",
-        description=description,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
         "--database-url",
@@ -23,6 +22,11 @@ def parse_args(argv: list[str] | None, description: str) -> argparse.Namespace:
         f"{PG_SCHEMA}, dropped and made anew, then dropped",
     )
     parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite run")
+    return parser
+
+
+def parse_args(argv: list[str] | None, description: str) -> argparse.Namespace:
+    parser = new_parser("python -m bench.webhooks", description)
     parser.add_argument("--duration", type=float, default=10, help="closed loop seconds per route (10)")
     parser.add_argument("--warmup", type=float, default=2, help="warm-up seconds before each closed loop (2)")
     parser.add_argument("--connections", type=int, default=50, help="closed loop connections (50)")

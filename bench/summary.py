@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,3 +75,22 @@ def app_errors(log: Path, stem: str) -> list[str]:
         return []
     kept = save_file(stem, content, "log")
     return [f"the app logged errors (tracebacks): {kept or log}"]
+
+
+def finish(stem: str, parts: list[str], started: float, failed: bool, out) -> int:
+    """Print the whole run's markdown, save it under bench/results/, and give the exit status."""
+    markdown = "\n\n".join(parts) + "\n"
+    print(f"\n---- markdown (whole run {time.monotonic() - started:.0f} s) ----\n\n{markdown}", file=out)
+    saved = save_file(stem, markdown, "md")
+    if saved:
+        print(f"(saved as {saved})", file=out)
+    return 1 if failed else 0
+
+
+def run_main(main) -> None:
+    """Run a bench's `main` as a command: its status, or 130 on Ctrl-C (its processes are stopped)."""
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("\ninterrupted: the bench's gunicorn and redis-server are stopped", file=sys.stderr)
+        sys.exit(130)

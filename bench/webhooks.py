@@ -41,7 +41,7 @@ from bench.options import describe_generator, parse_args, settings_from
 from bench.processes import Processes, machine_busy, settle, start_gunicorn, start_redis
 from bench.routes import Settings
 from bench.runner import OVERLOAD_SECONDS, Bench
-from bench.summary import DatabaseRun, app_errors, save_file, show
+from bench.summary import DatabaseRun, app_errors, finish, run_main, show
 from tests.servers import environment, gunicorn_command, tail
 
 BENCH_APP = "bench.reference_app:create_app()"
@@ -155,18 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             processes.stop_all()
 
-    markdown = "\n\n".join(parts) + "\n"
-    print(f"\n---- markdown (whole run {time.monotonic() - started:.0f} s) ----\n", file=out)
-    print(markdown, file=out)
-    saved = save_file("webhooks", markdown, "md")
-    if saved:
-        print(f"(saved as {saved})", file=out)
-    return 1 if failed else 0
+    return finish("webhooks", parts, started, failed, out)
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        print("\ninterrupted: the bench's gunicorn and redis-server are stopped", file=sys.stderr)
-        sys.exit(130)
+    run_main(main)
