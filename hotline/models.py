@@ -171,6 +171,8 @@ class Call(db.Model):
     __table_args__ = (
         Index("ix_call_stage_queue", "stage", "queue"),
         Index("ix_call_stage_started", "stage", "started_at"),
+        # A case's calls: whether a waiting caller called about this case before.
+        Index("ix_call_case", "case_id"),
     )
     __mapper_args__: ClassVar[dict] = {"version_id_col": version}
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import aliased
 
 from hotline.extensions import db
 from hotline.lifecycle import WAITING
@@ -56,9 +57,20 @@ def figures(now: datetime) -> list[QueueFigures]:
 
 def waiting_in(queue: str, limit: int | None = None) -> list[dict]:
     """Calls waiting in `queue`, in the order they are to be answered, as the
-    plain values a live screen shows."""
+    plain values a live screen shows. A repeat caller is one whose case had an
+    earlier call (they joined their open case), whatever their priority."""
+    earlier = aliased(Call)
+    repeat_caller = exists().where(earlier.case_id == Call.case_id, earlier.id < Call.id)
     rows = db.session.execute(
-        select(Call.call_sid, Call.priority, Call.crisis, Call.language, Case.reference, Call.enqueued_at)
+        select(
+            Call.call_sid,
+            Call.priority,
+            Call.crisis,
+            Call.language,
+            Case.reference,
+            Call.enqueued_at,
+            repeat_caller,
+        )
         .outerjoin(Case, Call.case_id == Case.id)
         .where(Call.stage.in_(WAITING), Call.queue == queue)
         .order_by(*ANSWER_ORDER)
@@ -72,8 +84,9 @@ def waiting_in(queue: str, limit: int | None = None) -> list[dict]:
             "language": language,
             "case_reference": reference,
             "enqueued_at": enqueued_at,
+            "repeat_caller": repeat,
         }
-        for sid, priority, crisis, language, reference, enqueued_at in rows
+        for sid, priority, crisis, language, reference, enqueued_at, repeat in rows
     ]
 
 

@@ -67,6 +67,27 @@ def test_an_operator_reads_the_waiting_list_of_their_queue_in_answer_order(app, 
     assert CALLER[-9:] not in answer.get_data(as_text=True)
 
 
+def test_a_crisis_caller_who_calls_again_about_their_open_case_is_a_repeat_caller(app, client, twilio, staff):
+    """Crisis outranks the repeat caller's priority; the badge still shows."""
+    earlier = ScriptedCall(twilio, CALLER)
+    earlier.to_queue(language="2", need="9")
+    earlier.post("/telephony/voice/status", CallStatus="completed", CallDuration="30")
+    again = ScriptedCall(twilio, CALLER)
+    again.to_queue(language="2", need="9")
+    first_time = ScriptedCall(twilio, "+77015551111")
+    first_time.to_queue(language="2", need="9")
+    log_in(client, "boris", PASSWORD)
+
+    body = client.get("/api/v1/queues/psychologist/waiting").get_json()
+
+    assert [(c["call_sid"], c["priority"], c["repeat_caller"]) for c in body["callers"]] == [
+        (again.sid, Priority.CRISIS, True),
+        (first_time.sid, Priority.CRISIS, False),
+    ]
+    with app.app_context():
+        assert again.record().case_id == earlier.record().case_id
+
+
 def test_an_operator_may_not_read_a_queue_they_do_not_serve(app, client, staff):
     log_in(client, "aigerim", PASSWORD)
     refused = client.get("/api/v1/queues/medical/waiting")

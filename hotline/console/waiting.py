@@ -20,7 +20,6 @@ def waiting_list(queue: str, now: datetime) -> dict:
         caller["waiting_since"] = caller["enqueued_at"]
         caller["wait_seconds"] = queues.seconds_between(caller["enqueued_at"], now) or 0
         caller["callback_return"] = caller["priority"] == Priority.CALLBACK_RETURN
-        caller["repeat_caller"] = caller["priority"] == Priority.REPEAT_CALLER_OPEN_CASE
     total = len(callers)
     if total == LIST_LIMIT:
         total = next(figures.waiting for figures in queues.figures(now) if figures.name == queue)

@@ -112,6 +112,7 @@ def upgrade():
         batch_op.add_column(sa.Column('operator_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('returned_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.create_foreign_key('fk_call_operator', 'user', ['operator_id'], ['id'])
+        batch_op.create_index('ix_call_case', ['case_id'], unique=False)
 
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('presence', sa.String(length=16), server_default='away', nullable=False))
@@ -140,6 +141,7 @@ def downgrade():
         batch_op.drop_column('presence')
 
     with op.batch_alter_table('call', schema=None) as batch_op:
+        batch_op.drop_index('ix_call_case')
         batch_op.drop_constraint('fk_call_operator', type_='foreignkey')
         batch_op.drop_column('returned_at')
         batch_op.drop_column('operator_id')
