@@ -35,11 +35,11 @@ from redis import Redis
 from sqlalchemy.exc import SQLAlchemyError
 
 from bench import arrivals, console_report, operators, report
-from bench import wrk as wrk_client
 from bench.callers import Callers
 from bench.console_options import parse_args
 from bench.consoles import Consoles
 from bench.database import migrate, postgres_database, sqlite_database
+from bench.options import wrk_or_refusal
 from bench.processes import Processes, machine_busy, start_gunicorn, start_redis
 from bench.routes import Measured, Settings
 from bench.runner import Bench
@@ -143,8 +143,8 @@ def show_consoles(label: str, figures: console_report.ConsoleFigures, args, out)
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv, __doc__)
     out = sys.stdout
-    wrk = wrk_client.wrk_path() if args.generator in {"auto", "wrk"} else None
-    if args.generator == "wrk" and wrk is None:
+    wrk, available = wrk_or_refusal(args)
+    if not available:
         print("wrk is not installed (apt-get install wrk); or use --generator python", file=sys.stderr)
         return 2
     settings = Settings(

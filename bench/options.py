@@ -93,3 +93,10 @@ def describe_generator(wrk: str | None, threads: int, asked: str) -> str:
     if asked == "python":
         return "Python asyncio (--generator python)"
     return "Python asyncio (wrk not found; apt-get install wrk for a client that needs less CPU)"
+
+
+def wrk_or_refusal(args: argparse.Namespace) -> tuple[str | None, bool]:
+    """The wrk binary the closed loop uses (None: the Python client), and False
+    when --generator wrk asks for it and it is not installed."""
+    wrk = wrk_client.wrk_path() if args.generator in {"auto", "wrk"} else None
+    return wrk, not (args.generator == "wrk" and wrk is None)

@@ -33,11 +33,10 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from bench import report
-from bench import wrk as wrk_client
 from bench.database import migrate, postgres_database, sqlite_database
 from bench.frozen import run_frozen
 from bench.measured import REQUEST_TIMEOUT
-from bench.options import describe_generator, parse_args, settings_from
+from bench.options import describe_generator, parse_args, settings_from, wrk_or_refusal
 from bench.processes import Processes, machine_busy, settle, start_gunicorn, start_redis
 from bench.routes import Settings
 from bench.runner import OVERLOAD_SECONDS, Bench
@@ -83,8 +82,8 @@ def run_database(
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv, __doc__)
     out = sys.stdout
-    wrk = wrk_client.wrk_path() if args.generator in {"auto", "wrk"} else None
-    if args.generator == "wrk" and wrk is None:
+    wrk, available = wrk_or_refusal(args)
+    if not available:
         print("wrk is not installed (apt-get install wrk); or use --generator python", file=sys.stderr)
         return 2
     generator = describe_generator(wrk, args.wrk_threads, args.generator)

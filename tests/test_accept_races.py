@@ -5,8 +5,6 @@ and nothing of theirs is written."""
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -22,6 +20,7 @@ from hotline.lifecycle import HOLDING_CALL
 from hotline.models import Assignment, Call, Offer, User
 from tests import desk
 from tests.calls import ScriptedCall
+from tests.concurrency import at_once
 from tests.conftest import TwilioWebhooks
 from tests.live_server import serve
 from tests.servers import web_processes
@@ -79,17 +78,6 @@ def servers(request, make_app, database_url, redis_url, tmp_path_factory):
         }
         with web_processes(2, database_url, redis_url, workdir, **settings) as webs:
             yield Desk([web.url for web in webs], live.url, live.app)
-
-
-def at_once(actions: list) -> list[requests.Response]:
-    barrier = threading.Barrier(len(actions))
-
-    def run(action):
-        barrier.wait(timeout=10)
-        return action()
-
-    with ThreadPoolExecutor(len(actions)) as pool:
-        return list(pool.map(run, actions))
 
 
 def one_won(answers: list[requests.Response]) -> int:

@@ -4,9 +4,7 @@ requests of each round wait at a barrier and go out at the same moment."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -19,6 +17,7 @@ from sqlalchemy import func, select
 from hotline.extensions import db
 from hotline.models import Call, Callback, Case
 from tests.calls import ScriptedCall
+from tests.concurrency import at_once
 from tests.conftest import TwilioWebhooks
 from tests.live_server import serve
 from tests.servers import web_processes
@@ -74,18 +73,6 @@ def servers(request, make_app):
             yield Servers([live.url, live.url], live.app)
     else:
         yield Servers(request.getfixturevalue("gunicorns"), make_app())
-
-
-def at_once(actions: list[Callable]) -> list:
-    """Run every action in its own thread, all released together by a barrier."""
-    barrier = threading.Barrier(len(actions))
-
-    def run(action):
-        barrier.wait(timeout=10)
-        return action()
-
-    with ThreadPoolExecutor(len(actions)) as pool:
-        return list(pool.map(run, actions))
 
 
 def all_answered(answers: list[requests.Response]) -> None:
