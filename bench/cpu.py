@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bench.database import APPLICATION_NAME
-from hotline.parsing import whole_number
+from hotline.core.parsing import whole_number
 
 
 class CpuWatch:

@@ -38,7 +38,8 @@ def create(env: dict[str, str], count: int, password: str) -> list[str]:
 
 
 def _main(count: int, password: str) -> None:
-    from hotline import create_app, users
+    from hotline import create_app
+    from hotline.accounts import users
 
     app = create_app()
     with app.app_context():

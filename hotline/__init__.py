@@ -9,10 +9,13 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
-from hotline import auth, cli, errors, limits, models, sockets, web_security
-from hotline.accounts import locale
+from hotline import cli, models
+from hotline.accounts import auth, locale
+from hotline.console import sockets
+from hotline.core.phones import PhoneVault
 from hotline.extensions import db, init_limiter, init_redis, init_socketio, login_manager, migrate
-from hotline.phones import PhoneVault
+from hotline.web import errors, limits
+from hotline.web import security as web_security
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,11 +63,11 @@ def create_app(config: settings.Config | dict | None = None) -> Flask:
     locale.init_app(app)
     cli.init_app(app)
 
-    from hotline import health
     from hotline.accounts import bp as accounts_bp
     from hotline.admin import bp as admin_bp
     from hotline.api import bp as api_bp
     from hotline.console import bp as console_bp
+    from hotline.web import health
     from telephony import init_app as init_telephony
 
     app.register_blueprint(health.bp)

@@ -10,9 +10,10 @@ from flask import Flask
 from flask.cli import with_appcontext
 from rq import Queue
 
-from hotline import auth, phones, users
+from hotline.accounts import auth, users
+from hotline.accounts.users import LANGUAGES
+from hotline.core import phones
 from hotline.models import QueueName, Role
-from hotline.users import LANGUAGES
 
 
 def init_app(app: Flask) -> None:
@@ -157,7 +158,7 @@ def _queue_once_redis_answers() -> Queue:
     it may take a few seconds to listen."""
     from flask import current_app
 
-    from hotline import embedded_redis
+    from hotline.core import embedded_redis
 
     embedded_redis.wait_until_ready(current_app.config["REDIS_URL"])
     return current_app.extensions["rq"]

@@ -98,7 +98,7 @@ def caller_joined(caller: WaitingCaller) -> None:
 
 def caller_left(call_sid: str, queue_name: str, reason: str) -> None:
     """The caller left `queue_name`: `reason` is why, in the hotline's words
-    (`hotline.lifecycle.LeftQueue`: answered, hung_up, callback …), or
+    (`hotline.models.states.LeftQueue`: answered, hung_up, callback …), or
     ENDED_WHILE_WAITING when the call ended with no word from the queue."""
     message = {"call_sid": call_sid, "queue": queue_name, "reason": reason}
     _publisher().publish(CALLER_LEFT, message, [queue_room(queue_name), SUPERVISORS_ROOM])

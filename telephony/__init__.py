@@ -8,8 +8,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from hotline.hours import WorkingHours, parse_hours
-from hotline.routing import parse_need_menu
+from hotline.calls.routing import parse_need_menu
+from hotline.core.hours import WorkingHours, parse_hours
 from telephony import prompts
 from telephony.twiml import Speaker
 

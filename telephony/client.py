@@ -13,8 +13,8 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from hotline.lifecycle import Progress
-from hotline.parsing import whole_number
+from hotline.core.parsing import whole_number
+from hotline.models.states import Progress
 from telephony.vocabulary import PROGRESS
 
 TWILIO_API = "https://api.twilio.com"

@@ -9,7 +9,7 @@ import re
 from flask import request
 from werkzeug.datastructures import MultiDict
 
-from hotline.parsing import whole_number
+from hotline.core.parsing import whole_number
 
 CALL_SID = re.compile(r"CA[0-9a-f]{32}")
 RECORDING_SID = re.compile(r"RE[0-9a-f]{32}")

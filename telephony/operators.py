@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from flask import Response, current_app, request
 
-from hotline import assignments, calls, softphone
-from hotline.lifecycle import WAITING, AssignmentStatus, Device, DialOutcome, Progress
+from hotline.calls import service as calls
 from hotline.models import utcnow
+from hotline.models.states import WAITING, AssignmentStatus, Device, DialOutcome, Progress
+from hotline.operators import legs as assignments
+from telephony import access as softphone
 from telephony import forms, line_settings, twiml, vocabulary
 from telephony.security import twilio_signed
 from telephony.webhooks import Step, _plain, _step, _twiml, _url, bp

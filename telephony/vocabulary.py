@@ -5,7 +5,7 @@ a queue (`QueueResult`), and what each means in the hotline's own lifecycle
 
 from __future__ import annotations
 
-from hotline.lifecycle import DialOutcome, LeftQueue, Progress
+from hotline.models.states import DialOutcome, LeftQueue, Progress
 
 FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 

@@ -11,12 +11,15 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, request, url_for
 
-from hotline import calls, events, offer_endings, offers, queues, routing
-from hotline.callbacks import NoNumberToCall, request_from_call
-from hotline.cases import CaseConflict
-from hotline.incoming import CallNotRecorded, record_incoming
-from hotline.lifecycle import CallStage, LeftQueue, StepOutOfPlace
+from hotline import events
+from hotline.callbacks.service import NoNumberToCall, request_from_call
+from hotline.calls import queues, routing
+from hotline.calls import service as calls
+from hotline.calls.incoming import CallNotRecorded, record_incoming
+from hotline.cases.service import CaseConflict
 from hotline.models import Call, utcnow
+from hotline.models.states import CallStage, LeftQueue, StepOutOfPlace
+from hotline.operators import offer_endings, offers
 from telephony import forms, line_settings, prompts, twiml, vocabulary
 from telephony.security import twilio_signed
 

@@ -15,7 +15,8 @@ from twilio.request_validator import RequestValidator
 
 os.environ["HOTLINE_ENV"] = "testing"
 
-from hotline import create_app, embedded_redis
+from hotline import create_app
+from hotline.core import embedded_redis
 from hotline.extensions import db
 from tests.servers import free_port
 
@@ -147,8 +148,8 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def staff(app) -> None:
     """An operator of `legal` (aigerim) and a supervisor (boris), password tests.pages.PASSWORD."""
+    from hotline.accounts.users import create_user
     from hotline.models import Role
-    from hotline.users import create_user
     from tests.pages import PASSWORD
 
     with app.app_context():

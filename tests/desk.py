@@ -14,9 +14,9 @@ from twilio.http import HttpClient
 from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 
+from hotline.accounts.users import create_user
 from hotline.extensions import db
 from hotline.models import Call, Offer, Role, User
-from hotline.users import create_user
 from telephony.client import TWILIO_API, Telephony
 from telephony.simulator.carrier import Carrier
 from telephony.simulator.transport import FlaskClientTransport, HttpTransport

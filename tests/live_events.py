@@ -17,7 +17,9 @@ from flask import Flask
 from redis import Redis
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from hotline import auth, embedded_redis, events
+from hotline import events
+from hotline.accounts import auth
+from hotline.core import embedded_redis
 from tests.servers import free_port
 
 

@@ -14,10 +14,10 @@ import requests
 from flask import Flask
 from sqlalchemy import func, select
 
-from hotline import auth
+from hotline.accounts import auth
 from hotline.extensions import db
-from hotline.lifecycle import HOLDING_CALL
 from hotline.models import Assignment, Call, Offer, User
+from hotline.models.states import HOLDING_CALL
 from tests import desk
 from tests.calls import ScriptedCall
 from tests.concurrency import at_once

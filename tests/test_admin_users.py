@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from hotline import auth
+from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import AuditRecord, Role, User
 from tests.pages import csrf_token, log_in

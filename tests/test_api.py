@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from hotline import auth
+from hotline.accounts import auth
 from tests.calls import ScriptedCall
 
 

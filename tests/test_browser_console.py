@@ -11,8 +11,8 @@ import time
 from playwright.sync_api import Browser, Page, expect
 
 from hotline import events
+from hotline.accounts.users import create_user
 from hotline.models import Role
-from hotline.users import create_user
 from tests.browser import artifact
 from tests.calls import ScriptedCall
 from tests.conftest import TwilioWebhooks

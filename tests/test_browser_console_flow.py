@@ -19,9 +19,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
+from hotline.accounts.users import create_user
 from hotline.extensions import db
 from hotline.models import Assignment, Call, CaseNote, Role
-from hotline.users import create_user
 from telephony.simulator.phone import Line, Script
 from tests.browser import artifact
 from tests.live_server import LiveServer, serve

@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from playwright.sync_api import Browser, Page, expect
 
+from hotline.accounts.users import create_user
 from hotline.models import Role
-from hotline.users import create_user
 from tests.conftest import TwilioWebhooks
 from tests.desk import network, offer_status, open_offers, presence_of, queued, stage_of
 from tests.live_server import serve

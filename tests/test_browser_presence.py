@@ -11,10 +11,11 @@ from playwright.sync_api import Browser, expect
 from redis import Redis
 from sqlalchemy import select
 
-from hotline import presence, users
+from hotline.accounts import users
+from hotline.accounts.users import create_user
 from hotline.extensions import db
 from hotline.models import Role, User
-from hotline.users import create_user
+from hotline.operators import presence
 from tests.live_server import serve
 from tests.test_browser_console import PASSWORD, open_console
 

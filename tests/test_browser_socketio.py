@@ -9,7 +9,7 @@ from collections.abc import Callable
 from flask import Flask, Response
 from markupsafe import escape
 
-from hotline import auth
+from hotline.accounts import auth
 from tests.browser import artifact
 from tests.live_server import serve
 

@@ -10,10 +10,11 @@ import pytest
 import time_machine
 from sqlalchemy import func, insert, select
 
-from hotline import cases, incoming
+from hotline.calls import incoming
+from hotline.calls.routing import Choice, Priority
+from hotline.cases import service as cases
 from hotline.extensions import db
 from hotline.models import Call, Caller, Case, CaseEvent, CaseNumber
-from hotline.routing import Choice, Priority
 from tests.calls import ScriptedCall
 
 ALMATY = ZoneInfo("Asia/Almaty")

@@ -65,7 +65,7 @@ def test_a_language_with_no_prompts_is_refused_at_start_up(make_app):
 
 
 def test_unreadable_hours_are_refused_at_start_up(make_app):
-    from hotline.hours import InvalidHours
+    from hotline.core.hours import InvalidHours
 
     with pytest.raises(InvalidHours):
         make_app(HOTLINE_HOURS="weekdays nine to five")

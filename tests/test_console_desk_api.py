@@ -10,8 +10,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from hotline.extensions import db
-from hotline.lifecycle import AssignmentStatus
 from hotline.models import Call, Caller, Offer, User, utcnow
+from hotline.models.states import AssignmentStatus
 from tests.pages import PASSWORD, log_in
 from tests.test_wrapup import bearer, in_wrap_up
 

@@ -10,8 +10,8 @@ import requests
 import socketio
 
 from hotline import events
+from hotline.accounts.users import create_user
 from hotline.models import Role
-from hotline.users import create_user
 from tests.calls import ScriptedCall
 from tests.conftest import TwilioWebhooks
 from tests.live_events import LiveScreen, listening, refusal

@@ -8,11 +8,11 @@ import json
 import re
 from datetime import timedelta
 
-from hotline import auth
+from hotline.accounts import auth
+from hotline.calls.routing import Priority
 from hotline.extensions import db
-from hotline.lifecycle import CallStage
 from hotline.models import Call, Role, utcnow
-from hotline.routing import Priority
+from hotline.models.states import CallStage
 from tests.calls import ScriptedCall
 from tests.pages import PASSWORD, log_in
 

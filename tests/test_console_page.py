@@ -57,8 +57,8 @@ def test_the_list_shows_the_first_fifty_and_the_total(app, client, staff):
     from datetime import timedelta
 
     from hotline.extensions import db
-    from hotline.lifecycle import CallStage
     from hotline.models import Call, utcnow
+    from hotline.models.states import CallStage
 
     with app.app_context():
         start = utcnow() - timedelta(minutes=10)

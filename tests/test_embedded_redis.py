@@ -8,7 +8,7 @@ import time
 import pytest
 import redis
 
-from hotline.embedded_redis import wait_until_ready
+from hotline.core.embedded_redis import wait_until_ready
 from tests.conftest import free_port
 
 

@@ -10,10 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import select
 
 from hotline import events
+from hotline.accounts.users import create_user
 from hotline.extensions import db
-from hotline.lifecycle import AssignmentStatus, CallStage, Presence
 from hotline.models import Assignment, Role
-from hotline.users import create_user
+from hotline.models.states import AssignmentStatus, CallStage, Presence
 from telephony import prompts
 from tests.pages import PASSWORD
 from tests.test_flow_operator import (

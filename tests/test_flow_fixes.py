@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from hotline import auth
+from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import Callback
-from hotline.web_security import CONTENT_SECURITY_POLICY
+from hotline.web.security import CONTENT_SECURITY_POLICY
 from tests.calls import twiml
 from tests.pages import PASSWORD, log_in
 from tests.test_operator_leg import dial_result, line, queued, take  # noqa: F401 (line: the fixture)
@@ -77,8 +77,8 @@ def test_a_returned_caller_taken_at_once_is_enqueued_by_the_dial_action_not_hung
     operator's accept lands before the action answers (here, at the moment of
     the announcement): the caller must still be put somewhere to wait for its
     redirect, not hung up."""
-    from hotline import assignments
-    from hotline.users import create_user
+    from hotline.accounts.users import create_user
+    from hotline.operators import legs as assignments
 
     create_user("bolat", "operator", PASSWORD, queues=["legal"], languages=["ru"])
     call = queued(line)
@@ -101,7 +101,7 @@ def operator_client(make_app):
     def logged_in(**settings):
         app = make_app(**settings)
         with app.app_context():
-            from hotline.users import create_user
+            from hotline.accounts.users import create_user
 
             create_user("aigerim", "operator", PASSWORD, queues=["legal"], languages=["ru"])
         client = app.test_client()

@@ -15,10 +15,10 @@ from rq.job import Job, JobStatus
 from sqlalchemy import select
 
 from hotline import events
+from hotline.accounts.users import create_user
 from hotline.extensions import db
-from hotline.lifecycle import OfferStatus, Presence
 from hotline.models import AuditRecord, Offer, Role
-from hotline.users import create_user
+from hotline.models.states import OfferStatus, Presence
 from tests.pages import PASSWORD
 from tests.test_flow_operator import (
     audited,

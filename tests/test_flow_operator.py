@@ -21,11 +21,12 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from hotline import auth, events
+from hotline import events
+from hotline.accounts import auth
+from hotline.accounts.users import create_user
 from hotline.extensions import db
-from hotline.lifecycle import CallStage, Presence
 from hotline.models import AuditRecord, Call, CaseEvent, CaseNote, Role
-from hotline.users import create_user
+from hotline.models.states import CallStage, Presence
 from telephony.simulator.device import SimulatedDevice
 from telephony.simulator.phone import CallResult, Script
 from tests.live_events import listening

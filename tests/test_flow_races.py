@@ -25,11 +25,12 @@ from rq.job import Job, JobStatus
 from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import OperationalError
 
-from hotline import auth, wrapup
+from hotline.accounts import auth
+from hotline.accounts.users import create_user
 from hotline.extensions import db
-from hotline.lifecycle import HOLDING_CALL, AssignmentStatus, CallStage, Presence
 from hotline.models import Assignment, AuditRecord, Call, CaseEvent, Role, User, utcnow
-from hotline.users import create_user
+from hotline.models.states import HOLDING_CALL, AssignmentStatus, CallStage, Presence
+from hotline.operators import wrapup
 from tests import desk
 from tests.live_server import serve
 from tests.pages import PASSWORD

@@ -9,9 +9,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from hotline import events
-from hotline.lifecycle import CallStage, Presence
+from hotline.accounts.users import create_user
 from hotline.models import Role
-from hotline.users import create_user
+from hotline.models.states import CallStage, Presence
 from tests.pages import PASSWORD
 from tests.test_flow_operator import (
     MEDICAL,

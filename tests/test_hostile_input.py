@@ -12,8 +12,8 @@ import time_machine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hotline import routing
-from hotline.parsing import whole_number
+from hotline.calls import routing
+from hotline.core.parsing import whole_number
 from telephony import forms
 from tests.calls import ScriptedCall, twiml
 from tests.conftest import TwilioWebhooks

@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hotline.hours import InvalidHours, parse_hours
+from hotline.core.hours import InvalidHours, parse_hours
 
 
 def at(text: str) -> datetime:

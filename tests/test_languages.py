@@ -9,7 +9,7 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from hotline import auth
+from hotline.accounts import auth
 from hotline.models import Role
 from tests.conftest import ROOT
 from tests.pages import csrf_token, log_in

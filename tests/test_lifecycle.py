@@ -7,10 +7,10 @@ import pytest
 import time_machine
 from sqlalchemy import func, select, update
 
-from hotline import calls
+from hotline.calls import service as calls
 from hotline.extensions import db
-from hotline.lifecycle import TRANSITIONS, CallStage, LeftQueue, Progress
 from hotline.models import AuditRecord, Call, Callback, Caller, Case, CaseEvent
+from hotline.models.states import TRANSITIONS, CallStage, LeftQueue, Progress
 from tests.calls import ScriptedCall
 from tests.conftest import TwilioWebhooks
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from hotline import auth
+from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import AuditRecord, Role, User
 from tests.pages import csrf_token, log_in

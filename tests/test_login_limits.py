@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hotline import auth
+from hotline.accounts import auth
 from hotline.models import Role
 from tests.pages import log_in
 

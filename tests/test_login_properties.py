@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from hotline import auth
+from hotline.accounts import auth
 from hotline.models import Role
 from tests.pages import csrf_token
 

@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from hotline import events
-from hotline.auth import create_token, create_user
+from hotline.accounts.auth import create_token, create_user
+from hotline.calls.routing import Priority
 from hotline.extensions import db
 from hotline.models import Callback, Case, CaseEvent, Role
-from hotline.routing import Priority
 from tests.calls import ScriptedCall, spoken, twiml
 from tests.conftest import TwilioWebhooks
 from tests.live_events import LiveScreen, integration_token, listening, refusal

@@ -9,9 +9,10 @@ import pytest
 import time_machine
 from sqlalchemy import event, func, select
 
-from hotline import auth, offer_endings, offers, presence
+from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import AuditRecord, Call, CaseEvent, User
+from hotline.operators import offer_endings, offers, presence
 from tests import desk
 from tests.conftest import TwilioWebhooks
 from workers import sweep

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from hotline import auth
+from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import Assignment, AuditRecord, Call, CaseEvent, Role
 from telephony.simulator import state

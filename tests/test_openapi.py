@@ -13,10 +13,10 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.core.failures import FailureGroup
 
-from hotline import auth
-from hotline import queues as queue_service
+from hotline.accounts import auth
+from hotline.calls import queues as queue_service
+from hotline.calls.queues import QueueFigures
 from hotline.models import Role
-from hotline.queues import QueueFigures
 from tests.calls import ScriptedCall
 
 EXAMPLES_PER_OPERATION = 25

@@ -16,10 +16,12 @@ import time_machine
 from redis import Redis
 from sqlalchemy import func, select
 
-from hotline import events, queues, softphone
+from hotline import events
+from hotline.calls import queues
 from hotline.extensions import db
-from hotline.lifecycle import AssignmentStatus, CallStage, Device, Presence
 from hotline.models import Assignment, AuditRecord, Call, CaseEvent, User
+from hotline.models.states import AssignmentStatus, CallStage, Device, Presence
+from telephony import access as softphone
 from telephony import prompts
 from tests.calls import ScriptedCall, spoken, twiml
 
@@ -386,7 +388,7 @@ def test_requeue_answers_enqueue_only_for_a_waiting_or_taken_caller(line):
 
 
 def test_the_api_shows_who_answered(line, app):
-    from hotline import auth
+    from hotline.accounts import auth
 
     call = queued(line)
     taken = take(call)
@@ -401,8 +403,8 @@ def test_the_api_shows_who_answered(line, app):
 
 def test_the_reconciler_leaves_a_call_in_wrap_up_alone(make_app):
     """The telephony API here answers nothing: asking it about any call fails the sweep."""
+    from hotline.accounts.users import create_user
     from hotline.models import Role
-    from hotline.users import create_user
     from tests.conftest import TwilioWebhooks
     from tests.pages import PASSWORD
     from workers.reconciler import CallsStillOpen, close_stuck_calls

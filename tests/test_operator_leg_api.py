@@ -13,11 +13,11 @@ import requests
 import time_machine
 from sqlalchemy import select
 
-from hotline import auth
+from hotline.accounts import auth
+from hotline.accounts.users import create_user
 from hotline.extensions import db
-from hotline.lifecycle import AssignmentStatus, CallStage, Presence
 from hotline.models import AuditRecord, Role
-from hotline.users import create_user
+from hotline.models.states import AssignmentStatus, CallStage, Presence
 from telephony.simulator import state
 from tests.calls import ScriptedCall, twiml
 from tests.conftest import TwilioWebhooks
@@ -136,7 +136,7 @@ def test_the_operator_transfers_the_caller_to_the_head_of_another_queue(live):
     root = twiml(call.post("/telephony/voice/requeue"))
     assert root.find("Enqueue").text == "general"
     assert root.find("Enqueue").attrib["action"] == "/telephony/voice/queue-result"
-    from hotline import queues
+    from hotline.calls import queues
 
     assert queues.position_of(call.record()) == 1
     # The Dial's result, if the network sends one: the caller stays in the queue.

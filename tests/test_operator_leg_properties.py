@@ -16,8 +16,8 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from hotline.extensions import db
-from hotline.lifecycle import HOLDING_CALL, WAITING, AssignmentStatus, Presence
 from hotline.models import Assignment, Call, User
+from hotline.models.states import HOLDING_CALL, WAITING, AssignmentStatus, Presence
 from telephony import vocabulary
 from tests.calls import ScriptedCall
 from tests.conftest import SEEDED_BY_MIGRATIONS, TwilioWebhooks
@@ -97,8 +97,8 @@ def check_the_records() -> None:
 @given(batch=st.lists(requests(), min_size=1, max_size=5))
 def test_signed_random_reports_of_the_operators_leg_never_fail(line, batch):
     empty_tables()
+    from hotline.accounts.users import create_user
     from hotline.models import Role
-    from hotline.users import create_user
     from tests.pages import PASSWORD
 
     create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"], languages=["ru"])

@@ -10,10 +10,10 @@ import pytest
 import requests
 from sqlalchemy import select, update
 
+from hotline.accounts.users import create_user
 from hotline.extensions import db
-from hotline.lifecycle import AssignmentStatus, CallStage, Presence
 from hotline.models import Assignment, Role, User
-from hotline.users import create_user
+from hotline.models.states import AssignmentStatus, CallStage, Presence
 from tests.calls import ScriptedCall
 from tests.live_server import serve
 from tests.pages import PASSWORD
@@ -92,7 +92,7 @@ def test_the_dial_giving_up_as_the_caller_hangs_up(live):
 def test_the_network_s_late_figures_crossing_the_operator_s_wrap_up(live):
     """The wrap-up locks the assignment, then the call; the late report the call,
     then the assignment: on PostgreSQL one of them may lose a deadlock, and tries again."""
-    from hotline import auth
+    from hotline.accounts import auth
 
     token = auth.create_token("aigerim's", "aigerim")
     for trial in range(TRIALS):

@@ -14,11 +14,11 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from hotline import auth
+from hotline.accounts import auth
+from hotline.accounts.users import create_user
 from hotline.extensions import db
-from hotline.lifecycle import AssignmentStatus, CallStage, Presence
 from hotline.models import Call, Role
-from hotline.users import create_user
+from hotline.models.states import AssignmentStatus, CallStage, Presence
 from telephony import prompts
 from telephony.simulator.device import SimulatedDevice
 from telephony.simulator.phone import Script

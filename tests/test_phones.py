@@ -4,7 +4,7 @@ import pytest
 from cryptography.fernet import Fernet, InvalidToken
 
 from config import DEV_PHONE_ENCRYPTION_KEY
-from hotline.phones import InvalidNumber, PhoneVault, mask, normalise
+from hotline.core.phones import InvalidNumber, PhoneVault, mask, normalise
 
 VAULT = PhoneVault(DEV_PHONE_ENCRYPTION_KEY, "hash-key", "KZ")
 

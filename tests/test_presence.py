@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
-from hotline import auth
+from hotline.accounts import auth
+from hotline.accounts.users import create_user
 from hotline.extensions import db
-from hotline.lifecycle import Presence
 from hotline.models import AuditRecord, Role, User
-from hotline.users import create_user
+from hotline.models.states import Presence
 from tests.pages import PASSWORD, csrf_token, log_in
 
 PATH = "/api/v1/me/presence"

@@ -15,11 +15,12 @@ import time_machine
 from redis import Redis
 from sqlalchemy import select, update
 
-from hotline import events, presence
+from hotline import events
+from hotline.accounts.users import create_user
 from hotline.extensions import db
-from hotline.lifecycle import Presence
 from hotline.models import AuditRecord, Role, User, utcnow
-from hotline.users import create_user
+from hotline.models.states import Presence
+from hotline.operators import presence
 from tests.live_events import frozen, listening, private_redis
 from tests.live_server import serve
 from tests.pages import CSRF_META, PASSWORD
@@ -204,7 +205,7 @@ def test_when_redis_stops_answering_the_sweep_sends_nobody_away(make_app, quiet_
         create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"])
         db.session.execute(update(User).values(presence=Presence.AVAILABLE))
         db.session.commit()
-        with frozen(process, url), caplog.at_level(logging.WARNING, logger="hotline.presence"):
+        with frozen(process, url), caplog.at_level(logging.WARNING, logger="hotline.operators.presence"):
             assert presence.away_when_gone(utcnow() + timedelta(days=1)) == 0
         assert presence_of(app, "aigerim") == "available"
     assert "presence sweep skipped: Redis failed (TimeoutError)" in caplog.messages
@@ -215,7 +216,7 @@ def test_when_redis_stops_answering_a_console_still_connects_and_beats(make_app,
     with serve(make_app, REDIS_URL=url) as live:
         staff(live.app)
         browser = logged_in(live.url, "aigerim")
-        with caplog.at_level(logging.WARNING, logger="hotline.sockets"):
+        with caplog.at_level(logging.WARNING, logger="hotline.console.sockets"):
             with frozen(process, url):
                 console = Console(live.url, browser)
                 try:

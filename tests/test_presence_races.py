@@ -11,11 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 from flask import Flask
 from sqlalchemy import func, select, update
 
-from hotline import presence
+from hotline.accounts.users import create_user
 from hotline.extensions import db
-from hotline.lifecycle import Presence
 from hotline.models import AuditRecord, Role, User, utcnow
-from hotline.users import create_user
+from hotline.models.states import Presence
+from hotline.operators import presence
 from tests.pages import PASSWORD
 
 ROUNDS = 8

@@ -3,11 +3,11 @@ then the order the calls were recorded in."""
 
 from datetime import UTC, datetime, timedelta
 
-from hotline import queues
+from hotline.calls import queues
+from hotline.calls.routing import Priority
 from hotline.extensions import db
-from hotline.lifecycle import CallStage
 from hotline.models import Call
-from hotline.routing import Priority
+from hotline.models.states import CallStage
 
 T0 = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 

@@ -18,7 +18,7 @@ from rq.cron import CronScheduler
 from rq.job import Job, JobStatus
 from twilio.base.exceptions import TwilioRestException
 
-from hotline.lifecycle import Progress
+from hotline.models.states import Progress
 from telephony.client import CallReport, Telephony
 from telephony.simulator import state
 from tests.calls import ScriptedCall

@@ -1,8 +1,8 @@
 import pytest
 
-from hotline import routing
+from hotline.calls import routing
+from hotline.calls.routing import Choice, Priority
 from hotline.models import QueueName
-from hotline.routing import Choice, Priority
 
 MENU = routing.parse_need_menu("1=psychologist,2=medical,3=legal,4=general,9=crisis")
 

@@ -19,9 +19,9 @@ from sqlalchemy import select
 from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 
+from hotline.calls.routing import Priority
 from hotline.extensions import db
 from hotline.models import Call, Callback
-from hotline.routing import Priority
 from telephony import prompts
 from telephony.client import Telephony
 from telephony.simulator import state

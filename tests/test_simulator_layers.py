@@ -67,10 +67,10 @@ def test_the_simulator_takes_twilios_words_from_telephony():
     assert from_hotline, "the simulator imports nothing from the hotline: nothing to check"
     assert {imported for _, imported in from_hotline} & twilio_words == set()
     hotline_modules = {_module_of(module, imported) for module, imported in from_hotline}
-    assert hotline_modules <= {"hotline.phones", "hotline.models", "hotline.calls"}
+    assert hotline_modules <= {"hotline.core.phones", "hotline.models", "hotline.calls.service"}
 
 
 def _module_of(module: str, imported: str | None) -> str:
-    """`from hotline import calls` imports the module hotline.calls."""
+    """`from hotline import calls` imports the module hotline.calls.service."""
     path = ROOT.joinpath(*module.split("."), f"{imported}.py")
     return f"{module}.{imported}" if imported and path.exists() else module

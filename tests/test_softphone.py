@@ -6,9 +6,10 @@ from __future__ import annotations
 import jwt
 import pytest
 
-from hotline import auth, softphone
+from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import User
+from telephony import access as softphone
 from tests.pages import PASSWORD, log_in
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from hotline import auth
+from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import Disposition, Role
 from tests.pages import PASSWORD, log_in

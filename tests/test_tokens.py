@@ -13,7 +13,7 @@ import time_machine
 from flask import g, jsonify
 from sqlalchemy import create_engine, func, select, update
 
-from hotline import auth
+from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import ApiToken, AuditRecord, Role, User
 

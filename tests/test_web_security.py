@@ -10,7 +10,7 @@ import re
 import pytest
 from flask import g, jsonify
 
-from hotline import auth
+from hotline.accounts import auth
 from hotline.models import Role
 from tests.calls import HOTLINE, ScriptedCall
 from tests.conftest import ROOT

@@ -12,10 +12,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from hotline import auth, events
+from hotline import events
+from hotline.accounts import auth
 from hotline.extensions import db
-from hotline.lifecycle import AssignmentStatus, CallStage, Presence
 from hotline.models import Assignment, AuditRecord, Call, Case, CaseEvent, CaseNote, Role, User, utcnow
+from hotline.models.states import AssignmentStatus, CallStage, Presence
 from tests.pages import PASSWORD, csrf_token, log_in
 
 NOTE = "Говорит, что паспорт забрали при освобождении; zx-private-7781"

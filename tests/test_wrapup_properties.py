@@ -7,10 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from hotline import auth
+from hotline.accounts import auth
 from hotline.extensions import db
-from hotline.lifecycle import AssignmentStatus
 from hotline.models import CaseNote, Role
+from hotline.models.states import AssignmentStatus
 from tests.test_wrapup import assignment_of, in_wrap_up
 
 OUTCOMES = ["support_given", "referred", "no_contact"]

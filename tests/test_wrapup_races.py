@@ -9,7 +9,7 @@ from functools import partial
 import requests
 from sqlalchemy import func, select
 
-from hotline import auth
+from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import AuditRecord, Call, CaseEvent, CaseNote, Role
 from tests.live_server import serve

@@ -11,10 +11,12 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from hotline import auth, events, wrapup
+from hotline import events
+from hotline.accounts import auth
 from hotline.extensions import db
-from hotline.lifecycle import AssignmentStatus, CallStage, Presence
 from hotline.models import AuditRecord, CaseEvent, User, utcnow
+from hotline.models.states import AssignmentStatus, CallStage, Presence
+from hotline.operators import wrapup
 from tests.test_races import at_once
 from tests.test_wrapup import VALID, assignment_of, call_of, in_wrap_up, post, presence_of, published_by
 from workers import sweep

@@ -24,10 +24,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.base.exceptions import TwilioRestException
 
-from hotline import calls, events
+from hotline import events
+from hotline.calls import service as calls
 from hotline.extensions import db
-from hotline.lifecycle import Progress
 from hotline.models import Call, utcnow
+from hotline.models.states import Progress
 from telephony.client import Telephony
 
 log = logging.getLogger(__name__)

@@ -14,9 +14,9 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from hotline import offer_endings, offers, presence, wrapup
 from hotline.extensions import db
 from hotline.models import utcnow
+from hotline.operators import offer_endings, offers, presence, wrapup
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
-from hotline.users import LANGUAGES
+from hotline.accounts.users import LANGUAGES
 
 # Each language by its own name, so a reader finds theirs whatever the page's language.
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}

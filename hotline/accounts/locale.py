@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Flask, current_app, request
 from flask_login import current_user
 
+from hotline.accounts.users import LANGUAGES
 from hotline.extensions import babel
-from hotline.users import LANGUAGES
 
 
 def init_app(app: Flask) -> None:

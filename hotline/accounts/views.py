@@ -16,8 +16,8 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from hotline import audit, auth, users
-from hotline.accounts import bp
+from hotline import audit
+from hotline.accounts import auth, bp, users
 from hotline.accounts.forms import LanguageForm, LoginForm
 from hotline.extensions import db, limiter
 

@@ -13,8 +13,8 @@ from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleFiel
 from wtforms.validators import DataRequired, Length, Optional
 
 from hotline.accounts.forms import NO_NUL
+from hotline.accounts.users import LANGUAGES
 from hotline.models import QueueName, Role
-from hotline.users import LANGUAGES
 
 
 class UserForm(FlaskForm):

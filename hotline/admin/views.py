@@ -10,13 +10,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from hotline import phones, users
+from hotline.accounts import users
+from hotline.accounts.auth import role_required
 from hotline.admin import bp
 from hotline.admin.forms import EditUserForm, NewUserForm
-from hotline.auth import role_required
+from hotline.core import phones
+from hotline.core.parsing import whole_number
 from hotline.extensions import db
 from hotline.models import Role, User
-from hotline.parsing import whole_number
 
 
 @bp.get("/users")

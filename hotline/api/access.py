@@ -10,13 +10,13 @@ from functools import wraps
 from flask import abort, g, request
 from flask_login import current_user
 
-from hotline.auth import token_required
+from hotline.accounts.auth import token_required
 from hotline.models import QueueName, User
 from telephony.forms import CALL_SID
 
 
 def session_or_token(view: Callable | None = None, *, write: bool = False):
-    """The logged-in session (CSRF checked by hotline.web_security), or an API
+    """The logged-in session (CSRF checked by hotline.web.security), or an API
     token; with write=True, an integration's read-only token gets 403. A
     request that sends a token is judged by the token, session or not."""
     if view is None:

@@ -12,15 +12,15 @@ from flask import abort, current_app, g, url_for
 from requests import RequestException
 from twilio.base.exceptions import TwilioRestException
 
-from hotline import assignments
 from hotline.api import bp
 from hotline.api.access import call_sid_shaped, session_or_token
 from hotline.api.bodies import load
 from hotline.api.openapi import documented
 from hotline.api.schemas import CallSchema, ErrorSchema, TransferSchema
-from hotline.calls import ConcurrentChange, UnknownCall, get_call
-from hotline.lifecycle import CallStage
+from hotline.calls.service import ConcurrentChange, UnknownCall, get_call
 from hotline.models import Call, utcnow
+from hotline.models.states import CallStage
+from hotline.operators import legs as assignments
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from hotline.api import bp
 from hotline.api.access import session_or_token
 from hotline.api.openapi import documented
 from hotline.api.schemas import QUEUE_NAMES, ErrorSchema
+from hotline.core.phones import mask
 from hotline.extensions import db
-from hotline.lifecycle import HOLDING_OPERATOR, AssignmentStatus, OfferStatus
 from hotline.models import Assignment, Offer
-from hotline.phones import mask
+from hotline.models.states import HOLDING_OPERATOR, AssignmentStatus, OfferStatus
 
 STATES = {
     AssignmentStatus.CONNECTING: "connecting",

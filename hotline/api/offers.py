@@ -11,14 +11,14 @@ import requests
 from flask import abort, current_app, g, request, url_for
 from twilio.base.exceptions import TwilioException
 
-from hotline import offer_endings, offers, taking
 from hotline.api import bp
 from hotline.api.access import call_sid_shaped, session_or_token
 from hotline.api.bodies import load
 from hotline.api.openapi import documented
 from hotline.api.schemas import ErrorSchema, NoBodySchema, OfferAnsweredSchema, TakenCallSchema
-from hotline.calls import UnknownCall
+from hotline.calls.service import UnknownCall
 from hotline.models import User, utcnow
+from hotline.operators import offer_endings, offers, taking
 
 # Ids above this are no row's (and would overflow PostgreSQL's integer).
 LARGEST_ID = 2**31 - 1

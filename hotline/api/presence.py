@@ -11,15 +11,15 @@ from __future__ import annotations
 from flask import abort, g
 from marshmallow import Schema, fields, validate
 
-from hotline import offers, presence
 from hotline.api import bp
 from hotline.api.access import session_or_token
 from hotline.api.bodies import load
 from hotline.api.openapi import documented
 from hotline.api.schemas import ErrorSchema, MeSchema
 from hotline.extensions import db
-from hotline.lifecycle import CHOSEN_PRESENCE, Device, Presence
 from hotline.models import utcnow
+from hotline.models.states import CHOSEN_PRESENCE, Device, Presence
+from hotline.operators import offers, presence
 
 
 class PresenceChoiceSchema(Schema):

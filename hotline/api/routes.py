@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from flask import abort, g
 
-from hotline import queues as queue_service
+from hotline.accounts.auth import token_required
 from hotline.api import bp
 from hotline.api.access import call_sid_shaped, known_queue, may_watch, session_or_token
 from hotline.api.openapi import documented
 from hotline.api.schemas import CallSchema, ErrorSchema, MeSchema, QueuesSchema, WaitingSchema
-from hotline.auth import token_required
-from hotline.calls import UnknownCall, get_call
+from hotline.calls import queues as queue_service
+from hotline.calls.service import UnknownCall, get_call
 from hotline.console.waiting import waiting_list
 from hotline.models import utcnow
 

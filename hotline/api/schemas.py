@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from hotline.lifecycle import CallStage, Device, Presence
 from hotline.models import Call, QueueName, Role
+from hotline.models.states import CallStage, Device, Presence
 
 QUEUE_NAMES = validate.OneOf([queue.value for queue in QueueName])
 

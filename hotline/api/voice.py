@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import abort, current_app, g
 
-from hotline import softphone
 from hotline.api import bp
 from hotline.api.access import session_or_token
 from hotline.api.openapi import documented
 from hotline.api.schemas import ErrorSchema, VoiceTokenSchema
+from telephony import access as softphone
 
 
 @bp.get("/me/voice-token")

@@ -2,7 +2,7 @@
 
 GET /api/v1/taxonomy answers the active outcomes and categories labelled in the
 asker's console language. POST /api/v1/calls/<CallSid>/wrap-up records the
-operator's outcome, category and note (hotline.wrapup.save); the note is never
+operator's outcome, category and note (hotline.operators.wrapup.save); the note is never
 echoed, logged or sent anywhere but the case's notes.
 """
 
@@ -12,14 +12,14 @@ from flask import abort, g
 from flask_babel import get_locale
 from marshmallow import Schema, fields, validate
 
-from hotline import taxonomy, wrapup
 from hotline.api import bp
 from hotline.api.access import call_sid_shaped, session_or_token
 from hotline.api.bodies import load
 from hotline.api.openapi import documented
 from hotline.api.schemas import ErrorSchema
-from hotline.calls import UnknownCall
+from hotline.calls.service import UnknownCall
 from hotline.models import utcnow
+from hotline.operators import taxonomy, wrapup
 
 # PostgreSQL text cannot hold NUL, and no keyboard types it.
 NO_NUL = validate.Regexp(r"^[^\x00]*$")

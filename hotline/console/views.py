@@ -14,13 +14,13 @@ from flask import current_app, render_template, url_for
 from flask_babel import get_locale, gettext, ngettext
 from flask_login import current_user, login_required
 
-from hotline import users
+from hotline.accounts import users
+from hotline.calls.routing import Priority
 from hotline.console import bp
 from hotline.console.waiting import LIST_LIMIT, waiting_list
-from hotline.lifecycle import Device, Presence
 from hotline.models import QueueName, utcnow
-from hotline.routing import Priority
-from hotline.wrapup import NOTE_MAX_CHARS
+from hotline.models.states import Device, Presence
+from hotline.operators.wrapup import NOTE_MAX_CHARS
 
 # Loaded by the softphone module only in production (hotline/static/vendor/VENDOR.md).
 TWILIO_SDK = "vendor/twilio-voice-sdk-2.18.5/twilio.min.js"

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from hotline import queues
-from hotline.routing import Priority
+from hotline.calls import queues
+from hotline.calls.routing import Priority
 
 LIST_LIMIT = 50
 

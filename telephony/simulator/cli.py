@@ -17,8 +17,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
-from hotline import calls
-from hotline.phones import is_withheld
+from hotline.calls import service as calls
+from hotline.core.phones import is_withheld
 from telephony.simulator.phone import IN_QUEUE, CallResult, Line, Script, SimulatedPhone, SimulatorError
 
 SAMPLE_NUMBER = "+77015551234"

@@ -16,7 +16,7 @@ from flask_babel import gettext
 from marshmallow import Schema, ValidationError, fields, validate
 from redis import Redis
 
-from hotline.phones import InvalidNumber, normalise
+from hotline.core.phones import InvalidNumber, normalise
 from telephony.forms import CALL_SID
 from telephony.simulator import web_phone
 

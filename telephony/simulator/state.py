@@ -24,8 +24,8 @@ from cryptography.fernet import InvalidToken
 from flask import current_app
 from redis import Redis
 
+from hotline.core.phones import PhoneVault
 from hotline.models import QueueName
-from hotline.phones import PhoneVault
 from telephony.vocabulary import FINAL_STATUSES
 
 log = logging.getLogger(__name__)

@@ -27,8 +27,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from hotline import audit, events
 from hotline.extensions import db
-from hotline.lifecycle import CHOSEN_PRESENCE, PRESENCE_TRANSITIONS, Device, Presence
 from hotline.models import User
+from hotline.models.states import CHOSEN_PRESENCE, PRESENCE_TRANSITIONS, Device, Presence
 
 log = logging.getLogger(__name__)
 

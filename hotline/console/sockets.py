@@ -15,7 +15,7 @@ A token, when sent, decides: a browser with a session and a bad token is refused
 
 A logged-in console is also a heartbeat: its connect, and the `console.alive`
 it emits every HOTLINE_PRESENCE_GRACE_SECONDS / 3, record that its user is
-here (`hotline.presence.seen`); the sweep sends away those gone quiet. Redis
+here (`hotline.operators.presence.seen`); the sweep sends away those gone quiet. Redis
 failing there is logged and the connection carries on.
 """
 
@@ -28,9 +28,11 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 from redis.exceptions import RedisError
 
-from hotline import auth, events, presence
+from hotline import events
+from hotline.accounts import auth
 from hotline.extensions import socketio
 from hotline.models import Role, User, utcnow
+from hotline.operators import presence
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
-from hotline import audit, phones
+from hotline import audit
+from hotline.core import phones
 from hotline.extensions import db
 from hotline.models import ApiToken, OperatorLanguage, OperatorSkill, QueueName, Role, User, utcnow
 

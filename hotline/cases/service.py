@@ -17,10 +17,11 @@ from sqlalchemy import ColumnElement, and_, bindparam, insert, select, text, upd
 from sqlalchemy import case as sa_case
 from sqlalchemy.dialects import postgresql, sqlite
 
-from hotline import audit, routing
+from hotline import audit
+from hotline.calls import routing
+from hotline.calls.routing import Choice
 from hotline.extensions import db
 from hotline.models import AuditRecord, Call, Caller, Case, CaseEvent, CaseNumber, CaseStatus
-from hotline.routing import Choice
 
 # How many times a new case is tried before giving up: a conflict means another
 # process opened the caller's case meanwhile, and the next look finds it.

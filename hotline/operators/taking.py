@@ -20,11 +20,12 @@ from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
-from hotline import audit, events, offer_endings, presence
-from hotline.calls import get_call, waiting_caller
+from hotline import audit, events
+from hotline.calls.service import get_call, waiting_caller
 from hotline.extensions import db
-from hotline.lifecycle import WAITING, AssignmentStatus, CallStage, OfferStatus, Presence
 from hotline.models import Assignment, Call, CaseEvent, Offer, Role, User
+from hotline.models.states import WAITING, AssignmentStatus, CallStage, OfferStatus, Presence
+from hotline.operators import offer_endings, presence
 
 # Where a taker may come from: an operator on a call or in wrap-up takes no other.
 TAKER_FROM = frozenset({Presence.AVAILABLE, Presence.AWAY})

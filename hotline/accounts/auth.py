@@ -22,10 +22,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from hotline import audit
-from hotline.extensions import db, login_manager
-from hotline.models import ApiToken, User, utcnow
-from hotline.parsing import whole_number
-from hotline.users import (  # noqa: F401  (kept importable from here)
+from hotline.accounts.users import (  # noqa: F401  (kept importable from here)
     UnknownUser,
     UserExists,
     UserInactive,
@@ -34,6 +31,9 @@ from hotline.users import (  # noqa: F401  (kept importable from here)
     revoke_tokens,
     user_named,
 )
+from hotline.core.parsing import whole_number
+from hotline.extensions import db, login_manager
+from hotline.models import ApiToken, User, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -10,12 +10,13 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from hotline import audit, events, presence
-from hotline.calls import waiting_caller
+from hotline import audit, events
+from hotline.calls.service import waiting_caller
 from hotline.extensions import db
-from hotline.lifecycle import CallStage, OfferStatus, Presence
 from hotline.models import Call, CaseEvent, Offer, User
-from hotline.offers import move_call, offer_caller, operator_ready
+from hotline.models.states import CallStage, OfferStatus, Presence
+from hotline.operators import presence
+from hotline.operators.offers import move_call, offer_caller, operator_ready
 
 
 class OfferNotFound(LookupError):

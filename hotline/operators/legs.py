@@ -19,12 +19,16 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from hotline import audit, calls, cases, events, offers, presence, queues
+from hotline import audit, events
+from hotline.calls import queues
+from hotline.calls import service as calls
+from hotline.calls.queues import seconds_between
+from hotline.cases import service as cases
+from hotline.core.phones import PhoneVault, mask
 from hotline.extensions import db
-from hotline.lifecycle import HOLDING_CALL, AssignmentStatus, CallStage, Presence
 from hotline.models import Assignment, Call, Role, User, utcnow
-from hotline.phones import PhoneVault, mask
-from hotline.queues import seconds_between
+from hotline.models.states import HOLDING_CALL, AssignmentStatus, CallStage, Presence
+from hotline.operators import offers, presence
 
 SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
 

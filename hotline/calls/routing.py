@@ -5,8 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from hotline.core.parsing import whole_number
 from hotline.models import QueueName
-from hotline.parsing import whole_number
 
 CRISIS = "crisis"
 

@@ -26,11 +26,14 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from hotline import assignments, audit, cases, events, offers, presence, taxonomy
-from hotline.calls import get_call
+from hotline import audit, events
+from hotline.calls.service import get_call
+from hotline.cases import service as cases
 from hotline.extensions import db
-from hotline.lifecycle import AssignmentStatus, CallStage, Presence
 from hotline.models import Assignment, Call, CaseNote, User
+from hotline.models.states import AssignmentStatus, CallStage, Presence
+from hotline.operators import legs as assignments
+from hotline.operators import offers, presence, taxonomy
 
 log = logging.getLogger(__name__)
 

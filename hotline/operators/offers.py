@@ -23,9 +23,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
 from hotline import audit, events
-from hotline.calls import waiting_caller
+from hotline.calls.queues import ANSWER_ORDER
+from hotline.calls.service import waiting_caller
 from hotline.extensions import db
-from hotline.lifecycle import HOLDING_OPERATOR, CallStage, OfferStatus, Presence
 from hotline.models import (
     Assignment,
     Call,
@@ -36,7 +36,7 @@ from hotline.models import (
     OperatorSkill,
     User,
 )
-from hotline.queues import ANSWER_ORDER
+from hotline.models.states import HOLDING_OPERATOR, CallStage, OfferStatus, Presence
 
 # Offers that count against offering the same call to the same operator again.
 _REFUSED = (OfferStatus.DECLINED, OfferStatus.LAPSED)

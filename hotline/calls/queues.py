@@ -17,8 +17,8 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from hotline.extensions import db
-from hotline.lifecycle import WAITING
 from hotline.models import Call, Case, QueueName
+from hotline.models.states import WAITING
 
 # 0 for a caller who went back to the queue, 1 for everyone else; then their
 # time in that order: when they went back, or when they entered.

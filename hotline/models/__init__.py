@@ -10,7 +10,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.extensions import db
-from hotline.lifecycle import (
+from hotline.models.states import (
     HOLDING_CALL,
     HOLDING_OPERATOR,
     AssignmentStatus,

@@ -13,9 +13,9 @@ from datetime import datetime
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from hotline.core.phones import InvalidNumber, PhoneVault, normalise
 from hotline.extensions import db
 from hotline.models import Call, Caller
-from hotline.phones import InvalidNumber, PhoneVault, normalise
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from hotline import audit, cases
+from hotline import audit
+from hotline.cases import service as cases
+from hotline.core.transactions import savepoint
 from hotline.extensions import db
 from hotline.models import Call, Callback, QueueName
-from hotline.transactions import savepoint
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Cases: the case service (opening one, attaching calls to it, its timeline)."""

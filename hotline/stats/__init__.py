@@ -1,0 +1,1 @@
+"""Supervisors' figures: queue, callback and case statistics."""
