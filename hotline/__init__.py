@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
-from hotline import cli, models
+from hotline import cli, events, models
 from hotline.accounts import auth, locale
 from hotline.console import sockets
 from hotline.core.phones import PhoneVault
@@ -54,6 +54,7 @@ def create_app(config: settings.Config | dict | None = None) -> Flask:
     init_redis(app)
     app.extensions["phone_vault"] = PhoneVault.from_config(app.config)
     init_socketio(app)
+    events.init_app(app)
     sockets.init_app(app)
     auth.init_app(app)
     errors.init_app(app)

@@ -31,6 +31,8 @@ from flask import Flask, current_app
 from sqlalchemy import event as orm_event
 from sqlalchemy.orm import Session, SessionTransaction
 
+from hotline.extensions import SOCKETIO_CHANNEL, db
+
 log = logging.getLogger(__name__)
 
 CALLER_JOINED = "queue.caller_joined"
@@ -44,8 +46,6 @@ PRESENCE_CHANGED = "presence.changed"
 OPERATOR_CALL = "operator.call"
 SUPERVISORS_ROOM = "supervisors"
 ENDED_WHILE_WAITING = "ended"
-# Flask-SocketIO's default channel: the web processes' servers listen on it.
-CHANNEL = "flask-socketio"
 
 
 def queue_room(queue_name: str) -> str:
@@ -138,8 +138,6 @@ _PENDING = "hotline_events"
 
 
 def _after_commit(event: str, data: dict, rooms: list[str]) -> None:
-    from hotline.extensions import db
-
     db.session.info.setdefault(_PENDING, []).append((event, data, rooms))
 
 
@@ -198,7 +196,7 @@ class Publisher:
     def __init__(self, redis_url: str, capacity: int = 1000, timeout: float = 0.25) -> None:
         self.manager = _SingleAttemptRedisManager(
             redis_url,
-            channel=CHANNEL,
+            channel=SOCKETIO_CHANNEL,
             write_only=True,
             logger=log,
             redis_options={"socket_timeout": timeout, "socket_connect_timeout": timeout},

@@ -31,6 +31,9 @@ migrate = Migrate()
 login_manager = LoginManager()
 socketio = SocketIO()
 csrf = CSRFProtect()
+# Flask-SocketIO's default channel: the web processes' servers listen on it,
+# `hotline.events` publishes on it.
+SOCKETIO_CHANNEL = "flask-socketio"
 babel = Babel()
 # No default limits: only the routes that name a limit (the login) are limited.
 limiter = Limiter(key_func=get_remote_address, key_prefix="hotline:limit")
@@ -71,16 +74,14 @@ def init_socketio(app: Flask) -> None:
     under any other (the Flask CLI, a test's live server).
 
     The server's own Redis connection only listens, and a listen must not time
-    out; events are published by `hotline.events`, with short timeouts."""
+    out; events are published by `hotline.events` (bound by the factory), with
+    short timeouts."""
     from gevent import monkey
-
-    from hotline import events
 
     async_mode = "gevent" if monkey.is_module_patched("socket") else "threading"
     socketio.init_app(
-        app, message_queue=app.config["REDIS_URL"], channel=events.CHANNEL, async_mode=async_mode
+        app, message_queue=app.config["REDIS_URL"], channel=SOCKETIO_CHANNEL, async_mode=async_mode
     )
-    events.init_app(app)
 
 
 def init_limiter(app: Flask) -> None:

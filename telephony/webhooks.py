@@ -19,7 +19,7 @@ from hotline.calls.incoming import CallNotRecorded, record_incoming
 from hotline.cases.service import CaseConflict
 from hotline.models import Call, utcnow
 from hotline.models.states import CallStage, LeftQueue, StepOutOfPlace
-from hotline.operators import offer_endings, offers
+from hotline.operators import departures, offers
 from telephony import forms, line_settings, prompts, twiml, vocabulary
 from telephony.security import twilio_signed
 
@@ -226,9 +226,7 @@ def queue_result():
     result = forms.choice("QueueResult", vocabulary.QUEUE_RESULTS)
     reason = vocabulary.LEFT_QUEUE[result]
     now = utcnow()
-    if calls.leave_queue(step.call, result, reason, forms.count("QueueTime"), now):
-        events.caller_left(step.call.call_sid, step.call.queue, reason)
-        offer_endings.withdraw_offers_of_gone_callers(now, step.call.id)
+    departures.left_queue(step.call, result, reason, forms.count("QueueTime"), now)
     if reason == LeftQueue.CALLBACK:
         return _twiml(twiml.goodbye(line.speaker, step.language, "callback_confirmed"))
     if reason == LeftQueue.FAILED:
@@ -302,10 +300,5 @@ def status():
     duration = forms.count("CallDuration")
     now = utcnow()
     progress = vocabulary.PROGRESS[call_status]
-    call, _applied, ended_queued = calls.update_status(
-        call_sid, call_status, progress, sequence, duration, now
-    )
-    if ended_queued:
-        events.caller_left(call.call_sid, call.queue, events.ENDED_WHILE_WAITING)
-        offer_endings.withdraw_offers_of_gone_callers(now, call.id)
+    departures.status_reported(call_sid, call_status, progress, sequence, duration, now)
     return Response(status=204)

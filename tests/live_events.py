@@ -17,9 +17,9 @@ from flask import Flask
 from redis import Redis
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from hotline import events
 from hotline.accounts import auth
 from hotline.core import embedded_redis
+from hotline.extensions import SOCKETIO_CHANNEL
 from tests.servers import free_port
 
 
@@ -77,10 +77,10 @@ def listening(redis_url: str, connect):
     """Run `connect()`, then wait until the server it reached listens on the
     message queue (its listener subscribes on the first connection)."""
     redis = Redis.from_url(redis_url)
-    before = redis.pubsub_numsub(events.CHANNEL)[0][1]
+    before = redis.pubsub_numsub(SOCKETIO_CHANNEL)[0][1]
     result = connect()
     deadline = time.monotonic() + 5
-    while redis.pubsub_numsub(events.CHANNEL)[0][1] <= before:
+    while redis.pubsub_numsub(SOCKETIO_CHANNEL)[0][1] <= before:
         if time.monotonic() > deadline:
             raise AssertionError("the Socket.IO server never subscribed to the message queue")
         time.sleep(0.01)

@@ -11,8 +11,9 @@ import time_machine
 from sqlalchemy import func, insert, select
 
 from hotline.calls import incoming
-from hotline.calls.routing import Choice, Priority
+from hotline.calls.routing import Choice
 from hotline.cases import service as cases
+from hotline.cases.priority import Priority
 from hotline.extensions import db
 from hotline.models import Call, Caller, Case, CaseEvent, CaseNumber
 from tests.calls import ScriptedCall
@@ -55,7 +56,7 @@ def routed_call(twilio, from_number: str | None) -> Call:
 def test_a_case_opened_meanwhile_by_another_process_gets_the_call(twilio, app_context, monkeypatch):
     now = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
     first = routed_call(twilio, "+77015550010")
-    case = cases.open_or_attach(first, LEGAL, now, ALMATY)
+    case = cases.open_or_attach(first, LEGAL.queue, LEGAL.crisis, now, ALMATY)
     db.session.commit()
     assert (case.reference, case.attached) == ("HL-2027-000001", False)
 
@@ -70,7 +71,7 @@ def test_a_case_opened_meanwhile_by_another_process_gets_the_call(twilio, app_co
     real_open_case_of = cases.open_case_of
     monkeypatch.setattr(cases, "open_case_of", open_case_of)
     second.language = "ru"  # written before, in the same transaction: it must survive the conflict
-    again = cases.open_or_attach(second, LEGAL, now, ALMATY)
+    again = cases.open_or_attach(second, LEGAL.queue, LEGAL.crisis, now, ALMATY)
     db.session.commit()
 
     assert (again.id, again.attached, len(looks)) == (case.id, True, 2)
@@ -86,16 +87,19 @@ def test_a_case_opened_meanwhile_by_another_process_gets_the_call(twilio, app_co
 def test_opening_gives_up_after_a_bounded_number_of_tries(twilio, app_context, monkeypatch):
     now = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
     first = routed_call(twilio, "+77015550011")
-    cases.open_or_attach(first, LEGAL, now, ALMATY)
+    cases.open_or_attach(first, LEGAL.queue, LEGAL.crisis, now, ALMATY)
     db.session.commit()
     monkeypatch.setattr(cases, "open_case_of", lambda caller_id, queue: None)
     with pytest.raises(cases.CaseConflict):
-        cases.open_or_attach(routed_call(twilio, "+77015550011"), LEGAL, now, ALMATY)
+        cases.open_or_attach(routed_call(twilio, "+77015550011"), LEGAL.queue, LEGAL.crisis, now, ALMATY)
 
 
 def test_withheld_callers_are_never_merged(twilio, app_context):
     now = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
-    opened = [cases.open_or_attach(routed_call(twilio, None), LEGAL, now, ALMATY) for _ in range(2)]
+    opened = [
+        cases.open_or_attach(routed_call(twilio, None), LEGAL.queue, LEGAL.crisis, now, ALMATY)
+        for _ in range(2)
+    ]
     db.session.commit()
     assert [case.attached for case in opened] == [False, False]
     assert opened[0].id != opened[1].id

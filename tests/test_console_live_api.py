@@ -9,7 +9,7 @@ import re
 from datetime import timedelta
 
 from hotline.accounts import auth
-from hotline.calls.routing import Priority
+from hotline.cases.priority import Priority
 from hotline.extensions import db
 from hotline.models import Call, Role, utcnow
 from hotline.models.states import CallStage

@@ -11,6 +11,7 @@ from hotline.calls import service as calls
 from hotline.extensions import db
 from hotline.models import AuditRecord, Call, Callback, Caller, Case, CaseEvent
 from hotline.models.states import TRANSITIONS, CallStage, LeftQueue, Progress
+from hotline.operators import departures
 from tests.calls import ScriptedCall
 from tests.conftest import TwilioWebhooks
 
@@ -153,7 +154,7 @@ def test_a_stale_status_read_before_a_newer_one_changes_nothing(twilio, app_cont
         )
 
     # Newer than what this session read (sequence 2 > 1), older than what was written meanwhile.
-    _call, applied, _ended_queued = calls.update_status(
+    _call, applied = departures.status_reported(
         call.sid, "completed", Progress.FINISHED, 2, 99, datetime.now(UTC)
     )
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from hotline import events
 from hotline.accounts.auth import create_token, create_user
-from hotline.calls.routing import Priority
+from hotline.cases.priority import Priority
 from hotline.extensions import db
 from hotline.models import Callback, Case, CaseEvent, Role
 from tests.calls import ScriptedCall, spoken, twiml

@@ -10,10 +10,9 @@ from hotline.models import render_migration_type
 
 
 def test_the_migrated_database_is_what_the_models_describe(app):
-    with app.app_context():
-        with db.engine.connect() as connection:
-            context = MigrationContext.configure(
-                connection, opts={"render_item": render_migration_type, "compare_type": False}
-            )
-            differences = compare_metadata(context, db.metadata)
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"render_item": render_migration_type, "compare_type": False}
+        )
+        differences = compare_metadata(context, db.metadata)
     assert differences == []

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from hotline import events
 from hotline.calls import queues
-from hotline.extensions import db
+from hotline.extensions import SOCKETIO_CHANNEL, db
 from hotline.models import Assignment, AuditRecord, Call, CaseEvent, User
 from hotline.models.states import AssignmentStatus, CallStage, Device, Presence
 from telephony import access as softphone
@@ -90,7 +90,7 @@ class Published:
 
     def __init__(self, app) -> None:
         self.pubsub = Redis.from_url(app.config["REDIS_URL"]).pubsub(ignore_subscribe_messages=True)
-        self.pubsub.subscribe(events.CHANNEL)
+        self.pubsub.subscribe(SOCKETIO_CHANNEL)
         self.pubsub.get_message(timeout=1)
 
     def events(self) -> list[tuple[str, dict, object]]:

@@ -4,7 +4,7 @@ then the order the calls were recorded in."""
 from datetime import UTC, datetime, timedelta
 
 from hotline.calls import queues
-from hotline.calls.routing import Priority
+from hotline.cases.priority import Priority
 from hotline.extensions import db
 from hotline.models import Call
 from hotline.models.states import CallStage

@@ -23,6 +23,7 @@ from telephony.client import CallReport, Telephony
 from telephony.simulator import state
 from tests.calls import ScriptedCall
 from tests.conftest import ROOT, TwilioWebhooks
+from tests.desk import open_offers, operator, presence_of, stage_of
 from tests.live_server import serve
 from workers import schedule
 from workers.reconciler import close_stuck_calls
@@ -89,6 +90,23 @@ def test_stuck_calls_are_closed_with_the_status_the_telephony_api_knows(live):
     assert (forgotten.record().stage, forgotten.record().status) == ("ended", "failed")
     assert talking.record().stage == "queued"
     assert (young.record().stage, young.record().status) == ("queued", "ringing")
+
+
+def test_a_stuck_caller_who_was_offered_frees_the_operator_and_the_offer(live):
+    with time_machine.travel(START, tick=True) as clock:
+        operator("aigerim", ["legal"], ["ru"], available_since=START - timedelta(minutes=1))
+        call = ScriptedCall(TwilioWebhooks(live.app.test_client()))
+        call.to_queue()
+        assert (call.record().stage, open_offers()) == ("offered", [(call.sid, "aigerim")])
+        simulator_knows(call, "completed", duration=20)
+        clock.shift(THRESHOLD + timedelta(seconds=1))
+
+        job = run_sweep(live)
+
+    assert job.return_value() == 1
+    assert stage_of(call.sid) == "ended"
+    assert open_offers() == []
+    assert presence_of("aigerim") == "available"
 
 
 def test_a_call_younger_than_the_threshold_is_left_alone(live):

@@ -1,7 +1,8 @@
 import pytest
 
 from hotline.calls import routing
-from hotline.calls.routing import Choice, Priority
+from hotline.calls.routing import Choice
+from hotline.cases.priority import Priority, priority
 from hotline.models import QueueName
 
 MENU = routing.parse_need_menu("1=psychologist,2=medical,3=legal,4=general,9=crisis")
@@ -54,8 +55,8 @@ def test_language_choice_by_position():
 
 
 def test_priority_order_crisis_then_callback_then_repeat_then_normal():
-    assert routing.priority(crisis=True, callback_return=True, open_case=True) == Priority.CRISIS
-    assert routing.priority(callback_return=True, open_case=True) == Priority.CALLBACK_RETURN
-    assert routing.priority(open_case=True) == Priority.REPEAT_CALLER_OPEN_CASE
-    assert routing.priority() == Priority.NORMAL
+    assert priority(crisis=True, callback_return=True, open_case=True) == Priority.CRISIS
+    assert priority(callback_return=True, open_case=True) == Priority.CALLBACK_RETURN
+    assert priority(open_case=True) == Priority.REPEAT_CALLER_OPEN_CASE
+    assert priority() == Priority.NORMAL
     assert Priority.CRISIS > Priority.CALLBACK_RETURN > Priority.REPEAT_CALLER_OPEN_CASE > Priority.NORMAL

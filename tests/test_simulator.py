@@ -19,7 +19,7 @@ from sqlalchemy import select
 from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 
-from hotline.calls.routing import Priority
+from hotline.cases.priority import Priority
 from hotline.extensions import db
 from hotline.models import Call, Callback
 from telephony import prompts

@@ -9,8 +9,9 @@ operator is in wrap-up has finished, and is left alone. Twilio forgets calls too
 closed as `failed`.
 
 Safe to run twice at once (two cron processes): it only reads the telephony
-API and calls `calls.update_status`, which ignores a status once the call has
-ended.
+API and hands what it says to `departures.status_reported`, as the status
+webhook does (the screens are told, the offers of a caller who has gone are
+withdrawn), which ignores a status once the call has ended.
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.base.exceptions import TwilioRestException
 
-from hotline import events
 from hotline.calls import service as calls
 from hotline.extensions import db
 from hotline.models import Call, utcnow
 from hotline.models.states import Progress
+from hotline.operators import departures
 from telephony.client import Telephony
 
 log = logging.getLogger(__name__)
@@ -84,13 +85,11 @@ def _close(telephony: Telephony, call_sid: str) -> bool:
         # Still going (a long conversation): nothing to close yet.
         return False
     try:
-        call, applied, ended_queued = calls.update_status(
+        _call, applied = departures.status_reported(
             call_sid, report.status, report.progress, None, report.duration, utcnow()
         )
     except calls.UnknownCall:
         return False
-    if ended_queued:
-        events.caller_left(call_sid, call.queue, events.ENDED_WHILE_WAITING)
     if applied:
         log.info(
             "call %s closed by the reconciler: %s%s",

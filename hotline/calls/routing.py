@@ -1,23 +1,13 @@
-"""Which queue, which priority, which order. Pure functions of plain values."""
+"""Which queue the caller chose, in which language. Pure functions of plain values."""
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
 from hotline.core.parsing import whole_number
 from hotline.models import QueueName
 
 CRISIS = "crisis"
-
-
-class Priority(enum.IntEnum):
-    """Higher is served first."""
-
-    NORMAL = 0
-    REPEAT_CALLER_OPEN_CASE = 10
-    CALLBACK_RETURN = 20
-    CRISIS = 30
 
 
 @dataclass(frozen=True)
@@ -65,13 +55,3 @@ def choose_language(digits: str | None, languages: list[str]) -> str | None:
     if number is not None and 1 <= number <= len(languages):
         return languages[number - 1]
     return None
-
-
-def priority(*, crisis: bool = False, callback_return: bool = False, open_case: bool = False) -> Priority:
-    if crisis:
-        return Priority.CRISIS
-    if callback_return:
-        return Priority.CALLBACK_RETURN
-    if open_case:
-        return Priority.REPEAT_CALLER_OPEN_CASE
-    return Priority.NORMAL

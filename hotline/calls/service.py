@@ -24,6 +24,7 @@ from hotline import audit, events
 from hotline.calls import routing
 from hotline.calls.queues import seconds_between
 from hotline.cases import service as cases
+from hotline.cases.priority import priority
 from hotline.extensions import db
 from hotline.models import Call, Caller, Case
 from hotline.models.states import TRANSITIONS, WAITING, CallStage, LeftQueue, Progress, StepOutOfPlace
@@ -180,11 +181,11 @@ def route(
     """
     if call.case_id is not None:
         return None
-    case = cases.open_or_attach(call, choice, now, timezone, open_case)
+    case = cases.open_or_attach(call, choice.queue, choice.crisis, now, timezone, open_case)
     changes = {
         "case_id": case.id,
         "queue": choice.queue,
-        "priority": routing.priority(crisis=choice.crisis, open_case=case.attached),
+        "priority": priority(crisis=choice.crisis, open_case=case.attached),
         "crisis": choice.crisis,
         "stage": CallStage.QUEUED if open_now else CallStage.AFTER_HOURS,
         "enqueued_at": now if open_now else None,
@@ -263,11 +264,21 @@ def leave_queue(
 
 
 def update_status(
-    call_sid: str, status: str, progress: Progress, sequence: int | None, duration: int | None, now: datetime
+    call_sid: str,
+    status: str,
+    progress: Progress,
+    sequence: int | None,
+    duration: int | None,
+    now: datetime,
+    connected_ended: Callable[[Call, datetime], CallStage],
 ) -> tuple[Call, bool, bool]:
     """Apply a status report: `status` is the network's word, `progress` what it
     means. Returns (call, applied, ended while queued). Stale reports change
-    nothing: an older sequence number, less progress, or anything after the end."""
+    nothing: an older sequence number, less progress, or anything after the end.
+
+    A call that ends while connected to an operator moves to the stage
+    `connected_ended` gives (the operator's leg decides: wrap-up if they talked),
+    in the same transaction."""
     call = get_call(call_sid)
 
     def change() -> tuple[bool, bool]:
@@ -281,7 +292,7 @@ def update_status(
         if sequence is not None:
             call.status_sequence = sequence
         if progress == Progress.FINISHED:
-            _end(call, duration, now)
+            _end(call, duration, now, connected_ended)
         return True, was_queued and call.stage == CallStage.ENDED
 
     applied, ended_queued = conditional(change)
@@ -290,7 +301,9 @@ def update_status(
     return call, applied, ended_queued
 
 
-def _end(call: Call, duration: int | None, now: datetime) -> None:
+def _end(
+    call: Call, duration: int | None, now: datetime, connected_ended: Callable[[Call, datetime], CallStage]
+) -> None:
     call.ended_at = now
     call.duration_seconds = duration
     if call.stage in WAITING:
@@ -301,9 +314,7 @@ def _end(call: Call, duration: int | None, now: datetime) -> None:
         if call.case is not None:
             cases.add_event(call.case, "ended_while_queued", call=call, wait_seconds=call.wait_seconds)
     # A caller put through to an operator: wrap-up if they talked, else the end.
-    from hotline.operators import legs as assignments  # until the next commit breaks the cycle
-
-    stage = assignments.call_ended(call, now) if call.stage == CallStage.CONNECTED else CallStage.ENDED
+    stage = connected_ended(call, now) if call.stage == CallStage.CONNECTED else CallStage.ENDED
     _move(call, stage)
     _settle_talk_time(call)
     audit.record(audit.TELEPHONY, "call.ended", "call", call.call_sid, status=call.status)

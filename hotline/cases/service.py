@@ -18,8 +18,7 @@ from sqlalchemy import case as sa_case
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hotline import audit
-from hotline.calls import routing
-from hotline.calls.routing import Choice
+from hotline.cases.priority import priority
 from hotline.extensions import db
 from hotline.models import AuditRecord, Call, Caller, Case, CaseEvent, CaseNumber, CaseStatus
 
@@ -154,7 +153,8 @@ def open_case_of(caller_id: int | None, queue: str) -> OpenCase | None:
 
 def open_or_attach(
     call: Call,
-    choice: Choice,
+    queue: str,
+    crisis: bool,
     now: datetime,
     timezone: ZoneInfo,
     open_case: OpenCase | NotLooked | None = NOT_LOOKED,
@@ -175,21 +175,19 @@ def open_or_attach(
         if attempt == 0 and not isinstance(open_case, NotLooked):
             found = open_case
         else:
-            found = open_case_of(call.caller_id, choice.queue)
+            found = open_case_of(call.caller_id, queue)
         if found is not None:
-            _raise(connection, found, routing.priority(crisis=choice.crisis, open_case=True), choice.crisis)
+            _raise(connection, found, priority(crisis=crisis, open_case=True), crisis)
             case = CaseForCall(found.id, found.reference, attached=True)
             break
-        case = _open(connection, call, choice, now, timezone)
+        case = _open(connection, call, queue, crisis, now, timezone)
         if case is not None:
             break
     else:
         raise CaseConflict(f"call {call.call_sid}: no open case after {OPEN_TRIES} tries")
-    events = [
-        {"kind": "call", "data": {"call_sid": call.call_sid, "queue": choice.queue, "crisis": choice.crisis}}
-    ]
+    events = [{"kind": "call", "data": {"call_sid": call.call_sid, "queue": queue, "crisis": crisis}}]
     if not case.attached:
-        events.insert(0, {"kind": "opened", "data": {"queue": choice.queue}})
+        events.insert(0, {"kind": "opened", "data": {"queue": queue}})
         connection.execute(
             _NEW_AUDIT,
             audit.values(audit.TELEPHONY, "case.opened", "case", case.reference, call_sid=call.call_sid),
@@ -201,7 +199,9 @@ def open_or_attach(
     return case
 
 
-def _open(connection, call: Call, choice: Choice, now: datetime, timezone: ZoneInfo) -> CaseForCall | None:
+def _open(
+    connection, call: Call, queue: str, crisis: bool, now: datetime, timezone: ZoneInfo
+) -> CaseForCall | None:
     """A new open case for the caller; None (and the number given back) when
     another process opened it meanwhile."""
     reference = next_reference(now, timezone)
@@ -210,10 +210,10 @@ def _open(connection, call: Call, choice: Choice, now: datetime, timezone: ZoneI
         {
             "reference": reference,
             "caller_id": call.caller_id,
-            "queue": choice.queue,
+            "queue": queue,
             "status": CaseStatus.OPEN,
-            "priority": routing.priority(crisis=choice.crisis, open_case=False),
-            "crisis": choice.crisis,
+            "priority": priority(crisis=crisis, open_case=False),
+            "crisis": crisis,
             "opened_at": now,
         },
     )

@@ -15,7 +15,7 @@ from flask_babel import get_locale, gettext, ngettext
 from flask_login import current_user, login_required
 
 from hotline.accounts import users
-from hotline.calls.routing import Priority
+from hotline.cases.priority import Priority
 from hotline.console import bp
 from hotline.console.waiting import LIST_LIMIT, waiting_list
 from hotline.models import QueueName, utcnow

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from hotline.calls import queues
-from hotline.calls.routing import Priority
+from hotline.cases.priority import Priority
 
 LIST_LIMIT = 50
 

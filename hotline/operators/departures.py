@@ -1,0 +1,45 @@
+"""A caller leaves: the queue's result, or the network's last word on the call.
+
+One place for what follows, whoever heard it (a webhook, or the reconciler that
+asked the telephony API): the call's record changes, an operator's leg ends
+(wrap-up if they talked), and after commit the screens are told and the offers
+still open for a caller who has gone are withdrawn.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from hotline import events
+from hotline.calls import service as calls
+from hotline.models import Call
+from hotline.models.states import LeftQueue, Progress
+from hotline.operators import legs, offer_endings
+
+
+def status_reported(
+    call_sid: str, status: str, progress: Progress, sequence: int | None, duration: int | None, now: datetime
+) -> tuple[Call, bool]:
+    """Apply the network's status of a call. Returns (call, applied): a stale or
+    repeated report changes nothing."""
+    call, applied, ended_waiting = calls.update_status(
+        call_sid, status, progress, sequence, duration, now, connected_ended=legs.call_ended
+    )
+    if ended_waiting:
+        _gone(call, events.ENDED_WHILE_WAITING, now)
+    return call, applied
+
+
+def left_queue(
+    call: Call, queue_result: str, reason: LeftQueue, queue_seconds: int | None, now: datetime
+) -> bool:
+    """The caller left the queue (Enqueue's action). False for a repeat."""
+    if not calls.leave_queue(call, queue_result, reason, queue_seconds, now):
+        return False
+    _gone(call, reason, now)
+    return True
+
+
+def _gone(call: Call, reason: str, now: datetime) -> None:
+    events.caller_left(call.call_sid, call.queue, reason)
+    offer_endings.withdraw_offers_of_gone_callers(now, call.id)
