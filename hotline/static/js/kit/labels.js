@@ -44,3 +44,10 @@ export function countLabel(name, n) {
   const form = new Intl.PluralRules(pageData().locale).select(n);
   return label(has(`${name}.${form}`) ? `${name}.${form}` : `${name}.other`, { n });
 }
+
+// What to tell the user about an ApiError (kit/api.js): the page's word for its
+// status (errors.404 …), or errors.other.
+export function errorLabel(error) {
+  const name = `errors.${error?.status}`;
+  return has(name) ? label(name) : label("errors.other");
+}
