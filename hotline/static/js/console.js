@@ -7,7 +7,6 @@
 
 import { startDesk } from "./desk.js";
 import { get } from "./kit/api.js";
-import { clock } from "./kit/clock.js";
 import { errorLabel, label, pageData } from "./kit/labels.js";
 import { live } from "./kit/live.js";
 import { presence } from "./presence.js";
@@ -29,10 +28,7 @@ function showError(error) {
 
 const socket = window.io();
 const page = live(socket, { onState: showState, onError: showError });
-const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
-const clockOffset = Date.parse(data.server_time) - Date.now();
-const desk = startDesk({ data, socket, csrfToken, clock, clockOffset });
-page.source("desk", desk.recover);
+const desk = startDesk({ socket, page });
 const lists = waitingLists({ onTake: desk.take });
 const me = presence({ onChange: (now) => lists.setBusy(now === "busy" || now === "wrap_up") });
 
