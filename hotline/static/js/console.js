@@ -29,7 +29,7 @@ function showError(error) {
 const socket = window.io();
 const page = live(socket, { onState: showState, onError: showError });
 const desk = startDesk({ socket, page });
-const lists = waitingLists({ onTake: desk.take });
+const lists = waitingLists({ onTake: desk.take, reload: (queue) => page.reload(`queue:${queue}`) });
 const me = presence({ onChange: (now) => lists.setBusy(now === "busy" || now === "wrap_up") });
 
 for (const queue of lists.queues) {

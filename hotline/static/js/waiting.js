@@ -2,6 +2,10 @@
 // the snapshot (GET /api/v1/queues/<name>/waiting) and the queue.caller_joined /
 // caller_left / caller_updated deltas; rows are patched in place (kit/patch.js),
 // so a keyboard user's focus on a Take button survives every change.
+// The order is the server's (hotline/queues.py), never re-sorted here: a joined
+// caller goes to the `position` the event gives, or is placed by the fields it
+// has (priority, returned, waiting_since); one that cannot be placed so (a
+// returned caller with no position) makes the list reload its snapshot.
 // No phone number reaches here.
 
 import { clock, secondsSince } from "./kit/clock.js";
@@ -13,10 +17,29 @@ const since = new Intl.DateTimeFormat(data.locale, {
   timeZone: data.timezone, hour: "2-digit", minute: "2-digit", hourCycle: "h23",
 });
 
-function answerOrder(a, b) {
-  return b.priority - a.priority
-    || Date.parse(a.waiting_since) - Date.parse(b.waiting_since)
-    || (a.order ?? 0) - (b.order ?? 0);
+const UNPLACED = -1;
+const HIDDEN = -2; // past the callers the page shows
+
+// Where `caller` goes among `callers` (those shown, in answer order); `complete`:
+// they are all who wait, none hidden past the page's limit.
+function placeOf(callers, caller, complete) {
+  if (caller.position) {
+    // Among the waiting: a row being answered waits no more.
+    let ahead = 0;
+    for (let index = 0; index < callers.length; index += 1) {
+      if (ahead === caller.position - 1) return index;
+      if (!callers[index].connected) ahead += 1;
+    }
+    if (ahead === caller.position - 1) return complete ? callers.length : HIDDEN;
+    return complete ? UNPLACED : HIDDEN;
+  }
+  // Returned callers are ordered by when they went back, which no row carries.
+  if (caller.returned !== false || callers.some((known) => known.returned === undefined)) return UNPLACED;
+  const since = Date.parse(caller.waiting_since);
+  const index = callers.findIndex((known) => known.priority < caller.priority
+    || (known.priority === caller.priority && !known.returned && Date.parse(known.waiting_since) > since));
+  if (index >= 0) return index;
+  return complete ? callers.length : HIDDEN;
 }
 
 function cell(text, className) {
@@ -63,18 +86,18 @@ function newRow(caller) {
 
 // The callers the server rendered, before the first snapshot comes.
 function fromPage(section) {
-  return [...section.querySelectorAll("tbody tr[data-call-sid]")].map((row, index) => ({
+  return [...section.querySelectorAll("tbody tr[data-call-sid]")].map((row) => ({
     call_sid: row.dataset.callSid,
     waiting_since: row.dataset.waitingSince,
     priority: Number(row.dataset.priority),
-    order: index,
+    returned: row.dataset.returned === "true",
   }));
 }
 
-export function waitingLists({ onTake }) {
-  const lists = new Map(); // queue -> { section, callers: [caller], total }
+// onTake(callSid, button): the row's Take button; reload(queue): a new snapshot.
+export function waitingLists({ onTake, reload }) {
+  const lists = new Map(); // queue -> { section, callers: [caller] in answer order, total }
   let busy = false;
-  let arrivals = 0;
 
   for (const section of document.querySelectorAll("section.queue[data-queue]")) {
     const callers = fromPage(section);
@@ -106,7 +129,6 @@ export function waitingLists({ onTake }) {
   }
 
   function render(list) {
-    list.callers.sort(answerOrder);
     const shown = list.callers.slice(0, data.limit);
     const section = list.section;
     patchList(section.querySelector("tbody"), shown, { key: (caller) => caller.call_sid, create: newRow, update: fill });
@@ -121,16 +143,23 @@ export function waitingLists({ onTake }) {
 
   function snapshot(queue, body) {
     const list = lists.get(queue);
-    list.callers = body.callers.map((caller) => ({ ...caller, order: caller.position }));
+    list.callers = body.callers;
     list.total = body.total;
     render(list);
   }
 
+  // A caller already listed (a snapshot had them, or they were being answered
+  // and came back) moves to their new place.
   function joined(caller) {
     const list = lists.get(caller.queue);
-    if (!list || list.callers.some((known) => known.call_sid === caller.call_sid)) return;
-    list.callers.push({ ...caller, order: ++arrivals });
-    list.total += 1;
+    if (!list) return;
+    const complete = list.total <= list.callers.length;
+    const known = list.callers.findIndex((listed) => listed.call_sid === caller.call_sid);
+    if (known >= 0) list.callers.splice(known, 1);
+    const index = placeOf(list.callers, caller, complete);
+    if (index === UNPLACED) return reload(caller.queue);
+    if (known < 0) list.total += 1;
+    if (index !== HIDDEN) list.callers.splice(index, 0, caller);
     render(list);
   }
 
@@ -142,13 +171,16 @@ export function waitingLists({ onTake }) {
     // A caller past the first 50 is not in the page, but was in the total.
     if (list.callers.length < before || list.total > list.callers.length) list.total -= 1;
     render(list);
+    // One shown less, and more wait than are shown: the next is in the snapshot.
+    if (list.callers.length < Math.min(list.total, data.limit)) reload(message.queue);
   }
 
   function updated(message) {
     const list = lists.get(message.queue);
     if (!list) return;
     const known = list.callers.find((caller) => caller.call_sid === message.call_sid);
-    if (!known) return message.connected ? undefined : joined(message);
+    // Not listed: past the limit, or missed; only a snapshot can tell where.
+    if (!known) return message.connected ? undefined : reload(message.queue);
     Object.assign(known, { offered: message.offered, connected: message.connected });
     render(list);
   }
