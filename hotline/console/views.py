@@ -147,6 +147,10 @@ def desk_labels() -> dict:
         "softphone_failed": gettext(
             "Your softphone could not connect. Reload the page, or choose your own phone."
         ),
+        "softphone_error": gettext(
+            "Your softphone reported a problem: calls may not ring here. "
+            "Reload the page, or choose your own phone."
+        ),
         "errors": {
             "400": gettext("That was not accepted. Check the form and try again."),
             "403": gettext("That is not yours to do."),

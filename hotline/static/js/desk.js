@@ -36,10 +36,26 @@ export function startDesk({ page }) {
     offers.recover(offered.offer);
   }
 
+  // A softphone's error is told once, until another comes: the device may
+  // report the same one at every poll. Its code goes to the browser's console
+  // for whoever helps the operator; its message may carry what the network sent.
+  let lastError = null;
+  function softphoneError(error) {
+    const code = error?.code ?? error?.name ?? "unknown";
+    if (code === lastError) return;
+    lastError = code;
+    console.warn(`softphone error ${code}`);
+    say(label("softphone_error"));
+  }
+
   function startSoftphone() {
     const device = softphone(pageData().softphone);
-    device.on("incoming", call.incoming);
-    device.on("error", () => {});
+    device.on("incoming", (incoming) => {
+      lastError = null;
+      call.incoming(incoming);
+    });
+    device.on("registered", () => (lastError = null));
+    device.on("error", softphoneError);
     device.register().catch(() => say(label("softphone_failed")));
   }
 
