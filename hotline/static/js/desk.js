@@ -2,7 +2,8 @@
 // the operator's call and its wrap-up (call.js), the softphone (softphone.js).
 // Its snapshot, on every (re)connect: GET /api/v1/me/call and /api/v1/me/offer;
 // offer.created, offer.withdrawn and operator.call are its deltas.
-// Keys: A accept, D decline, H hang up, M mute (kit/keys.js).
+// Keys: A accept, D decline, H hang up, M mute (kit/keys.js), unless the
+// operator turned them off with the console's "Keyboard shortcuts" box.
 
 import { callPanel } from "./call.js";
 import { get, post } from "./kit/api.js";
@@ -59,7 +60,10 @@ export function startDesk({ page }) {
     device.register().catch(() => say(label("softphone_failed")));
   }
 
-  shortcuts({ KeyA: offers.acceptFirst, KeyD: offers.declineFirst, KeyH: call.hangUp, KeyM: call.toggleMute });
+  shortcuts(
+    { KeyA: offers.acceptFirst, KeyD: offers.declineFirst, KeyH: call.hangUp, KeyM: call.toggleMute },
+    { toggle: document.getElementById("shortcuts"), hint: document.getElementById("keys-hint") },
+  );
   page.source("desk", recover);
   page.on("offer.created", "desk", offers.created);
   page.on("offer.withdrawn", "desk", offers.withdrawn);

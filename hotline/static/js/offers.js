@@ -4,6 +4,7 @@
 
 import { post } from "./kit/api.js";
 import { clock, secondsUntil } from "./kit/clock.js";
+import { markShortcuts } from "./kit/keys.js";
 import { has, label, languageLabel, pageData, queueLabel } from "./kit/labels.js";
 
 function badge(text, crisis) {
@@ -36,6 +37,7 @@ export function offerCards({ say, refused, accepted }) {
     element.querySelector(".offer-accept").addEventListener("click", () => accept(offer.offer_id));
     element.querySelector(".offer-decline").addEventListener("click", () => decline(offer.offer_id));
     offers.set(offer.offer_id, { offer, element });
+    markShortcuts(element);
     box.append(element);
     say(label("offer_arrived"));
     tick();
