@@ -62,7 +62,9 @@ class WaitingCaller:
     """A caller as the live screens show them: no number, no note.
 
     `position` and `repeat_caller` are sent only when the service knows them
-    without asking the database again."""
+    without asking the database again. `returned`: the caller went back to the
+    queue (not answered, transferred), so is answered before those of their
+    priority who did not (hotline.queues); a console places a caller by it."""
 
     call_sid: str
     queue: str
@@ -73,6 +75,7 @@ class WaitingCaller:
     case_reference: str | None
     position: int | None = None
     repeat_caller: bool | None = None
+    returned: bool | None = None
 
     def message(self) -> dict:
         body = {
@@ -88,6 +91,8 @@ class WaitingCaller:
             body["position"] = self.position
         if self.repeat_caller is not None:
             body["repeat_caller"] = self.repeat_caller
+        if self.returned is not None:
+            body["returned"] = self.returned
         return body
 
 

@@ -63,6 +63,7 @@ def test_an_operator_reads_the_waiting_list_of_their_queue_in_answer_order(app, 
             "language": "ru",
             "case_reference": record.case.reference,
             "repeat_caller": False,
+            "returned": False,
         }
     assert CALLER[-9:] not in answer.get_data(as_text=True)
 
@@ -149,7 +150,7 @@ def test_me_answers_who_is_asking(app, client, staff):
 def test_the_console_carries_its_words_translated_with_every_plural_form(client, staff):
     log_in(client, "aigerim", PASSWORD, headers={"Accept-Language": "ru"})
     page = client.get("/console", headers={"Accept-Language": "ru"}).get_data(as_text=True)
-    block = re.search(r'<script type="application/json" id="console-data">(.*?)</script>', page, re.S)
+    block = re.search(r'<script type="application/json" id="console-data"[^>]*>(.*?)</script>', page, re.S)
     live = json.loads(block.group(1))
     assert live["locale"] == "ru" and live["queues"] == ["legal"]
     assert set(live["labels"]["waiting"]) == {"one", "few", "many"}

@@ -44,7 +44,7 @@ def test_a_waiting_caller_becomes_a_message_with_no_number():
     }
     assert set(events.WaitingCaller.__dataclass_fields__) == {
         "call_sid", "queue", "waiting_since", "priority", "crisis", "language", "case_reference",
-        "position", "repeat_caller",
+        "position", "repeat_caller", "returned",
     }  # fmt: skip
 
 

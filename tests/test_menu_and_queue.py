@@ -221,6 +221,7 @@ def test_entering_and_leaving_the_queue_reaches_live_screens(make_app, redis_url
         "language": "ru",
         "case_reference": reference,
         "repeat_caller": False,
+        "returned": False,
     }
     assert left == {"call_sid": call.sid, "queue": "legal", "reason": "hung_up"}
     assert ended == {"call_sid": ends.sid, "queue": "psychologist", "reason": "ended"}

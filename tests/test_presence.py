@@ -221,7 +221,7 @@ def test_a_body_that_is_not_json_is_refused(app, client, people):
 
 
 def console_data(page: str) -> dict:
-    found = re.search(r'<script type="application/json" id="console-data">(.*?)</script>', page, re.S)
+    found = re.search(r'<script type="application/json" id="console-data"[^>]*>(.*?)</script>', page, re.S)
     return json.loads(found.group(1))
 
 

@@ -81,6 +81,7 @@ class WaitingCallerSchema(Schema):
     language = fields.String(required=True, allow_none=True)
     case_reference = fields.String(required=True, allow_none=True)
     repeat_caller = fields.Boolean(required=True)
+    returned = fields.Boolean(required=True)
 
 
 class WaitingSchema(Schema):

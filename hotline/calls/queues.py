@@ -70,6 +70,7 @@ def waiting_in(queue: str, limit: int | None = None) -> list[dict]:
             Case.reference,
             Call.enqueued_at,
             repeat_caller,
+            Call.returned_at.is_not(None),
         )
         .outerjoin(Case, Call.case_id == Case.id)
         .where(Call.stage.in_(WAITING), Call.queue == queue)
@@ -85,8 +86,9 @@ def waiting_in(queue: str, limit: int | None = None) -> list[dict]:
             "case_reference": reference,
             "enqueued_at": enqueued_at,
             "repeat_caller": repeat,
+            "returned": returned,
         }
-        for sid, priority, crisis, language, reference, enqueued_at, repeat in rows
+        for sid, priority, crisis, language, reference, enqueued_at, repeat, returned in rows
     ]
 
 

@@ -226,6 +226,7 @@ def waiting_caller(
         language=call.language,
         case_reference=case_reference,
         repeat_caller=repeat_caller,
+        returned=call.returned_at is not None,
     )
 
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("console", __name__)
 
-from hotline.console import views  # noqa: E402,F401
+from hotline.console import labels, views  # noqa: E402,F401

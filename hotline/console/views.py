@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from hotline.accounts import users
 from hotline.cases.priority import Priority
 from hotline.console import bp
+from hotline.console.labels import language_labels, queue_labels
 from hotline.console.waiting import LIST_LIMIT, waiting_list
 from hotline.models import QueueName, utcnow
 from hotline.models.states import Device, Presence
@@ -98,7 +99,7 @@ def _live_data(now) -> dict:
             **desk_labels(),
             "presence": presence_labels(),
             "presence_failed": gettext("Your status could not be changed. Try again."),
-            "languages": {"kk": gettext("Kazakh"), "ru": gettext("Russian"), "en": gettext("English")},
+            "languages": language_labels(),
             "no_language": gettext("not chosen"),
             "crisis": gettext("Crisis"),
             "callback_return": gettext("Callback return"),
@@ -114,12 +115,7 @@ def _live_data(now) -> dict:
 def desk_labels() -> dict:
     """The words the console's call desk (offers, the call, its wrap-up) shows."""
     return {
-        "queues": {
-            "psychologist": gettext("Psychologist"),
-            "medical": gettext("Medical"),
-            "legal": gettext("Legal"),
-            "general": gettext("General"),
-        },
+        "queues": queue_labels(),
         "withdrawn": {
             "lapsed": gettext("The offer ran out: the caller goes to the next operator."),
             "taken": gettext("Another operator took this caller."),
@@ -150,6 +146,10 @@ def desk_labels() -> dict:
         "required": gettext("Choose an outcome and a category."),
         "softphone_failed": gettext(
             "Your softphone could not connect. Reload the page, or choose your own phone."
+        ),
+        "softphone_error": gettext(
+            "Your softphone reported a problem: calls may not ring here. "
+            "Reload the page, or choose your own phone."
         ),
         "errors": {
             "400": gettext("That was not accepted. Check the form and try again."),

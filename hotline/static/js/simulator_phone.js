@@ -1,11 +1,12 @@
 // The simulator's phone page (development only): place a call to the hotline,
 // press keys, hang up. The server plays the caller; this page shows the
 // transcript it keeps, asking for the lines it has not shown yet.
-// Words come translated in the page's phone-data block.
+// Words come translated in the page's phone-data block (kit/labels.js).
 
-const data = JSON.parse(document.getElementById("phone-data").textContent);
-const labels = data.labels;
-const csrf = document.querySelector('meta[name="csrf-token"]').content;
+import { get, post } from "./kit/api.js";
+import { has, label, pageData } from "./kit/labels.js";
+
+const data = pageData();
 const form = document.getElementById("dial");
 const callButton = document.getElementById("call");
 const keys = [...document.querySelectorAll(".sim-key")];
@@ -15,20 +16,6 @@ const transcript = document.getElementById("transcript");
 const POLL_MS = 500;
 
 let call = null; // { sid, next }
-
-async function send(url, body) {
-  const response = await fetch(url, {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
-    body: JSON.stringify(body ?? {}),
-  });
-  if (!response.ok) {
-    const error = await response.json().catch(() => ({}));
-    throw new Error(error.message || response.statusText);
-  }
-  return response.status === 204 ? null : response.json();
-}
 
 function setLive(live) {
   for (const key of keys) key.disabled = !live;
@@ -40,7 +27,7 @@ function show(line) {
   const item = document.createElement("li");
   const kind = document.createElement("span");
   kind.className = "kind";
-  kind.textContent = labels[line.kind] ?? line.kind;
+  kind.textContent = has(line.kind) ? label(line.kind) : line.kind;
   item.append(kind, document.createTextNode(line.text));
   transcript.append(item);
   transcript.scrollTop = transcript.scrollHeight;
@@ -56,16 +43,12 @@ async function poll() {
   if (!call) return;
   const sid = call.sid;
   try {
-    const response = await fetch(`${data.calls}/${sid}/transcript?after=${call.next}`, {
-      headers: { Accept: "application/json" },
-    });
-    if (!response.ok) throw new Error(response.statusText);
-    const body = await response.json();
+    const body = await get(`${data.calls}/${sid}/transcript?after=${call.next}`);
     if (!call || call.sid !== sid) return;
     body.lines.forEach(show);
     call.next = body.next;
     if (body.ended) {
-      finish(body.hung_up ? labels.hung_up : labels.ended);
+      finish(body.hung_up ? label("hung_up") : label("ended"));
       return;
     }
   } catch (error) {
@@ -77,7 +60,7 @@ async function poll() {
 async function press(key) {
   if (!call) return;
   try {
-    await send(`${data.calls}/${call.sid}/digits`, { digits: key });
+    await post(`${data.calls}/${call.sid}/digits`, { digits: key });
   } catch (error) {
     status.textContent = error.message;
   }
@@ -87,15 +70,15 @@ form.addEventListener("submit", async (event) => {
   event.preventDefault();
   if (call) return;
   transcript.replaceChildren();
-  status.textContent = labels.calling;
+  status.textContent = label("calling");
   try {
-    const placed = await send(data.calls, { from: form.elements.from.value });
+    const placed = await post(data.calls, { from: form.elements.from.value });
     call = { sid: placed.call_sid, next: 0 };
     setLive(true);
     status.textContent = "";
     poll();
   } catch (error) {
-    status.textContent = `${labels.failed} ${error.message}`;
+    status.textContent = `${label("failed")} ${error.message}`;
   }
 });
 
@@ -111,7 +94,7 @@ document.addEventListener("keydown", (event) => {
 hangUp.addEventListener("click", async () => {
   if (!call) return;
   try {
-    await send(`${data.calls}/${call.sid}/hangup`);
+    await post(`${data.calls}/${call.sid}/hangup`);
   } catch (error) {
     status.textContent = error.message;
   }

@@ -5,6 +5,8 @@
 //   await phone.register();
 //   call.accept(); call.reject(); call.disconnect(); call.mute(true|false);
 //   call.on("disconnect", …); call.sid (this leg), call.parentCallSid (the caller's, if known)
+//   phone.on("error", (error) => …): error.code is the Voice SDK's (31005 …) or,
+//   simulated, the HTTP status the simulator answered.
 //
 // In development and tests (TELEPHONY_SIMULATOR on) the device is simulated: the
 // JS twin of telephony/simulator/device.py, polling the simulator's
@@ -30,7 +32,7 @@ class Emitter {
 
 async function fetchToken(url) {
   const answer = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
-  if (!answer.ok) throw new Error(`voice token: ${answer.status}`);
+  if (!answer.ok) throw Object.assign(new Error(`voice token: ${answer.status}`), { code: answer.status });
   return answer.json();
 }
 
@@ -102,7 +104,7 @@ class SimulatedDevice extends Emitter {
       body: body ? JSON.stringify(body) : undefined,
     });
     const data = await answer.json().catch(() => ({}));
-    if (!answer.ok) throw new Error(data.message ?? `simulator: ${answer.status}`);
+    if (!answer.ok) throw Object.assign(new Error(data.message ?? `simulator: ${answer.status}`), { code: answer.status });
     return data;
   }
 

@@ -1,0 +1,161 @@
+// The operator's call on the desk: connecting, talking (a timer, mute, hang up,
+// transfer), wrap-up (wrapup.js), then done or missed. Driven by operator.call,
+// the accept's answer and GET /api/v1/me/call; the softphone's call that rings
+// for the caller they took is answered with no second click.
+
+import { post } from "./kit/api.js";
+import { clock, secondsSince, secondsUntil } from "./kit/clock.js";
+import { label, languageLabel, queueLabel } from "./kit/labels.js";
+import { wrapUpForm } from "./wrapup.js";
+
+// A state never goes back: the accept's answer (connecting) may come after talking.
+const ORDER = { connecting: 0, talking: 1, wrap_up: 2, missed: 3, done: 3 };
+
+// say(text), refused(error): the desk's status line; taken(callSid): the
+// caller is this operator's (their offer is done with).
+export function callPanel({ say, refused, taken }) {
+  const panel = document.getElementById("call");
+  const callState = document.getElementById("call-state");
+  const timer = document.getElementById("call-timer");
+  const muteButton = document.getElementById("mute");
+  const hangUpButton = document.getElementById("hang-up");
+  const transferForm = document.getElementById("transfer");
+  const transferQueue = document.getElementById("transfer-queue");
+  const transferButton = document.getElementById("transfer-button");
+  const wrapUp = document.getElementById("wrap-up");
+  const wrapUpLeft = document.getElementById("wrap-up-left");
+  let call = null; // the operator.call message, merged
+  let ringing = null; // the softphone's incoming call, until it ends
+  let muted = false;
+  let savedCall = null; // the call whose wrap-up this page saved: its "done" says so
+  const form = wrapUpForm({
+    current: () => call,
+    refused,
+    saved: (sid) => {
+      savedCall = sid;
+      if (call?.call_sid === sid) show({ call_sid: sid, state: "done" });
+      else say(label("saved"));
+    },
+  });
+
+  function show(message) {
+    if (!call && (message.state === "done" || message.state === "missed")) return;
+    if (call?.call_sid === message.call_sid && ORDER[message.state] < ORDER[call.state]) return;
+    if (call && call.call_sid !== message.call_sid && message.state !== "connecting") return;
+    call = call?.call_sid === message.call_sid ? { ...call, ...message } : { ...message };
+    taken(call.call_sid);
+    const state = call.state;
+    document.body.dataset.call = state;
+    panel.hidden = !(state === "connecting" || state === "talking");
+    wrapUp.hidden = state !== "wrap_up";
+    if (state === "connecting" || state === "talking") showLine(state);
+    else if (state === "wrap_up") {
+      hangUpButton.disabled = transferButton.disabled = muteButton.disabled = true;
+      form.open(call);
+    } else if (state === "missed") end(label("missed"));
+    else if (state === "done") end(savedCall === call.call_sid ? label("saved") : label("done"));
+    tick();
+  }
+
+  function showLine(state) {
+    callState.textContent = label(`call_state.${state}`);
+    panel.dataset.state = state;
+    document.getElementById("call-case").textContent = call.case_reference ?? "—";
+    const number = call.masked_number === "withheld" ? label("withheld") : call.masked_number;
+    document.getElementById("call-number").textContent = number ?? "—";
+    document.getElementById("call-language").textContent = languageLabel(call.language);
+    document.getElementById("call-queue").textContent = queueLabel(call.queue);
+    for (const option of transferQueue.options) option.disabled = option.value === call.queue;
+    if (transferQueue.selectedOptions[0]?.disabled) {
+      transferQueue.value = [...transferQueue.options].find((option) => !option.disabled)?.value;
+    }
+    const talking = state === "talking";
+    hangUpButton.disabled = transferButton.disabled = !talking;
+    muteButton.disabled = !talking || !ringing;
+    say("");
+    if (state === "connecting") answerRinging();
+  }
+
+  function end(text) {
+    call = null;
+    panel.hidden = wrapUp.hidden = true;
+    document.body.dataset.call = "none";
+    muted = false;
+    muteButton.setAttribute("aria-pressed", "false");
+    muteButton.textContent = label("mute");
+    say(text);
+  }
+
+  function tick() {
+    if (call?.state === "talking" && call.answered_at) timer.textContent = clock(secondsSince(call.answered_at));
+    if (call?.state === "wrap_up" && call.wrap_up_until) {
+      const left = secondsUntil(call.wrap_up_until);
+      wrapUpLeft.textContent = clock(Math.max(0, left));
+      if (left <= 0) say(label("wrap_up_over"));
+    }
+  }
+
+  async function hangUp() {
+    if (call?.state !== "talking") return;
+    hangUpButton.disabled = true;
+    say(label("hung_up"));
+    try {
+      await post(`/api/v1/calls/${call.call_sid}/hangup`);
+    } catch (error) {
+      hangUpButton.disabled = false;
+      refused(error);
+    }
+  }
+
+  async function toggleMute() {
+    if (!ringing || call?.state !== "talking") return;
+    try {
+      await ringing.mute(!muted);
+      muted = !muted;
+      muteButton.setAttribute("aria-pressed", String(muted));
+      muteButton.textContent = muted ? label("unmute") : label("mute");
+    } catch {
+      say(label("errors.other"));
+    }
+  }
+
+  async function transfer(event) {
+    event.preventDefault();
+    if (call?.state !== "talking") return;
+    transferButton.disabled = true;
+    try {
+      await post(`/api/v1/calls/${call.call_sid}/transfer`, { queue: transferQueue.value });
+      say(label("transferred"));
+    } catch (error) {
+      transferButton.disabled = false;
+      refused(error);
+    }
+  }
+
+  function answerRinging() {
+    if (!ringing || ringing.answered || call?.state !== "connecting") return;
+    if (ringing.parentCallSid && ringing.parentCallSid !== call.call_sid) return;
+    ringing.answered = true;
+    ringing.accept().catch(() => say(label("softphone_failed")));
+  }
+
+  // The softphone's call for this operator: answered if it is the caller they took.
+  function incoming(softphoneCall) {
+    ringing = softphoneCall;
+    softphoneCall.on("disconnect", () => {
+      if (ringing === softphoneCall) ringing = null;
+      muteButton.disabled = true;
+    });
+    answerRinging();
+  }
+
+  muteButton.addEventListener("click", toggleMute);
+  hangUpButton.addEventListener("click", hangUp);
+  transferForm.addEventListener("submit", transfer);
+  return {
+    show, tick, hangUp, toggleMute, incoming,
+    // GET /api/v1/me/call's answer: the call in progress, or none (`mine.call` null).
+    recover: (mine) => (mine.call ? show(mine.call) : call && call.state !== "done" && end("")),
+    busy: () => call !== null,
+  };
+}

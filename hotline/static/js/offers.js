@@ -1,0 +1,108 @@
+// Offers on the call desk: a card per offer.created (queue, language, case,
+// badges, a countdown), removed when withdrawn (offer.withdrawn: lapsed, taken,
+// left, declined), accepted or declined (by its buttons, or A and D on the desk).
+
+import { post } from "./kit/api.js";
+import { clock, secondsUntil } from "./kit/clock.js";
+import { markShortcuts } from "./kit/keys.js";
+import { has, label, languageLabel, pageData, queueLabel } from "./kit/labels.js";
+
+function badge(text, crisis) {
+  const span = document.createElement("span");
+  span.className = crisis ? "badge crisis" : "badge";
+  span.textContent = text;
+  return span;
+}
+
+// say(text): the desk's status line; refused(error): an ApiError told there;
+// accepted(taken): the accept's answer, the call now connecting.
+export function offerCards({ say, refused, accepted }) {
+  const data = pageData();
+  const box = document.getElementById("offers");
+  const template = document.getElementById("offer-template");
+  const offers = new Map(); // offer_id -> { offer, element }
+
+  function created(offer) {
+    if (offers.has(offer.offer_id)) return;
+    const element = template.content.firstElementChild.cloneNode(true);
+    element.dataset.offerId = String(offer.offer_id);
+    element.dataset.callSid = offer.call_sid;
+    element.querySelector(".offer-queue").textContent = queueLabel(offer.queue);
+    element.querySelector(".offer-language").textContent = languageLabel(offer.language);
+    element.querySelector(".offer-case").textContent = offer.case_reference ?? "—";
+    const badges = element.querySelector(".offer-badges");
+    if (offer.crisis) badges.append(badge(label("crisis"), true));
+    if (offer.priority === data.priorities.callback_return) badges.append(badge(label("callback_return")));
+    if (offer.priority === data.priorities.repeat_caller) badges.append(badge(label("repeat_caller")));
+    element.querySelector(".offer-accept").addEventListener("click", () => accept(offer.offer_id));
+    element.querySelector(".offer-decline").addEventListener("click", () => decline(offer.offer_id));
+    offers.set(offer.offer_id, { offer, element });
+    markShortcuts(element);
+    box.append(element);
+    say(label("offer_arrived"));
+    tick();
+  }
+
+  function remove(offerId) {
+    offers.get(offerId)?.element.remove();
+    offers.delete(offerId);
+  }
+
+  function withdrawn(message) {
+    if (!offers.has(message.offer_id)) return;
+    remove(message.offer_id);
+    const why = `withdrawn.${message.reason}`;
+    say(label(has(why) ? why : "withdrawn.lapsed"));
+  }
+
+  async function accept(offerId) {
+    if (!offers.has(offerId)) return;
+    for (const button of offers.get(offerId).element.querySelectorAll("button")) button.disabled = true;
+    try {
+      const taken = await post(`/api/v1/offers/${offerId}/accept`);
+      remove(offerId);
+      accepted(taken);
+    } catch (error) {
+      remove(offerId);
+      refused(error);
+    }
+  }
+
+  async function decline(offerId) {
+    if (!offers.has(offerId)) return;
+    try {
+      await post(`/api/v1/offers/${offerId}/decline`);
+      remove(offerId);
+      say(label("withdrawn.declined"));
+    } catch (error) {
+      remove(offerId);
+      refused(error);
+    }
+  }
+
+  function tick() {
+    for (const { offer, element } of offers.values()) {
+      element.querySelector(".offer-left").textContent = clock(Math.max(0, secondsUntil(offer.expires_at)));
+    }
+  }
+
+  // The open offer as GET /api/v1/me/offer tells it (`offer`, or null: none).
+  function recover(open) {
+    for (const offerId of offers.keys()) if (offerId !== open?.offer_id) remove(offerId);
+    if (open) created(open);
+  }
+
+  const first = () => offers.keys().next().value;
+  return {
+    created,
+    withdrawn,
+    tick,
+    recover,
+    acceptFirst: () => first() !== undefined && accept(first()),
+    declineFirst: () => first() !== undefined && decline(first()),
+    // The caller is this operator's now: their offer, if any, is done with.
+    dropFor: (callSid) => {
+      for (const [offerId, { offer }] of offers) if (offer.call_sid === callSid) remove(offerId);
+    },
+  };
+}

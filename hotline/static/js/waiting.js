@@ -1,0 +1,200 @@
+// The console's waiting lists, one per queue: server-rendered, kept current by
+// the snapshot (GET /api/v1/queues/<name>/waiting) and the queue.caller_joined /
+// caller_left / caller_updated deltas; rows are patched in place (kit/patch.js),
+// so a keyboard user's focus on a Take button survives every change.
+// The order is the server's (hotline/queues.py), never re-sorted here: a joined
+// caller goes to the `position` the event gives, or is placed by the fields it
+// has (priority, returned, waiting_since); one that cannot be placed so (a
+// returned caller with no position) makes the list reload its snapshot.
+// No phone number reaches here.
+
+import { clock, secondsSince } from "./kit/clock.js";
+import { countLabel, label, languageLabel, pageData } from "./kit/labels.js";
+import { patchList } from "./kit/patch.js";
+
+const data = pageData();
+const since = new Intl.DateTimeFormat(data.locale, {
+  timeZone: data.timezone, hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+});
+
+const UNPLACED = -1;
+const HIDDEN = -2; // past the callers the page shows
+
+// Where `caller` goes among `callers` (those shown, in answer order); `complete`:
+// they are all who wait, none hidden past the page's limit.
+function placeOf(callers, caller, complete) {
+  if (caller.position) {
+    // Among the waiting: a row being answered waits no more.
+    let ahead = 0;
+    for (let index = 0; index < callers.length; index += 1) {
+      if (ahead === caller.position - 1) return index;
+      if (!callers[index].connected) ahead += 1;
+    }
+    if (ahead === caller.position - 1) return complete ? callers.length : HIDDEN;
+    return complete ? UNPLACED : HIDDEN;
+  }
+  // Returned callers are ordered by when they went back, which no row carries.
+  if (caller.returned !== false || callers.some((known) => known.returned === undefined)) return UNPLACED;
+  const since = Date.parse(caller.waiting_since);
+  const index = callers.findIndex((known) => known.priority < caller.priority
+    || (known.priority === caller.priority && !known.returned && Date.parse(known.waiting_since) > since));
+  if (index >= 0) return index;
+  return complete ? callers.length : HIDDEN;
+}
+
+function cell(text, className) {
+  const td = document.createElement("td");
+  if (className) td.className = className;
+  td.textContent = text;
+  return td;
+}
+
+function badge(text, className = "") {
+  const span = document.createElement("span");
+  span.className = `badge ${className}`.trim();
+  span.textContent = text;
+  return span;
+}
+
+function newRow(caller) {
+  const row = document.createElement("tr");
+  row.dataset.callSid = caller.call_sid;
+  row.dataset.waitingSince = caller.waiting_since;
+  row.dataset.priority = String(caller.priority);
+  const time = document.createElement("time");
+  time.dateTime = caller.waiting_since;
+  time.textContent = since.format(new Date(caller.waiting_since));
+  const when = document.createElement("td");
+  when.append(time);
+  const notes = cell("", "notes");
+  if (caller.crisis) notes.append(badge(label("crisis"), "crisis"));
+  if (caller.priority === data.priorities.callback_return) notes.append(badge(label("callback_return")));
+  if (caller.repeat_caller ?? caller.priority === data.priorities.repeat_caller) {
+    notes.append(badge(label("repeat_caller")));
+  }
+  row.append(
+    cell("", "place"),
+    cell(clock(secondsSince(caller.waiting_since)), "waited"),
+    when,
+    cell(languageLabel(caller.language)),
+    cell(caller.case_reference ?? "—"),
+    notes,
+    cell("", "take"),
+  );
+  return row;
+}
+
+// The callers the server rendered, before the first snapshot comes.
+function fromPage(section) {
+  return [...section.querySelectorAll("tbody tr[data-call-sid]")].map((row) => ({
+    call_sid: row.dataset.callSid,
+    waiting_since: row.dataset.waitingSince,
+    priority: Number(row.dataset.priority),
+    returned: row.dataset.returned === "true",
+  }));
+}
+
+// onTake(callSid, button): the row's Take button; reload(queue): a new snapshot.
+export function waitingLists({ onTake, reload }) {
+  const lists = new Map(); // queue -> { section, callers: [caller] in answer order, total }
+  let busy = false;
+
+  for (const section of document.querySelectorAll("section.queue[data-queue]")) {
+    const callers = fromPage(section);
+    lists.set(section.dataset.queue, { section, callers, total: Number(section.dataset.total ?? callers.length) });
+  }
+
+  // The row's state (offered, being answered) and its Take button.
+  function fill(row, caller, index) {
+    row.querySelector(".place").textContent = String(index + 1);
+    row.dataset.offered = String(Boolean(caller.offered));
+    row.dataset.connected = String(Boolean(caller.connected));
+    const notes = row.querySelector("td:nth-child(6)");
+    notes.querySelector(".badge.state")?.remove();
+    if (caller.connected || caller.offered) {
+      notes.append(badge(label(caller.connected ? "connected" : "offered"), "state"));
+    }
+    const takeCell = row.querySelector(".take");
+    let button = takeCell.querySelector("button");
+    if (!button) {
+      button = document.createElement("button");
+      button.type = "button";
+      button.className = "take-button";
+      button.textContent = label("take");
+      button.addEventListener("click", () => onTake(row.dataset.callSid, button));
+      takeCell.append(button);
+    }
+    button.setAttribute("aria-label", label("take_named", { place: index + 1 }));
+    button.disabled = Boolean(caller.connected) || busy;
+  }
+
+  function render(list) {
+    const shown = list.callers.slice(0, data.limit);
+    const section = list.section;
+    patchList(section.querySelector("tbody"), shown, { key: (caller) => caller.call_sid, create: newRow, update: fill });
+    list.total = Math.max(list.total, list.callers.length);
+    section.querySelector(".count").textContent = countLabel("waiting", list.total);
+    section.querySelector("table").hidden = shown.length === 0;
+    section.querySelector(".empty").hidden = shown.length > 0;
+    const more = section.querySelector(".more");
+    more.hidden = list.total <= shown.length;
+    more.textContent = label("more", { total: list.total });
+  }
+
+  function snapshot(queue, body) {
+    const list = lists.get(queue);
+    list.callers = body.callers;
+    list.total = body.total;
+    render(list);
+  }
+
+  // A caller already listed (a snapshot had them, or they were being answered
+  // and came back) moves to their new place.
+  function joined(caller) {
+    const list = lists.get(caller.queue);
+    if (!list) return;
+    const complete = list.total <= list.callers.length;
+    const known = list.callers.findIndex((listed) => listed.call_sid === caller.call_sid);
+    if (known >= 0) list.callers.splice(known, 1);
+    const index = placeOf(list.callers, caller, complete);
+    if (index === UNPLACED) return reload(caller.queue);
+    if (known < 0) list.total += 1;
+    if (index !== HIDDEN) list.callers.splice(index, 0, caller);
+    render(list);
+  }
+
+  function left(message) {
+    const list = lists.get(message.queue);
+    if (!list) return;
+    const before = list.callers.length;
+    list.callers = list.callers.filter((caller) => caller.call_sid !== message.call_sid);
+    // A caller past the first 50 is not in the page, but was in the total.
+    if (list.callers.length < before || list.total > list.callers.length) list.total -= 1;
+    render(list);
+    // One shown less, and more wait than are shown: the next is in the snapshot.
+    if (list.callers.length < Math.min(list.total, data.limit)) reload(message.queue);
+  }
+
+  function updated(message) {
+    const list = lists.get(message.queue);
+    if (!list) return;
+    const known = list.callers.find((caller) => caller.call_sid === message.call_sid);
+    // Not listed: past the limit, or missed; only a snapshot can tell where.
+    if (!known) return message.connected ? undefined : reload(message.queue);
+    Object.assign(known, { offered: message.offered, connected: message.connected });
+    render(list);
+  }
+
+  function setBusy(value) {
+    busy = value;
+    for (const list of lists.values()) render(list);
+  }
+
+  function tick() {
+    for (const row of document.querySelectorAll("section.queue tbody tr[data-waiting-since]")) {
+      row.querySelector(".waited").textContent = clock(secondsSince(row.dataset.waitingSince));
+    }
+  }
+
+  return { queues: [...lists.keys()], snapshot, joined, left, updated, setBusy, tick };
+}
