@@ -9,8 +9,8 @@ import time
 
 from playwright.sync_api import Browser, Page, expect
 
+from hotline.accounts.users import create_user
 from hotline.models import Role
-from hotline.users import create_user
 from tests.calls import ScriptedCall
 from tests.conftest import TwilioWebhooks
 from tests.live_server import serve

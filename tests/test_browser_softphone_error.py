@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, expect
 
+from hotline.accounts.users import create_user
 from hotline.extensions import db
 from hotline.models import Role
-from hotline.users import create_user
 from tests.live_server import serve
 from tests.test_browser_console import PASSWORD, open_console
 
