@@ -87,6 +87,9 @@ class Config:
         self.HOTLINE_VOICE_MESSAGE_MAX_SECONDS = int(_env("HOTLINE_VOICE_MESSAGE_MAX_SECONDS", "120"))
         # A call with no final status this long after it started is asked about at the telephony API.
         self.HOTLINE_STUCK_CALL_SECONDS = int(_env("HOTLINE_STUCK_CALL_SECONDS", "600"))
+        # Every request to the telephony REST API gives up after this: a caller held
+        # while it hangs hears hold music, an operator waits on Accept.
+        self.HOTLINE_TELEPHONY_TIMEOUT_SECONDS = int(_env("HOTLINE_TELEPHONY_TIMEOUT_SECONDS", "5"))
 
         # Operators at work: how long an offer waits for an answer, how long
         # wrap-up may last, how long a caller waits for an operator who speaks

@@ -77,5 +77,4 @@ def create_app(config: settings.Config | dict | None = None) -> Flask:
     app.register_blueprint(console_bp)
     app.register_blueprint(admin_bp)
     init_telephony(app)
-    web_security.exempt_signed_blueprints(app)
     return app

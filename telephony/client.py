@@ -1,30 +1,40 @@
-"""Outbound telephony: place a call, redirect a queued call, send an SMS.
+"""The telephony port's adapter: Twilio's REST API through the real twilio-python client.
 
-The one narrow interface the hotline's services and workers use to act on the
-phone network. It is the real twilio-python client; in development and tests
-its HTTP client sends to the built-in simulator instead of Twilio.
+In development and tests its HTTP client sends to the built-in simulator
+instead of Twilio. One client (so one HTTP session, its connections reused) per
+app; every request has a timeout (`HOTLINE_TELEPHONY_TIMEOUT_SECONDS`), and any
+failure is raised as the hotline's `TelephonyError`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from typing import TypeVar
 
-from twilio.base.exceptions import TwilioRestException
+from flask import url_for
+from requests import RequestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from hotline.core.parsing import whole_number
-from hotline.models.states import Progress
+from hotline.telephony import CallReport, TelephonyError, VoiceToken
+from telephony import access
 from telephony.vocabulary import PROGRESS
 
 TWILIO_API = "https://api.twilio.com"
 NOT_FOUND = 20404
+# Twilio's word for a call that never completed, given to one it has forgotten.
+FORGOTTEN = "failed"
+
+T = TypeVar("T")
 
 
 class SimulatorHttpClient(TwilioHttpClient):
     """Sends what the Twilio client would send to api.twilio.com to `base_url` instead."""
 
-    def __init__(self, base_url: str, timeout: float = 10) -> None:
+    def __init__(self, base_url: str, timeout: float) -> None:
         super().__init__(timeout=timeout)
         self.base_url = base_url.rstrip("/")
 
@@ -34,65 +44,76 @@ class SimulatorHttpClient(TwilioHttpClient):
         return super().request(method, url, *args, **kwargs)
 
 
-# Twilio's word for a call that never completed, given to one it has forgotten.
-FORGOTTEN = "failed"
+class TwilioTelephony:
+    """`hotline.telephony.Telephony` on Twilio's REST API."""
 
-
-@dataclass(frozen=True)
-class CallReport:
-    """A call as the network reports it: `status` is its word (kept on the record),
-    `progress` what that means to the hotline."""
-
-    status: str
-    progress: Progress
-    duration: int | None
-    known: bool = True
-
-
-@dataclass
-class Telephony:
-    account_sid: str
-    auth_token: str
-    api_base_url: str = ""
+    def __init__(self, config, http_client: HttpClient) -> None:
+        self.account_sid = config["TWILIO_ACCOUNT_SID"]
+        self.client = Client(self.account_sid, config["TWILIO_AUTH_TOKEN"], http_client=http_client)
+        self._secret_key = config["SECRET_KEY"]
+        self._api_key = (config["TWILIO_API_KEY"], config["TWILIO_API_SECRET"])
 
     @classmethod
-    def from_config(cls, config) -> Telephony:
-        return cls(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"], config["TWILIO_API_BASE_URL"])
+    def from_config(cls, config) -> TwilioTelephony:
+        timeout = config["HOTLINE_TELEPHONY_TIMEOUT_SECONDS"]
+        base_url = config["TWILIO_API_BASE_URL"]
+        http_client = (
+            SimulatorHttpClient(base_url, timeout) if base_url else TwilioHttpClient(timeout=timeout)
+        )
+        return cls(config, http_client)
 
-    @property
-    def client(self) -> Client:
-        http_client = SimulatorHttpClient(self.api_base_url) if self.api_base_url else None
-        return Client(self.account_sid, self.auth_token, http_client=http_client)
+    def put_through(self, call_sid: str, assignment_id: int) -> None:
+        self.redirect_call(
+            call_sid, url_for("telephony.connect", assignment_id=assignment_id, _external=True)
+        )
+
+    def requeue(self, call_sid: str) -> None:
+        self.redirect_call(call_sid, url_for("telephony.requeue", _external=True))
+
+    def redirect_call(self, call_sid: str, url: str) -> None:
+        """Take a call (by CallSid, never "the front of the queue") to new TwiML at `url`."""
+        self._ask("redirect", lambda: self.client.calls(call_sid).update(url=url, method="POST"))
+
+    def hang_up(self, call_sid: str) -> None:
+        self._ask("hang-up", lambda: self.client.calls(call_sid).update(status="completed"))
+
+    def call_report(self, call_sid: str) -> CallReport:
+        """A call Twilio no longer knows is reported `failed`, and so finished."""
+        try:
+            call = self._ask("fetch", lambda: self.client.calls(call_sid).fetch())
+        except TelephonyError as error:
+            cause = error.__cause__
+            if isinstance(cause, TwilioRestException) and cause.status == 404 and cause.code == NOT_FOUND:
+                return CallReport(FORGOTTEN, PROGRESS[FORGOTTEN], None, known=False)
+            raise
+        return CallReport(call.status, PROGRESS[call.status], whole_number(str(call.duration or "")))
+
+    def voice_token(self, user_id: int) -> VoiceToken:
+        identity = access.client_identity(user_id, self._secret_key)
+        token = access.access_token(self.account_sid, *self._api_key, identity)
+        return VoiceToken(token, identity, access.TOKEN_SECONDS)
 
     def place_call(self, to: str, from_: str, url: str, status_callback: str | None = None) -> str:
         """Dial `to`; when answered, Twilio fetches TwiML from `url`. Returns the CallSid."""
         options = (
             {"status_callback": status_callback, "status_callback_method": "POST"} if status_callback else {}
         )
-        call = self.client.calls.create(to=to, from_=from_, url=url, method="POST", **options)
+        call = self._ask(
+            "call", lambda: self.client.calls.create(to=to, from_=from_, url=url, method="POST", **options)
+        )
         return call.sid
 
-    def redirect_call(self, call_sid: str, url: str) -> None:
-        """Take a call (a queued caller, by CallSid) to new TwiML at `url`."""
-        self.client.calls(call_sid).update(url=url, method="POST")
-
-    def call_report(self, call_sid: str) -> CallReport:
-        """The network's word on a call, read in the hotline's terms. A call Twilio
-        no longer knows is reported `failed`, and so finished. Other errors raise."""
-        try:
-            call = self.client.calls(call_sid).fetch()
-        except TwilioRestException as error:
-            if error.status == 404 and error.code == NOT_FOUND:
-                return CallReport(FORGOTTEN, PROGRESS[FORGOTTEN], None, known=False)
-            raise
-        return CallReport(call.status, PROGRESS[call.status], whole_number(str(call.duration or "")))
-
-    def hang_up(self, call_sid: str) -> None:
-        self.client.calls(call_sid).update(status="completed")
-
     def send_sms(self, to: str, from_: str, body: str) -> str:
-        return self.client.messages.create(to=to, from_=from_, body=body).sid
+        return self._ask("message", lambda: self.client.messages.create(to=to, from_=from_, body=body)).sid
 
     def queue_sizes(self) -> dict[str, int]:
         """Twilio's own count of callers in each queue, by queue name."""
-        return {queue.friendly_name: queue.current_size for queue in self.client.queues.list()}
+        queues = self._ask("queues", lambda: self.client.queues.list())
+        return {queue.friendly_name: queue.current_size for queue in queues}
+
+    @staticmethod
+    def _ask(what: str, request: Callable[[], T]) -> T:
+        try:
+            return request()
+        except (TwilioException, RequestException) as error:
+            raise TelephonyError(f"the network did not take the {what}: {type(error).__name__}") from error

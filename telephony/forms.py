@@ -9,9 +9,8 @@ import re
 from flask import request
 from werkzeug.datastructures import MultiDict
 
-from hotline.core.parsing import whole_number
+from hotline.core.parsing import CALL_SID, whole_number
 
-CALL_SID = re.compile(r"CA[0-9a-f]{32}")
 RECORDING_SID = re.compile(r"RE[0-9a-f]{32}")
 DIGITS = re.compile(r"[0-9*#]{0,32}")
 

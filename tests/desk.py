@@ -12,12 +12,11 @@ from datetime import datetime
 from sqlalchemy import select
 from twilio.http import HttpClient
 from twilio.http.response import Response as TwilioResponse
-from twilio.rest import Client
 
 from hotline.accounts.users import create_user
 from hotline.extensions import db
 from hotline.models import Call, Offer, Role, User
-from telephony.client import TWILIO_API, Telephony
+from telephony.client import TWILIO_API, TwilioTelephony
 from telephony.simulator.carrier import Carrier
 from telephony.simulator.transport import FlaskClientTransport, HttpTransport
 from tests.calls import ScriptedCall
@@ -52,14 +51,9 @@ class TestClientHttp(HttpClient):
         return TwilioResponse(answer.status_code, answer.get_data(as_text=True), dict(answer.headers))
 
 
-class InProcessTelephony(Telephony):
-    def __init__(self, app) -> None:
-        super().__init__(app.config["TWILIO_ACCOUNT_SID"], app.config["TWILIO_AUTH_TOKEN"])
-        self.flask_client = app.test_client()
-
-    @property
-    def client(self) -> Client:
-        return Client(self.account_sid, self.auth_token, http_client=TestClientHttp(self.flask_client))
+def in_process_telephony(app) -> TwilioTelephony:
+    """The app's telephony adapter, reaching its own simulator through a test client."""
+    return TwilioTelephony(app.config, TestClientHttp(app.test_client()))
 
 
 def network(app, base_url: str | None = None) -> Carrier:

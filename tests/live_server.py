@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from flask import Flask
 from werkzeug.serving import make_server
 
-from telephony.client import Telephony
+from telephony.client import TwilioTelephony
 from telephony.simulator.phone import SimulatedPhone
 
 
@@ -26,7 +26,7 @@ class LiveServer:
     url: str
 
     @property
-    def telephony(self) -> Telephony:
+    def telephony(self) -> TwilioTelephony:
         return self.app.extensions["telephony"]
 
     def phone(self) -> SimulatedPhone:

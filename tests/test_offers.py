@@ -29,7 +29,7 @@ def clock():
 @pytest.fixture
 def line(app, client, clock, monkeypatch):
     """The app with its REST client on the in-process simulator, in an app context."""
-    monkeypatch.setitem(app.extensions, "telephony", desk.InProcessTelephony(app))
+    monkeypatch.setitem(app.extensions, "telephony", desk.in_process_telephony(app))
     with app.app_context():
         yield TwilioWebhooks(client)
 

@@ -31,7 +31,7 @@ def ago(seconds: int) -> datetime:
 @pytest.fixture
 def phone_app(app, monkeypatch):
     """The app with its REST client on the in-process simulator."""
-    monkeypatch.setitem(app.extensions, "telephony", desk.InProcessTelephony(app))
+    monkeypatch.setitem(app.extensions, "telephony", desk.in_process_telephony(app))
     with time_machine.travel(T0, tick=False):
         yield app
 

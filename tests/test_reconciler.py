@@ -16,10 +16,10 @@ import time_machine
 from rq import SimpleWorker
 from rq.cron import CronScheduler
 from rq.job import Job, JobStatus
-from twilio.base.exceptions import TwilioRestException
 
 from hotline.models.states import Progress
-from telephony.client import CallReport, Telephony
+from hotline.telephony import CallReport, TelephonyError
+from telephony.client import TwilioTelephony
 from telephony.simulator import state
 from tests.calls import ScriptedCall
 from tests.conftest import ROOT, TwilioWebhooks
@@ -125,14 +125,14 @@ def test_a_call_that_cannot_be_checked_fails_the_job_but_not_the_others(live, mo
         unlucky, closed = queued_call(live), queued_call(live)
         simulator_knows(unlucky, "completed", duration=10)
         simulator_knows(closed, "busy")
-        ask = Telephony.call_report
+        ask = TwilioTelephony.call_report
 
         def telephony_down_for_one(self, call_sid):
             if call_sid == unlucky.sid:
-                raise TwilioRestException(503, "/Calls/" + call_sid, "Service Unavailable", code=20503)
+                raise TelephonyError("the network did not take the fetch: TwilioRestException")
             return ask(self, call_sid)
 
-        monkeypatch.setattr(Telephony, "call_report", telephony_down_for_one)
+        monkeypatch.setattr(TwilioTelephony, "call_report", telephony_down_for_one)
         clock.shift(THRESHOLD + timedelta(seconds=1))
         job = run_sweep(live)
 

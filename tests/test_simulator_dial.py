@@ -15,12 +15,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 import time_machine
-from flask import Flask, request
+from flask import Blueprint, Flask, request
 from redis import Redis
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 from twilio.request_validator import RequestValidator
 
+from hotline.extensions import csrf
 from telephony.simulator.device import SimulatedDevice
 from telephony.simulator.ids import new_sid
 from telephony.simulator.phone import Line, Script, SimulatedPhone
@@ -67,6 +68,9 @@ class FakeHotline:
 
     def prepare(self, app: Flask) -> None:
         validator = RequestValidator(AUTH_TOKEN)
+        # Signed by the simulator as Twilio signs: exempt from CSRF as telephony/'s own webhooks are.
+        routes = Blueprint("test_twiml", __name__)
+        csrf.exempt(routes)
 
         def answer(body: str):
             signature = request.headers.get("X-Twilio-Signature", "")
@@ -74,7 +78,7 @@ class FakeHotline:
             self.received.append((request.path, request.form.to_dict(), signed))
             return f"<Response>{body}</Response>", 200, {"Content-Type": "application/xml"}
 
-        routes = {
+        answers = {
             "/test/connect": lambda: answer(
                 f'<Say>Connecting you.</Say><Dial action="/test/dial-result" method="POST" '
                 f'timeout="{self.timeout}"{self.dial_attributes}>{self.noun}</Dial>'
@@ -85,8 +89,9 @@ class FakeHotline:
             "/test/wait": lambda: answer("<Say>Please hold.</Say>"),
             "/test/elsewhere": lambda: answer("<Say>Elsewhere.</Say><Hangup/>"),
         }
-        for path, view in routes.items():
-            app.add_url_rule(path, path.replace("/", "_"), view, methods=["POST"])
+        for path, view in answers.items():
+            routes.add_url_rule(path, path.replace("/", "_"), view, methods=["POST"])
+        app.register_blueprint(routes)
 
     def forms(self, path: str) -> list[dict]:
         return [form for received, form, _ in self.received if received == path]

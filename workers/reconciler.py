@@ -20,23 +20,21 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from requests import RequestException
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
-from twilio.base.exceptions import TwilioRestException
 
 from hotline.calls import service as calls
 from hotline.extensions import db
 from hotline.models import Call, utcnow
 from hotline.models.states import Progress
 from hotline.operators import departures
-from telephony.client import Telephony
+from hotline.telephony import Telephony, TelephonyError
 
 log = logging.getLogger(__name__)
 
 # What may fail for one call and be retried at the next sweep: the telephony API
 # (an error answer, or no answer) and the database (locked, restarting).
-RETRYABLE = (TwilioRestException, RequestException, SQLAlchemyError)
+RETRYABLE = (TelephonyError, SQLAlchemyError)
 # The oldest this many per sweep: after a long outage, the backlog clears over a few minutes.
 BATCH = 500
 

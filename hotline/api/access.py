@@ -11,8 +11,8 @@ from flask import abort, g, request
 from flask_login import current_user
 
 from hotline.accounts.auth import token_required
+from hotline.core.parsing import CALL_SID
 from hotline.models import QueueName, User
-from telephony.forms import CALL_SID
 
 
 def session_or_token(view: Callable | None = None, *, write: bool = False):

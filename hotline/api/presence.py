@@ -8,7 +8,7 @@ read-only token is refused with 403.
 
 from __future__ import annotations
 
-from flask import abort, g
+from flask import g
 from marshmallow import Schema, fields, validate
 
 from hotline.api import bp
@@ -44,11 +44,7 @@ def choose_presence():
     device = Device(choice["device"]) if "device" in choice else None
     user = g.api_user
     now = utcnow()
-    try:
-        moved = presence.choose(user, Presence(choice["presence"]), device, now)
-    except presence.PresenceRefused as refused:
-        db.session.rollback()
-        abort(409, description=str(refused))
+    moved = presence.choose(user, Presence(choice["presence"]), device, now)
     db.session.commit()
     if moved and user.presence == Presence.AVAILABLE:
         offers.operator_ready(user.id, now)

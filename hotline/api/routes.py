@@ -8,7 +8,7 @@ from hotline.api.access import call_sid_shaped, known_queue, may_watch, session_
 from hotline.api.openapi import documented
 from hotline.api.schemas import CallSchema, ErrorSchema, MeSchema, QueuesSchema, WaitingSchema
 from hotline.calls import queues as queue_service
-from hotline.calls.service import UnknownCall, get_call
+from hotline.calls.service import get_call
 from hotline.console.waiting import waiting_list
 from hotline.models import utcnow
 
@@ -17,11 +17,7 @@ from hotline.models import utcnow
 @documented("One call by its CallSid", {200: CallSchema, 404: ErrorSchema})
 @token_required
 def call_detail(call_sid: str):
-    try:
-        call = get_call(call_sid_shaped(call_sid))
-    except UnknownCall:
-        abort(404, description="no call with that CallSid")
-    return CallSchema().dump(call)
+    return CallSchema().dump(get_call(call_sid_shaped(call_sid)))
 
 
 @bp.get("/queues")

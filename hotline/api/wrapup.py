@@ -17,7 +17,6 @@ from hotline.api.access import call_sid_shaped, session_or_token
 from hotline.api.bodies import load
 from hotline.api.openapi import documented
 from hotline.api.schemas import ErrorSchema
-from hotline.calls.service import UnknownCall
 from hotline.models import utcnow
 from hotline.operators import taxonomy, wrapup
 
@@ -92,10 +91,4 @@ def wrap_up(call_sid: str):
         saved = wrapup.save(call_sid, g.api_user, body["outcome"], body["category"], body["note"], utcnow())
     except wrapup.UnknownCode as error:
         abort(400, description=f"invalid or missing field(s): {error.field}")
-    except UnknownCall:
-        abort(404, description="no call with that CallSid")
-    except wrapup.NotYourCall:
-        abort(403, description="this call is not yours to wrap up")
-    except wrapup.NotInWrapUp:
-        abort(409, description="this call is not in wrap-up: saved already, ran out, or still going")
     return WrapUpSchema().dump(saved)

@@ -17,3 +17,8 @@ def whole_number(text: str | None, max_digits: int = 9) -> int | None:
     if text is None or not 0 < len(text) <= max_digits or not _DIGITS.fullmatch(text):
         return None
     return int(text)
+
+
+# A call's id on the phone network: every recorded call has one of this shape
+# (the webhooks refuse any other), so a path with another never reaches the database.
+CALL_SID = re.compile(r"CA[0-9a-f]{32}")

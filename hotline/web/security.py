@@ -2,13 +2,12 @@
 Content-Security-Policy and its companion headers, and the CSRF check.
 
 CSRF is checked on every state-changing request except where no browser form
-can reach: the telephony webhooks (signed by Twilio: their blueprint, and any
-request carrying X-Twilio-Signature, which the route then checks), the
-simulator's REST API and signalling (HTTP Basic auth), and API requests with a
-Bearer token or without a logged-in session (nothing to forge: the token alone
-decides, 401 without one). A cross-site form can set neither an Authorization header nor
-X-Twilio-Signature (a custom header needs a CORS preflight, which this app never
-grants), so none of these exemptions lets another site act for a logged-in user.
+can reach: the blueprints `telephony/` exempts (the webhooks Twilio signs, the
+simulator's REST API and signalling behind HTTP Basic auth), and API requests
+with a Bearer token or without a logged-in session (nothing to forge: the token
+alone decides, 401 without one). A cross-site form can set no Authorization
+header (a custom header needs a CORS preflight, which this app never grants),
+so none of these exemptions lets another site act for a logged-in user.
 """
 
 from __future__ import annotations
@@ -35,7 +34,6 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
-SIGNED_BLUEPRINTS = ("telephony", "simulator", "simulator_network", "simulator_devices")
 
 
 def init_app(app: Flask) -> None:
@@ -46,13 +44,6 @@ def init_app(app: Flask) -> None:
     app.after_request(_add_headers)
 
 
-def exempt_signed_blueprints(app: Flask) -> None:
-    """Call once the telephony blueprints are registered."""
-    for name in SIGNED_BLUEPRINTS:
-        if name in app.blueprints:
-            csrf.exempt(app.blueprints[name])
-
-
 def _api_request_without_session() -> bool:
     if not request.path.startswith("/api/"):
         return False
@@ -61,7 +52,7 @@ def _api_request_without_session() -> bool:
 
 
 def _check_csrf() -> None:
-    if not (_api_request_without_session() or "X-Twilio-Signature" in request.headers):
+    if not _api_request_without_session():
         csrf.protect(apply_exemptions=True)
 
 

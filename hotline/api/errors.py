@@ -1,0 +1,41 @@
+"""The API's one error handler: each domain error the services raise is a 4xx
+(or a 502 when the phone network refused), with a plain message.
+
+A message of None means the error's own text, which the services write for
+the user (never with a number or a note in it).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+from werkzeug.http import HTTP_STATUS_CODES
+
+from hotline.api.schemas import ErrorSchema
+from hotline.calls.service import ConcurrentChange, UnknownCall
+from hotline.operators import desk, legs, offer_endings, presence, taking, wrapup
+
+ANSWERS: dict[type[Exception], tuple[int, str | None]] = {
+    UnknownCall: (404, "no call with that CallSid"),
+    offer_endings.OfferNotFound: (404, "no offer with that id"),
+    taking.NotServed: (403, "you do not serve this caller's queue"),
+    offer_endings.NotYourOffer: (403, "this offer was made to someone else"),
+    wrapup.NotYourCall: (403, "this call is not yours to wrap up"),
+    ConcurrentChange: (409, "the call changed meanwhile; try again"),
+    offer_endings.OfferClosed: (409, "the offer is no longer open"),
+    wrapup.NotInWrapUp: (409, "this call is not in wrap-up: saved already, ran out, or still going"),
+    taking.CannotTake: (409, None),
+    legs.NotConnected: (409, None),
+    presence.PresenceRefused: (409, None),
+    desk.NetworkRefused: (502, None),
+}
+
+
+def init_app(bp: Blueprint) -> None:
+    for error_class in ANSWERS:
+        bp.register_error_handler(error_class, _answer)
+
+
+def _answer(error: Exception):
+    status, message = next(answer for cls, answer in ANSWERS.items() if isinstance(error, cls))
+    body = {"error": HTTP_STATUS_CODES[status], "message": message or str(error)}
+    return jsonify(ErrorSchema().dump(body)), status

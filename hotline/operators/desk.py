@@ -1,0 +1,79 @@
+"""What an operator does that the phone network must carry out: take a caller,
+hang up, transfer to another queue.
+
+Each step commits its change first, then asks the network through the
+`Telephony` port it is given (no transaction is open meanwhile), and puts
+things right when the network refuses: a caller who could not be put through
+goes back to the queue and the operator is available again. Whoever lost an
+offer to a take is offered someone else.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from hotline.models import Call, User, utcnow
+from hotline.models.states import CallStage
+from hotline.operators import legs, offers, taking
+from hotline.telephony import Telephony, TelephonyError
+
+
+class CallerGone(taking.CannotTake):
+    """409: the network could not take the caller to the operator: they have hung up."""
+
+    def __init__(self) -> None:
+        super().__init__("the caller is no longer on the line")
+
+
+class NetworkRefused(RuntimeError):
+    """502: the network did not carry out the step; the message says what follows."""
+
+
+def take(
+    call_sid: str, user: User, now: datetime, telephony: Telephony, offer_id: int | None = None
+) -> taking.Taken:
+    """Take the caller and have the network put them through to the taker."""
+    taken = taking.take(call_sid, user, now, offer_id)
+    try:
+        telephony.put_through(call_sid, taken.assignment_id)
+    except TelephonyError:
+        taking.caller_gone(taken, user, utcnow())
+        _offer_on(taken, now)
+        raise CallerGone() from None
+    _offer_on(taken, now)
+    return taken
+
+
+def _offer_on(taken: taking.Taken, now: datetime) -> None:
+    """Whoever lost an offer to the take is offered someone else, and the caller
+    the taker was being offered goes to the next operator."""
+    for holder in taken.withdrawn_from:
+        offers.operator_ready(holder, now)
+    if taken.released_call_id is not None:
+        offers.offer_caller(taken.released_call_id, now)
+
+
+def hang_up(call: Call, user: User, telephony: Telephony) -> None:
+    """Have the network hang up a call that is with an operator; its status
+    report then ends it and starts the operator's wrap-up."""
+    if call.stage != CallStage.CONNECTED:
+        raise legs.NotConnected("the call is not with an operator")
+    try:
+        telephony.hang_up(call.call_sid)
+    except TelephonyError as error:
+        raise NetworkRefused("the phone network did not take the hang-up; try again") from error
+    legs.hung_up_by(call, user)
+
+
+def transfer(call: Call, queue: str, actor: User, now: datetime, telephony: Telephony) -> None:
+    """The caller re-enters `queue` at its head (committed), then the network
+    takes them there. If it does not, the caller is still with the operator, and
+    when that ends the Dial's result finds them back in the queue."""
+    legs.transfer(call, queue, actor, now)
+    legs.announce_return(call)
+    try:
+        telephony.requeue(call.call_sid)
+    except TelephonyError as error:
+        raise NetworkRefused(
+            "the phone network did not take the transfer; the caller follows when the call ends"
+        ) from error
