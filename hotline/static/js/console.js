@@ -78,9 +78,9 @@ function newRow(caller) {
   const time = document.createElement("time");
   time.dateTime = caller.waiting_since;
   time.textContent = since.format(new Date(caller.waiting_since));
-  const when = document.createElement("td");
+  const when = cell("", "since");
   when.append(time);
-  const notes = document.createElement("td");
+  const notes = cell("", "notes");
   if (caller.crisis) notes.append(badge(labels.crisis, true));
   if (caller.priority === data.priorities.callback_return) notes.append(badge(labels.callback_return));
   const repeat = caller.repeat_caller ?? caller.priority === data.priorities.repeat_caller;
@@ -89,8 +89,8 @@ function newRow(caller) {
     cell("", "place"),
     cell(clock(waited(caller)), "waited"),
     when,
-    cell(caller.language ? labels.languages[caller.language] ?? caller.language : labels.no_language),
-    cell(caller.case_reference ?? "—"),
+    cell(caller.language ? labels.languages[caller.language] ?? caller.language : labels.no_language, "language"),
+    cell(caller.case_reference ?? "—", "case"),
     notes,
     cell("", "take"),
   );
@@ -124,7 +124,7 @@ function markRow(caller, place) {
   const row = caller.row;
   row.dataset.offered = String(Boolean(caller.offered));
   row.dataset.connected = String(Boolean(caller.connected));
-  const notes = row.querySelector("td:nth-child(6)");
+  const notes = row.querySelector(".notes");
   notes.querySelector(".badge.state")?.remove();
   if (caller.connected || caller.offered) {
     const state = badge(caller.connected ? labels.connected : labels.offered);
