@@ -14,6 +14,7 @@ from hotline.extensions import db
 from hotline.models import Call, QueueName, Role, utcnow
 from hotline.routing import Priority
 from hotline.users import create_user
+from tests.axe import assert_accessible
 from tests.browser import artifact
 from tests.calls import ScriptedCall
 from tests.conftest import TwilioWebhooks
@@ -138,6 +139,7 @@ def test_every_row_shows_its_badges_and_take_button_at_every_width(make_app, bro
                 expect(page.locator("td .badge")).to_have_count(5)
                 page.screenshot(path=artifact(f"console-layout-{locale}-{width}.png"), full_page=True)
                 assert_cards_apart(page, width)
+                assert_accessible(page, f"the console at {width}×{height} ({locale})")
                 assert page.evaluate("document.documentElement.scrollWidth") <= width
                 for row in page.locator("section.queue tbody tr").all():
                     place = f"at {width}×{height}, {row.get_attribute('data-call-sid')}"
