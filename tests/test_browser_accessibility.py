@@ -14,6 +14,7 @@ from hotline.models import Role
 from hotline.users import create_user
 from telephony.simulator import web_phone
 from tests.axe import assert_accessible
+from tests.browser import artifact
 from tests.calls import ScriptedCall
 from tests.conftest import TwilioWebhooks
 from tests.desk import PASSWORD
@@ -22,6 +23,10 @@ from tests.test_browser_console import open_console
 from tests.test_browser_console_flow import Caller, become_available, problems_of
 
 LOCALES = ["en-GB", "ru-RU", "kk-KZ"]
+
+
+def boom() -> str:
+    raise RuntimeError("a route that fails, in the test app only")
 
 
 def new_page(browser: Browser, locale: str = "en-GB") -> Page:
@@ -138,5 +143,28 @@ def test_the_simulator_phone_page(make_app, browser: Browser, monkeypatch):
             page.wait_for_function("list => list.scrollHeight > list.clientHeight", arg=transcript)
             assert_accessible(page, "the simulator's phone, in the queue")
             page.click("#hang-up")
+        finally:
+            page.context.close()
+
+
+@pytest.mark.parametrize("locale", ["kk-KZ", "ru-RU"])
+def test_the_error_pages(make_app, browser: Browser, locale):
+    with serve(make_app, prepare=lambda app: app.add_url_rule("/test-only-boom", "boom", boom)) as live:
+        with live.app.app_context():
+            create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"])
+        page = new_page(browser, locale)
+        try:
+            assert page.goto(f"{live.url}/no-such-page").status == 404
+            assert_accessible(page, f"the 404 page, logged out ({locale})")
+            page.goto(f"{live.url}/login")
+            page.fill("#username", "aigerim")
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{live.url}/console")
+            for path, status in (("/admin/users", 403), ("/logout", 405), ("/test-only-boom", 500)):
+                assert page.goto(f"{live.url}{path}").status == status
+                expect(page.locator("h1")).to_be_visible()
+                assert_accessible(page, f"the {status} page ({locale})")
+            page.screenshot(path=artifact(f"error-500-{locale}.png"), full_page=True)
         finally:
             page.context.close()
