@@ -116,8 +116,8 @@ def test_each_role_opens_only_its_pages(app, role_routes, role, admin_page, supe
     assert refused.status_code == admin_page
     assert client.get("/test-only-supervisors").status_code == supervisors_page
     if admin_page == 403:
-        assert refused.content_type.startswith("text/plain")
-        assert "Forbidden" in refused.get_data(as_text=True)
+        assert refused.content_type.startswith("text/html")
+        assert '<h1 id="error-heading">Вам это недоступно</h1>' in refused.get_data(as_text=True)
         assert_secure_headers(refused)
 
 

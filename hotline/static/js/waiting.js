@@ -64,7 +64,7 @@ function newRow(caller) {
   const time = document.createElement("time");
   time.dateTime = caller.waiting_since;
   time.textContent = since.format(new Date(caller.waiting_since));
-  const when = document.createElement("td");
+  const when = cell("", "since");
   when.append(time);
   const notes = cell("", "notes");
   if (caller.crisis) notes.append(badge(label("crisis"), "crisis"));
@@ -76,8 +76,8 @@ function newRow(caller) {
     cell("", "place"),
     cell(clock(secondsSince(caller.waiting_since)), "waited"),
     when,
-    cell(languageLabel(caller.language)),
-    cell(caller.case_reference ?? "—"),
+    cell(languageLabel(caller.language), "language"),
+    cell(caller.case_reference ?? "—", "case"),
     notes,
     cell("", "take"),
   );
@@ -109,7 +109,7 @@ export function waitingLists({ onTake, reload }) {
     row.querySelector(".place").textContent = String(index + 1);
     row.dataset.offered = String(Boolean(caller.offered));
     row.dataset.connected = String(Boolean(caller.connected));
-    const notes = row.querySelector("td:nth-child(6)");
+    const notes = row.querySelector(".notes");
     notes.querySelector(".badge.state")?.remove();
     if (caller.connected || caller.offered) {
       notes.append(badge(label(caller.connected ? "connected" : "offered"), "state"));

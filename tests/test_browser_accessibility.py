@@ -1,0 +1,170 @@
+"""axe-core on every page, in a real browser: no serious or critical violation
+on the login page, the console (idle, with callers waiting, with an offer, on a
+call, in wrap-up), the admin's user pages (the list, a new user, a refused
+form, the created user, an edit), the simulator's phone page, the error pages."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from hotline.accounts.users import create_user
+from hotline.models import Role
+from telephony.simulator import web_phone
+from tests.axe import assert_accessible
+from tests.browser import artifact
+from tests.calls import ScriptedCall
+from tests.conftest import TwilioWebhooks
+from tests.desk import PASSWORD
+from tests.live_server import serve
+from tests.test_browser_console import open_console
+from tests.test_browser_console_flow import Caller, become_available, problems_of
+
+LOCALES = ["en-GB", "ru-RU", "kk-KZ"]
+
+
+def boom() -> str:
+    raise RuntimeError("a route that fails, in the test app only")
+
+
+def new_page(browser: Browser, locale: str = "en-GB") -> Page:
+    context = browser.new_context(locale=locale)
+    context.set_default_timeout(10000)
+    return context.new_page()
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_login_page(make_app, browser: Browser, locale):
+    with serve(make_app) as live:
+        page = new_page(browser, locale)
+        try:
+            page.goto(f"{live.url}/login")
+            assert_accessible(page, f"the login page ({locale})")
+            page.fill("#username", "nobody")
+            page.fill("#password", "wrong password")
+            page.click("button[type=submit]")
+            expect(page.locator(".error")).to_be_visible()
+            assert_accessible(page, f"the refused login ({locale})")
+        finally:
+            page.context.close()
+
+
+def test_the_console_idle_with_callers_with_an_offer_on_a_call_and_in_wrap_up(make_app, browser: Browser):
+    with serve(make_app, SIMULATOR_ANSWER_SECONDS=0) as live:
+        with live.app.app_context():
+            create_user(
+                "aigerim", Role.OPERATOR, PASSWORD, queues=["legal", "psychologist"], languages=["ru"]
+            )
+        desk = open_console(browser, live.url, "aigerim")
+        problems = problems_of(desk)
+        try:
+            assert_accessible(desk, "the idle console")
+            with live.app.app_context():
+                twilio = TwilioWebhooks(live.app.test_client())
+                waiting = [ScriptedCall(twilio, "+77015550401"), ScriptedCall(twilio, "+77015550402")]
+                waiting[0].to_queue(need="9")
+                waiting[1].to_queue(need="1")
+            expect(desk.locator("section.queue tbody tr")).to_have_count(2)
+            assert_accessible(desk, "the console with callers waiting")
+            desk.reload()
+            expect(desk.locator("#live-state")).to_have_attribute("data-state", "live")
+            assert_accessible(desk, "the console with callers waiting, reloaded")
+            # They hang up (no simulated network could put them through), so the offer is the next caller's.
+            with live.app.app_context():
+                for call in waiting:
+                    call.post("/telephony/voice/queue-result", QueueResult="hangup", QueueTime="4")
+            expect(desk.locator("section.queue tbody tr")).to_have_count(0)
+            become_available(desk)
+            with ThreadPoolExecutor(1) as pool:
+                caller = Caller(live, pool, "+77015550403")
+                offer = desk.locator(".offer")
+                expect(offer).to_be_visible()
+                assert_accessible(desk, "the console with an offer")
+                caller.when("plays")
+                offer.get_by_role("button", name="Accept").click()
+                expect(desk.locator("#call")).to_have_attribute("data-state", "talking")
+                assert_accessible(desk, "the console on a call")
+                desk.get_by_role("button", name="Hang up").click()
+                expect(desk.locator("#wrap-up")).to_be_visible()
+                desk.locator("#wrap-up").get_by_role("button", name="Save").click()
+                expect(desk.locator("#wrap-up-error")).to_be_visible()
+                assert_accessible(desk, "the console in wrap-up, refused")
+                assert caller.result.result(timeout=10).status == "completed"
+        finally:
+            desk.context.close()
+    assert problems == []
+
+
+def test_the_admin_user_pages(make_app, browser: Browser):
+    with serve(make_app) as live:
+        with live.app.app_context():
+            create_user("admin", Role.ADMIN, PASSWORD)
+            create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"], phone="+77015550101")
+        page = open_console(browser, live.url, "admin")
+        try:
+            assert_accessible(page, "the admin's console")
+            page.goto(f"{live.url}/admin/users")
+            assert_accessible(page, "the user list")
+            page.goto(f"{live.url}/admin/users/new")
+            assert_accessible(page, "the new user form")
+            page.fill("#username", "aigerim")
+            page.click("form[action$='/admin/users/new'] button[type=submit]")
+            expect(page.locator(".field-errors").first).to_be_visible()
+            assert_accessible(page, "the refused new user form")
+            page.fill("#username", "dana")
+            page.locator("input[name=queues][value=medical]").check()
+            page.click("form[action$='/admin/users/new'] button[type=submit]")
+            expect(page.locator("code.password")).to_be_visible()
+            assert_accessible(page, "the created user")
+            page.goto(f"{live.url}/admin/users")
+            page.get_by_role("link", name="aigerim").click()
+            expect(page.locator("h1")).to_contain_text("aigerim")
+            assert_accessible(page, "the edit user form")
+        finally:
+            page.context.close()
+
+
+def test_the_simulator_phone_page(make_app, browser: Browser, monkeypatch):
+    monkeypatch.setattr(web_phone, "HOLD_SECONDS", 0.2)
+    with serve(make_app) as live:
+        page = new_page(browser)
+        try:
+            page.goto(f"{live.url}/simulator/phone")
+            assert_accessible(page, "the simulator's phone, before a call")
+            page.fill("#from", "+77015559876")
+            page.click("#call")
+            page.click('.sim-key[data-key="2"]')
+            page.click('.sim-key[data-key="3"]')
+            expect(page.locator("#transcript")).to_contain_text("in queue legal")
+            # The hold music loops until the transcript scrolls: a keyboard user must reach it too.
+            transcript = page.locator("#transcript").element_handle()
+            page.wait_for_function("list => list.scrollHeight > list.clientHeight", arg=transcript)
+            assert_accessible(page, "the simulator's phone, in the queue")
+            page.click("#hang-up")
+        finally:
+            page.context.close()
+
+
+@pytest.mark.parametrize("locale", ["kk-KZ", "ru-RU"])
+def test_the_error_pages(make_app, browser: Browser, locale):
+    with serve(make_app, prepare=lambda app: app.add_url_rule("/test-only-boom", "boom", boom)) as live:
+        with live.app.app_context():
+            create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"])
+        page = new_page(browser, locale)
+        try:
+            assert page.goto(f"{live.url}/no-such-page").status == 404
+            assert_accessible(page, f"the 404 page, logged out ({locale})")
+            page.goto(f"{live.url}/login")
+            page.fill("#username", "aigerim")
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{live.url}/console")
+            for path, status in (("/admin/users", 403), ("/logout", 405), ("/test-only-boom", 500)):
+                assert page.goto(f"{live.url}{path}").status == status
+                expect(page.locator("h1")).to_be_visible()
+                assert_accessible(page, f"the {status} page ({locale})")
+            page.screenshot(path=artifact(f"error-500-{locale}.png"), full_page=True)
+        finally:
+            page.context.close()
