@@ -15,19 +15,18 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from hotline import audit, events
-from hotline.calls import routing
+from hotline.calls import routing, stages
 from hotline.calls.queues import seconds_between
 from hotline.cases import service as cases
 from hotline.cases.priority import priority
 from hotline.extensions import db
 from hotline.models import Call, Caller, Case
-from hotline.models.states import TRANSITIONS, WAITING, CallStage, LeftQueue, Progress, StepOutOfPlace
+from hotline.models.states import WAITING, CallStage, LeftQueue, Progress, StepOutOfPlace
 
 log = logging.getLogger(__name__)
 
@@ -121,12 +120,6 @@ def conditional(change: Callable[[], T]) -> T:
     raise ConcurrentChange("the call changed on every try")
 
 
-def _move(call: Call, stage: CallStage) -> None:
-    if stage not in TRANSITIONS[CallStage(call.stage)]:
-        raise StepOutOfPlace(f"moving to {stage}", call.stage)
-    call.stage = stage
-
-
 def set_language(call: Call, language: str) -> None:
     def change() -> None:
         call.language = language
@@ -134,24 +127,6 @@ def set_language(call: Call, language: str) -> None:
             call.caller.language = language
 
     conditional(change)
-
-
-# The `menu` step's update of the call: it routes a call still at the menu and
-# not routed yet, whatever else changed it meanwhile (a status report, say).
-_ROUTE = (
-    update(Call)
-    .where(Call.id == bindparam("call_id"), Call.stage == CallStage.MENU, Call.case_id.is_(None))
-    .values(
-        case_id=bindparam("to_case_id"),
-        queue=bindparam("to_queue"),
-        priority=bindparam("to_priority"),
-        crisis=bindparam("to_crisis"),
-        stage=bindparam("to_stage"),
-        enqueued_at=bindparam("to_enqueued_at"),
-        version=Call.version + 1,
-    )
-    .returning(Call.version)
-)
 
 
 def get_call_and_open_case(call_sid: str, queue: str) -> tuple[Call, cases.OpenCase | None]:
@@ -182,26 +157,24 @@ def route(
     if call.case_id is not None:
         return None
     case = cases.open_or_attach(call, choice.queue, choice.crisis, now, timezone, open_case)
-    changes = {
-        "case_id": case.id,
-        "queue": choice.queue,
-        "priority": priority(crisis=choice.crisis, open_case=case.attached),
-        "crisis": choice.crisis,
-        "stage": CallStage.QUEUED if open_now else CallStage.AFTER_HOURS,
-        "enqueued_at": now if open_now else None,
-    }
-    version = db.session.connection().scalar(
-        _ROUTE, {"call_id": call.id, **{f"to_{name}": value for name, value in changes.items()}}
+    routed = stages.transition(
+        call,
+        CallStage.QUEUED if open_now else CallStage.AFTER_HOURS,
+        allowed_from={CallStage.MENU},
+        where=[Call.case_id.is_(None)],
+        case_id=case.id,
+        queue=choice.queue,
+        priority=priority(crisis=choice.crisis, open_case=case.attached),
+        crisis=choice.crisis,
+        enqueued_at=now if open_now else None,
     )
-    if version is None:
+    if not routed:
         # Routed or ended meanwhile by another request: undo the case's side.
         db.session.rollback()
         if call.case_id is not None:
             return None
         raise StepOutOfPlace("menu", call.stage)
     db.session.commit()
-    for name, value in {**changes, "version": version}.items():
-        set_committed_value(call, name, value)
     log.info(
         "call %s routed to %s (case %s, priority %d)",
         call.call_sid,
@@ -250,7 +223,7 @@ def leave_queue(
         # Only a caller still waiting leaves: one an operator took (redirected
         # out of the queue) is connected already, and the result records their wait.
         if call.stage in WAITING:
-            _move(call, CallStage.LEFT_QUEUE)
+            stages.step(call, CallStage.LEFT_QUEUE)
         call.dequeued_at, call.wait_seconds = _waited(call, queue_seconds, now)
         call.abandoned = reason == LeftQueue.HUNG_UP
         _settle_talk_time(call)
@@ -316,7 +289,7 @@ def _end(
             cases.add_event(call.case, "ended_while_queued", call=call, wait_seconds=call.wait_seconds)
     # A caller put through to an operator: wrap-up if they talked, else the end.
     stage = connected_ended(call, now) if call.stage == CallStage.CONNECTED else CallStage.ENDED
-    _move(call, stage)
+    stages.step(call, stage)
     _settle_talk_time(call)
     audit.record(audit.TELEPHONY, "call.ended", "call", call.call_sid, status=call.status)
 
@@ -341,7 +314,7 @@ def back_to_queue(call: Call, queue: str, now: datetime, left_at: datetime | Non
     (when the operator was put through), or now."""
     if call.queue_result is None:
         call.dequeued_at, call.wait_seconds = _waited(call, None, left_at or now)
-    _move(call, CallStage.QUEUED)
+    stages.step(call, CallStage.QUEUED)
     call.queue = queue
     call.returned_at = now
     call.queue_result = None

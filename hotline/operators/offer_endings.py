@@ -11,12 +11,13 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from hotline import audit, events
+from hotline.calls import stages
 from hotline.calls.service import waiting_caller
 from hotline.extensions import db
 from hotline.models import Call, CaseEvent, Offer, User
 from hotline.models.states import CallStage, OfferStatus, Presence
 from hotline.operators import presence
-from hotline.operators.offers import move_call, offer_caller, operator_ready
+from hotline.operators.offers import offer_caller, operator_ready
 
 
 class OfferNotFound(LookupError):
@@ -49,7 +50,7 @@ def _back_to_queue(offer: Offer, status: OfferStatus, now: datetime, reason: str
     if not _close(offer.id, status, now):
         return False
     call = offer.call
-    back = move_call(call, CallStage.OFFERED, CallStage.QUEUED)
+    back = stages.transition(call, CallStage.QUEUED, allowed_from={CallStage.OFFERED})
     reference = call.case.reference if call.case is not None else None
     db.session.add(
         CaseEvent(

@@ -18,11 +18,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, exists, literal, or_, select, update
+from sqlalchemy import and_, bindparam, exists, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm.attributes import set_committed_value
 
 from hotline import audit, events
+from hotline.calls import stages
 from hotline.calls.queues import ANSWER_ORDER
 from hotline.calls.service import waiting_caller
 from hotline.extensions import db
@@ -178,7 +178,7 @@ def _offer(call: Call, reference: str | None, user_id: int, now: datetime) -> in
     if offer_id is None:
         db.session.rollback()
         return None
-    if not move_call(call, CallStage.QUEUED, CallStage.OFFERED):
+    if not stages.transition(call, CallStage.OFFERED, allowed_from={CallStage.QUEUED}):
         db.session.rollback()
         return None
     db.session.add(
@@ -203,23 +203,6 @@ def _offer(call: Call, reference: str | None, user_id: int, now: datetime) -> in
     events.caller_updated(waiting_caller(call, reference), offered=True, connected=False)
     db.session.commit()
     return offer_id
-
-
-def move_call(call: Call, from_stage: CallStage, to_stage: CallStage) -> bool:
-    """The call's conditional move, past the ORM's version check (a Core UPDATE
-    on the stage): the loaded object is brought up to date without a read."""
-    version = db.session.scalar(
-        update(Call)
-        .where(Call.id == call.id, Call.stage == from_stage)
-        .values(stage=to_stage, version=Call.version + 1)
-        .returning(Call.version)
-        .execution_options(synchronize_session=False)
-    )
-    if version is None:
-        return False
-    set_committed_value(call, "stage", to_stage.value)
-    set_committed_value(call, "version", version)
-    return True
 
 
 def distribute(now: datetime) -> int:

@@ -48,10 +48,16 @@ def move(
     allowed_from: Iterable[Presence] | None = None,
     device: str | None = None,
 ) -> bool:
-    """Move `user` to `to` if they are still in one of `allowed_from` (default:
-    every state `to` may follow). False, with nothing written, if they are not.
+    """The presence's one transition: move `user` to `to` if they are still in
+    one of `allowed_from` (default: every state `to` may follow; never one the
+    table does not allow). False, with nothing written, if they are not.
     `reason` says why, for the audit log: chosen, accepted, lapsed, disconnected …"""
-    froms = frozenset(allowed_from) if allowed_from is not None else sources(to)
+    froms = sources(to)
+    if allowed_from is not None:
+        narrowed = frozenset(allowed_from)
+        if not narrowed <= froms:
+            raise ValueError(f"presence cannot move to {to} from {sorted(narrowed - froms)}")
+        froms = narrowed
     values: dict = {"presence": to, "presence_since": now}
     if device is not None:
         values["device"] = device

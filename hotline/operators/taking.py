@@ -18,9 +18,9 @@ from datetime import datetime
 from sqlalchemy import case as sa_case
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm.attributes import set_committed_value
 
 from hotline import audit, events
+from hotline.calls import stages
 from hotline.calls.service import get_call, waiting_caller
 from hotline.extensions import db
 from hotline.models import Assignment, Call, CaseEvent, Offer, Role, User
@@ -98,14 +98,7 @@ def take(call_sid: str, user: User, now: datetime, offer_id: int | None = None) 
 def _take(call: Call, reference: str | None, user: User, now: datetime, offer_id: int | None) -> Taken:
     # The call's row first, then the assignment's: the order of every transaction
     # on an operator's leg (`assignments.lock_call`), so none deadlocks with this one.
-    version = db.session.scalar(
-        update(Call)
-        .where(Call.id == call.id, Call.stage.in_([stage.value for stage in WAITING]))
-        .values(stage=CallStage.CONNECTED, operator_id=user.id, version=Call.version + 1)
-        .returning(Call.version)
-        .execution_options(synchronize_session=False)
-    )
-    if version is None:
+    if not stages.transition(call, CallStage.CONNECTED, allowed_from=WAITING, operator_id=user.id):
         raise CannotTake("the caller is not waiting")
     assignment_id = db.session.scalar(
         _insert_assignment(
@@ -120,9 +113,6 @@ def _take(call: Call, reference: str | None, user: User, now: datetime, offer_id
     )
     if assignment_id is None:
         raise CannotTake("someone else took the caller, or you are on another call")
-    moved = {"stage": CallStage.CONNECTED.value, "operator_id": user.id, "version": version}
-    for name, value in moved.items():
-        set_committed_value(call, name, value)
     closed = db.session.execute(
         update(Offer)
         .where(Offer.call_id == call.id, Offer.status == OfferStatus.OPEN)
@@ -183,19 +173,18 @@ def caller_gone(taken: Taken, user: User, now: datetime) -> None:
         .execution_options(synchronize_session=False)
     )
     call = get_call(taken.call_sid)
-    back = db.session.scalar(
-        update(Call)
-        .where(Call.id == call.id, Call.stage == CallStage.CONNECTED, Call.operator_id == user.id)
-        .values(stage=CallStage.QUEUED, operator_id=None, version=Call.version + 1)
-        .returning(Call.id)
-        .execution_options(synchronize_session=False)
+    back = stages.transition(
+        call,
+        CallStage.QUEUED,
+        allowed_from={CallStage.CONNECTED},
+        where=[Call.operator_id == user.id],
+        operator_id=None,
     )
     presence.move(
         user, Presence.AVAILABLE, now, actor=audit.SYSTEM, reason="caller_gone", allowed_from={Presence.BUSY}
     )
     audit.record(audit.SYSTEM, "assignment.missed", "call", taken.call_sid, assignment_id=taken.assignment_id)
     events.operator_call(user.id, taken.message("done"))
-    if back is not None:
-        db.session.expire(call)
+    if back:
         events.caller_updated(waiting_caller(call, taken.case_reference), offered=False, connected=False)
     db.session.commit()

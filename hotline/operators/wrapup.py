@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.orm.attributes import set_committed_value
 
 from hotline import audit, events
+from hotline.calls import stages
 from hotline.calls.service import get_call
 from hotline.cases import service as cases
 from hotline.extensions import db
@@ -162,14 +162,5 @@ def _finish(call: Call, which: tuple, disposition: dict) -> bool:
     ).first()
     if finished is None:
         return False
-    version = db.session.execute(
-        update(Call)
-        .where(Call.id == call.id, Call.stage == CallStage.WRAP_UP)
-        .values(stage=CallStage.ENDED, version=Call.version + 1)
-        .returning(Call.version)
-        .execution_options(synchronize_session=False)
-    ).scalar()
-    if version is not None:
-        set_committed_value(call, "stage", CallStage.ENDED.value)
-        set_committed_value(call, "version", version)
+    stages.transition(call, CallStage.ENDED, allowed_from={CallStage.WRAP_UP})
     return True
