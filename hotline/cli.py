@@ -135,19 +135,18 @@ def worker(burst: bool) -> None:
     from workers.worker import HotlineWorker
 
     queue = _queue_once_redis_answers()
-    HotlineWorker([queue], connection=queue.connection).work(with_scheduler=True, burst=burst)
+    HotlineWorker([queue.name], connection=queue.connection).work(with_scheduler=True, burst=burst)
 
 
 @click.command("cron")
 @with_appcontext
 def cron() -> None:
     """Enqueue the periodic jobs (workers/schedule.py) when due; a worker runs them."""
-    from rq.cron import CronScheduler
-
     from workers import schedule
+    from workers.quiet import QuietCron
 
     queue = _queue_once_redis_answers()
-    scheduler = CronScheduler(connection=queue.connection)
+    scheduler = QuietCron(connection=queue.connection)
     schedule.register(scheduler, queue.name)
     scheduler.start()
 
