@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
-from hotline import auth, cli, errors, limits, models, sockets, web_security
+from hotline import auth, cli, doctor, errors, limits, models, sockets, web_security
 from hotline.accounts import locale
 from hotline.extensions import db, init_limiter, init_redis, init_socketio, login_manager, migrate
 from hotline.phones import PhoneVault
@@ -29,7 +29,12 @@ def create_app(config: settings.Config | dict | None = None) -> Flask:
     if isinstance(config, settings.Config):
         app.config.from_object(config)
     else:
-        app.config.from_object(settings.load())
+        try:
+            app.config.from_object(settings.load())
+        except (RuntimeError, ValueError) as refused:
+            if not doctor.finding_a_command():
+                raise
+            return doctor.refused_app(refused)
         app.config.update(config or {})
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 

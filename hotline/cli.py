@@ -1,5 +1,5 @@
 """flask commands: create-user, deactivate-user, create-token, revoke-token, seed-demo, worker, cron,
-simulate-call."""
+doctor (hotline/doctor.py), simulate-call."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from rq import Queue
 
 from hotline import auth, phones, users
+from hotline.doctor import doctor
 from hotline.models import QueueName, Role
 from hotline.users import LANGUAGES
 
@@ -23,6 +24,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(worker)
     app.cli.add_command(cron)
+    app.cli.add_command(doctor)
 
 
 def _listed(text: str | None) -> list[str]:

@@ -43,11 +43,11 @@ def summary(app: Flask, language: str, keys: list[str]) -> str:
     return (
         f"{len(keys)} of {len(prompts.TEXTS) - len(prompts.SPOKEN_ONLY)} prompts have no {name} recording, "
         f"so {name}-speaking callers hear them in {LANGUAGE_NAMES[prompts.FALLBACK]}: record them as "
-        f"{where(app, language)}/<prompt>.mp3 (or .wav); `flask --app hotline doctor` names them"
+        f"{where(app, language)}/<prompt>.mp3 (or .wav)"
     )
 
 
 def report_missing(app: Flask) -> None:
     """One warning line per language with prompts missing their recording."""
     for language, keys in missing(app).items():
-        log.warning("%s", summary(app, language, keys))
+        log.warning("%s; `flask --app hotline doctor` names them", summary(app, language, keys))
