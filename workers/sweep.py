@@ -38,10 +38,15 @@ RULES: list[tuple[str, Callable[[datetime], Sequence[object]]]] = [
 ]
 
 
+class SweepFailed(RuntimeError):
+    """Some rules failed; the first one's error is the cause, kept in RQ's
+    failed-job registry. The next sweep runs them again."""
+
+
 def sweep() -> None:
     """Run every rule; one that fails does not stop the others, and the job then fails."""
     now = utcnow()
-    changed, failed = [], []
+    changed, failed, errors = [], [], []
     for name, rule in RULES:
         try:
             ids = rule(now)
@@ -49,10 +54,11 @@ def sweep() -> None:
             db.session.rollback()
             log.error("sweep rule %r failed: %s", name, type(error).__name__)
             failed.append(name)
+            errors.append(error)
             continue
         if ids:
             changed.append(f"{name} {len(ids)} ({', '.join(map(str, ids))})")
     if changed:
         log.info("sweep: %s", "; ".join(changed))
     if failed:
-        raise RuntimeError(f"sweep rules failed: {', '.join(failed)}")
+        raise SweepFailed(f"sweep rules failed: {', '.join(failed)}") from errors[0]
