@@ -24,6 +24,18 @@ forwarded_allow_ips = ""
 secure_scheme_headers: dict[str, str] = {}
 forwarder_headers = ""
 
+
+def post_worker_init(worker) -> None:
+    """The web process says, once as it starts, which prompts lack a recording
+    (no other process or command does)."""
+    from flask import Flask
+
+    from telephony.recordings import report_missing
+
+    if isinstance(worker.wsgi, Flask):  # not gunicorn's stand-in for an app that failed to load
+        report_missing(worker.wsgi)
+
+
 # gunicorn 27's control socket defaults to one path per user: a second instance on
 # the host would take it over, and stopping either would delete it. Nothing of
 # ours uses `gunicornc`, so there is none.

@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
-from hotline import cli, events, models
+from hotline import cli, doctor, events, models
 from hotline.accounts import auth, locale
 from hotline.console import sockets
 from hotline.core.phones import PhoneVault
@@ -32,7 +32,12 @@ def create_app(config: settings.Config | dict | None = None) -> Flask:
     if isinstance(config, settings.Config):
         app.config.from_object(config)
     else:
-        app.config.from_object(settings.load())
+        try:
+            app.config.from_object(settings.load())
+        except (RuntimeError, ValueError) as refused:
+            if not doctor.finding_a_command():
+                raise
+            return doctor.refused_app(refused)
         app.config.update(config or {})
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 

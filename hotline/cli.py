@@ -1,5 +1,5 @@
 """flask commands: create-user, deactivate-user, create-token, revoke-token, seed-demo, worker, cron,
-simulate-call."""
+doctor (hotline/doctor.py), simulate-call."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from rq import Queue
 from hotline.accounts import auth, users
 from hotline.accounts.users import LANGUAGES
 from hotline.core import phones
+from hotline.doctor import doctor
 from hotline.models import QueueName, Role
 
 
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(worker)
     app.cli.add_command(cron)
+    app.cli.add_command(doctor)
 
 
 def _listed(text: str | None) -> list[str]:
@@ -136,19 +138,18 @@ def worker(burst: bool) -> None:
     from workers.worker import HotlineWorker
 
     queue = _queue_once_redis_answers()
-    HotlineWorker([queue], connection=queue.connection).work(with_scheduler=True, burst=burst)
+    HotlineWorker([queue.name], connection=queue.connection).work(with_scheduler=True, burst=burst)
 
 
 @click.command("cron")
 @with_appcontext
 def cron() -> None:
     """Enqueue the periodic jobs (workers/schedule.py) when due; a worker runs them."""
-    from rq.cron import CronScheduler
-
     from workers import schedule
+    from workers.quiet import QuietCron
 
     queue = _queue_once_redis_answers()
-    scheduler = CronScheduler(connection=queue.connection)
+    scheduler = QuietCron(connection=queue.connection)
     schedule.register(scheduler, queue.name)
     scheduler.start()
 

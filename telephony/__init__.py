@@ -14,8 +14,6 @@ from hotline.extensions import csrf
 from telephony import prompts
 from telephony.twiml import Speaker
 
-log = logging.getLogger(__name__)
-
 SIGNED_BLUEPRINTS = ("telephony", "simulator", "simulator_network", "simulator_devices")
 
 
@@ -49,19 +47,8 @@ def init_app(app: Flask) -> None:
     if unknown:
         raise RuntimeError(f"HOTLINE_LANGUAGES has languages with no prompts: {', '.join(unknown)}")
     static = Path(app.static_folder)
+    # The missing ones are reported by the web process as it starts (telephony/recordings.py).
     recordings = prompts.find_recordings(static, languages)
-    for language, keys in prompts.missing_recordings(languages, recordings).items():
-        if keys:
-            log.warning(
-                "no %s recording for %d prompt(s) (%s): Twilio cannot speak %s, so they fall back "
-                "to %s speech; add them as hotline/static/prompts/%s/<prompt>.mp3",
-                language,
-                len(keys),
-                ", ".join(keys),
-                language,
-                prompts.FALLBACK,
-                language,
-            )
     static_url = (app.static_url_path or "/static") + "/"
     app.extensions["line"] = LineSettings(
         speaker=Speaker(app.config["HOTLINE_VOICE_RU"], recordings, static_url),

@@ -4,7 +4,7 @@ Each prompt is spoken with <Say> or, where the hotline provides a recording
 (`hotline/static/prompts/<language>/<key>.mp3` or `.wav`), played with <Play>.
 Twilio has no Kazakh voice: Kazakh prompts must be recordings. The Kazakh text
 here is the script to record; a Kazakh prompt with no recording falls back to
-Russian speech (and start-up says which are missing).
+Russian speech (the web process, as it starts, and `flask doctor` say how many are missing).
 """
 
 from __future__ import annotations

@@ -101,12 +101,6 @@ def test_with_one_language_the_language_menu_is_skipped(make_app):
         assert call.record().language == "ru"
 
 
-def test_missing_kazakh_recordings_are_named_at_start_up(make_app, caplog):
-    make_app()
-    warning = next(r.getMessage() for r in caplog.records if "recording" in r.getMessage())
-    assert "no kk recording" in warning and "notice" in warning and "ru speech" in warning
-
-
 def test_kazakh_prompts_play_recordings_where_the_hotline_has_them(tmp_path):
     (tmp_path / "prompts" / "kk").mkdir(parents=True)
     (tmp_path / "prompts" / "kk" / "notice.mp3").write_bytes(b"ID3")

@@ -173,9 +173,9 @@ def test_the_sweep_sends_away_only_the_available_never_seen(app):
         db.session.commit()
         # The first sweep to find no heartbeats at all (Redis new, or flushed)
         # gives every console the grace to be heard from.
-        assert presence.away_when_gone(START) == 0
-        assert presence.away_when_gone(START + timedelta(seconds=GRACE - 1)) == 0
-        assert presence.away_when_gone(START + timedelta(seconds=GRACE + 1)) == 1
+        assert presence.away_when_gone(START) == []
+        assert presence.away_when_gone(START + timedelta(seconds=GRACE - 1)) == []
+        assert len(presence.away_when_gone(START + timedelta(seconds=GRACE + 1))) == 1
         states = dict(db.session.execute(select(User.username, User.presence)).all())
     assert states == {"aigerim": "away", "dana": "away", "erlan": "busy"}
 
@@ -206,7 +206,7 @@ def test_when_redis_stops_answering_the_sweep_sends_nobody_away(make_app, quiet_
         db.session.execute(update(User).values(presence=Presence.AVAILABLE))
         db.session.commit()
         with frozen(process, url), caplog.at_level(logging.WARNING, logger="hotline.operators.presence"):
-            assert presence.away_when_gone(utcnow() + timedelta(days=1)) == 0
+            assert presence.away_when_gone(utcnow() + timedelta(days=1)) == []
         assert presence_of(app, "aigerim") == "available"
     assert "presence sweep skipped: Redis failed (TimeoutError)" in caplog.messages
 

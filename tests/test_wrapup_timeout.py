@@ -89,7 +89,7 @@ def test_a_save_after_the_sweep_ended_it_is_a_409(app, client, overdue_soon):
     with app.app_context():
         headers = {"Authorization": f"Bearer {auth.create_token('console', 'aigerim')}"}
         later = utcnow() + timedelta(seconds=app.config["HOTLINE_WRAP_UP_SECONDS"] + 1)
-        assert wrapup.end_overdue(later) == 1
+        assert wrapup.end_overdue(later) == [overdue_soon]
     refused = post(client, overdue_soon, VALID, headers)
     assert refused.status_code == 409
     with app.app_context():
@@ -103,7 +103,7 @@ def test_a_save_before_the_sweep_came_is_kept_even_past_the_deadline(app, client
     with time_machine.travel(late, tick=False):
         assert post(client, overdue_soon, VALID, headers).status_code == 200
         with app.app_context():
-            assert wrapup.end_overdue(utcnow()) == 0
+            assert wrapup.end_overdue(utcnow()) == []
             assert assignment_of(overdue_soon).outcome == "referred"
             assert db.session.scalars(
                 select(CaseEvent.kind).where(CaseEvent.kind.like("wrap_up%"))
@@ -117,13 +117,13 @@ def test_two_sweeps_at_once_end_each_wrap_up_once(app, staff):
         sids = [in_wrap_up(name, seconds_left=-1) for name in ("aigerim", "dana", "erlan", "farida")]
     now = utcnow()
 
-    def one_sweep() -> int:
+    def one_sweep() -> list[str]:
         with app.app_context():
             return wrapup.end_overdue(now)
 
     ended = at_once([one_sweep, one_sweep])
 
-    assert sum(ended) == len(sids)
+    assert sorted(sid for one in ended for sid in one) == sorted(sids)
     with app.app_context():
         assert {assignment_of(sid).status for sid in sids} == {"done"}
         assert {call_of(sid).stage for sid in sids} == {"ended"}

@@ -12,6 +12,9 @@ Safe to run twice at once (two cron processes): it only reads the telephony
 API and hands what it says to `departures.status_reported`, as the status
 webhook does (the screens are told, the offers of a caller who has gone are
 withdrawn), which ignores a status once the call has ended.
+
+It logs one line when it closed calls (their CallSids and final status) and
+each call it could not check; a run that closes nothing says nothing.
 """
 
 from __future__ import annotations
@@ -59,40 +62,36 @@ def close_stuck_calls() -> int:
     # No transaction stays open while the telephony API is asked.
     db.session.close()
     telephony: Telephony = current_app.extensions["telephony"]
-    closed, failed = 0, []
+    closed, failed = [], []
     for call_sid in stuck:
         try:
-            closed += _close(telephony, call_sid)
+            if (status := _close(telephony, call_sid)) is not None:
+                closed.append(f"{call_sid} {status}")
         except RETRYABLE as error:
             log.warning("call %s: could not check its status: %s", call_sid, type(error).__name__)
             failed.append((call_sid, error))
         finally:
             db.session.close()
-    if stuck:
-        log.info("stuck calls: %d checked, %d closed, %d to try again", len(stuck), closed, len(failed))
+    if closed:
+        log.info("stuck calls closed %d (%s)", len(closed), ", ".join(closed))
     if failed:
         sids = ", ".join(call_sid for call_sid, _ in failed)
         raise CallsStillOpen(f"{len(failed)} call(s) could not be checked: {sids}") from failed[0][1]
-    return closed
+    return len(closed)
 
 
-def _close(telephony: Telephony, call_sid: str) -> bool:
-    """Apply the call's final status if it has one; True if that closed it."""
+def _close(telephony: Telephony, call_sid: str) -> str | None:
+    """Apply the call's final status if it has one; that status, in words, if it closed the call."""
     report = telephony.call_report(call_sid)
     if report.progress != Progress.FINISHED:
         # Still going (a long conversation): nothing to close yet.
-        return False
+        return None
     try:
         _call, applied = departures.status_reported(
             call_sid, report.status, report.progress, None, report.duration, utcnow()
         )
     except calls.UnknownCall:
-        return False
-    if applied:
-        log.info(
-            "call %s closed by the reconciler: %s%s",
-            call_sid,
-            report.status,
-            "" if report.known else " (unknown to the telephony API)",
-        )
-    return applied
+        return None
+    if not applied:
+        return None
+    return report.status if report.known else f"{report.status}, unknown to the telephony API"

@@ -14,6 +14,8 @@ from workers.reconciler import close_stuck_calls
 from workers.sweep import EVERY_SECONDS, sweep
 
 EVERY_MINUTE = 60
+# Every job registered below.
+JOBS = (close_stuck_calls, sweep)
 
 
 def register(scheduler: CronScheduler, queue_name: str) -> None:

@@ -2,21 +2,54 @@
 
 from __future__ import annotations
 
+import logging
+import traceback
+
 from rq import Worker
 from rq.executions import Execution
 from rq.job import Job
+from rq.job_lifecycle import call_exception_handlers
 from rq.queue import Queue
 
 from hotline import events
+from workers.quiet import QuietQueue, quiet_worker_log
+
+log = logging.getLogger(__name__)
 
 
 class HotlineWorker(Worker):
     """RQ's worker, which runs each job in a forked work horse that leaves with
     `os._exit` as soon as the job returns: the events the job handed to the
-    process's publisher are published (or dropped) before it does."""
+    process's publisher are published (or dropped) before it does. It logs
+    nothing of its own about the periodic jobs (workers/quiet.py)."""
+
+    queue_class = QuietQueue
+
+    def __init__(self, queues: list[str], *args, **kwargs) -> None:
+        quiet_worker_log()
+        super().__init__(queues, *args, **kwargs)
 
     def perform_job(self, job: Job, queue: Queue, execution: Execution) -> bool:
         try:
             return super().perform_job(job, queue, execution)
         finally:
             events.drain()
+
+    def handle_exception(self, job: Job, *exc_info) -> None:
+        """RQ would log a failed job's whole traceback, messages included, and a
+        message may carry request data (SQL parameters, a number): the log has
+        each exception's type, its cause's, and where they were raised. The
+        failed-job registry keeps the whole of it (RQ stores that itself)."""
+        log.error("job %s (%s) failed:\n%s", job.id, job.func_name, _without_messages(exc_info[1]))
+        call_exception_handlers(self._exc_handlers, job, *exc_info)
+
+
+def _without_messages(error: BaseException | None) -> str:
+    parts, seen = [], set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        parts.append(
+            f"{type(error).__name__}, raised at:\n{''.join(traceback.format_tb(error.__traceback__))}"
+        )
+        error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+    return "caused by ".join(parts)

@@ -82,11 +82,11 @@ def release_offer_of(user_id: int, keep_call_id: int, now: datetime) -> int | No
     return offer.call_id
 
 
-def withdraw_offers_of_gone_callers(now: datetime, call_id: int | None = None) -> int:
+def withdraw_offers_of_gone_callers(now: datetime, call_id: int | None = None) -> list[int]:
     """Sweep rule: an open offer whose caller left the queue (hung up, asked for a
     callback) is withdrawn, reason "left", so its operator is free again and is
     offered the next caller. With `call_id`, that call's offer only (the
-    webhook that saw the caller leave). Returns how many were withdrawn."""
+    webhook that saw the caller leave). Returns the ids of the offers withdrawn."""
     query = (
         select(Offer.id, Offer.user_id, Call.call_sid)
         .join(Call, Call.id == Offer.call_id)
@@ -94,16 +94,16 @@ def withdraw_offers_of_gone_callers(now: datetime, call_id: int | None = None) -
     )
     if call_id is not None:
         query = query.where(Offer.call_id == call_id)
-    withdrawn = []
+    withdrawn = {}
     for offer_id, user_id, call_sid in db.session.execute(query).all():
         if _close(offer_id, OfferStatus.WITHDRAWN, now):
             events.offer_withdrawn(user_id, offer_id, call_sid, "left")
             audit.record(audit.SYSTEM, "offer.withdrawn", "offer", offer_id, call_sid=call_sid, reason="left")
-            withdrawn.append(user_id)
+            withdrawn[offer_id] = user_id
     db.session.commit()
-    for user_id in withdrawn:
+    for user_id in withdrawn.values():
         operator_ready(user_id, now)
-    return len(withdrawn)
+    return list(withdrawn)
 
 
 def open_offer_of(offer_id: int, user: User) -> Offer:
@@ -132,11 +132,11 @@ def decline(offer_id: int, user: User, now: datetime) -> None:
     operator_ready(user.id, now)
 
 
-def lapse_offers(now: datetime) -> int:
+def lapse_offers(now: datetime) -> list[int]:
     """Sweep rule: each open offer past its deadline lapses; its caller goes back
     to waiting and on to the next operator, and the operator who let it lapse
-    becomes away. Returns how many lapsed."""
-    lapsed = 0
+    becomes away. Returns the ids of the offers that lapsed."""
+    lapsed = []
     due = db.session.scalars(
         select(Offer.id).where(Offer.status == OfferStatus.OPEN, Offer.expires_at <= now).order_by(Offer.id)
     ).all()
@@ -156,6 +156,6 @@ def lapse_offers(now: datetime) -> int:
         audit.record(audit.SYSTEM, "offer.lapsed", "offer", offer_id, call_sid=offer.call.call_sid)
         call_id = offer.call_id
         db.session.commit()
-        lapsed += 1
+        lapsed.append(offer_id)
         offer_caller(call_id, now)
     return lapsed

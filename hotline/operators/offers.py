@@ -205,14 +205,14 @@ def _offer(call: Call, reference: str | None, user_id: int, now: datetime) -> in
     return offer_id
 
 
-def distribute(now: datetime) -> int:
+def distribute(now: datetime) -> list[int]:
     """Sweep rule: offer a caller to every operator free to take one, longest
     available first (which also applies the language fallback once a caller has
-    waited long enough). Returns how many offers were made."""
+    waited long enough). Returns the ids of the offers made."""
     ready = db.session.scalars(
         select(User.id)
         .where(_free_to_offer(User), exists().where(OperatorSkill.user_id == User.id))
         .order_by(User.presence_since.asc().nulls_first(), User.id)
     ).all()
     db.session.rollback()
-    return sum(1 for user_id in ready if operator_ready(user_id, now) is not None)
+    return [offer_id for user_id in ready if (offer_id := operator_ready(user_id, now)) is not None]

@@ -159,15 +159,15 @@ def seen(redis: Redis, user_id: int, now: datetime) -> None:
     redis.zadd(CONSOLES, {str(user_id): now.timestamp()}, gt=True)
 
 
-def away_when_gone(now: datetime) -> int:
+def away_when_gone(now: datetime) -> list[int]:
     """The sweep's rule: an available operator none of whose consoles was heard
     from for HOTLINE_PRESENCE_GRACE_SECONDS becomes away ("disconnected"). A
     reload reconnects well within the grace and changes nothing. When Redis does
     not answer, nobody's consoles can be known: the rule does nothing this time.
-    Returns how many were moved."""
+    Returns the ids of those moved."""
     available = db.session.scalars(select(User).where(User.presence == Presence.AVAILABLE.value)).all()
     if not available:
-        return 0
+        return []
     redis: Redis = current_app.extensions["redis"]
     try:
         with redis.pipeline(transaction=False) as pipe:
@@ -178,9 +178,9 @@ def away_when_gone(now: datetime) -> int:
             _set, since, *scores = pipe.execute()
     except RedisError as error:
         log.warning("presence sweep skipped: Redis failed (%s)", type(error).__name__)
-        return 0
+        return []
     cutoff = now.timestamp() - current_app.config["HOTLINE_PRESENCE_GRACE_SECONDS"]
-    moved = 0
+    moved = []
     for user, score in zip(available, scores, strict=True):
         last = score if score is not None else float(since)
         if last < cutoff and move(
@@ -191,6 +191,6 @@ def away_when_gone(now: datetime) -> int:
             reason="disconnected",
             allowed_from={Presence.AVAILABLE},
         ):
-            moved += 1
+            moved.append(user.id)
     db.session.commit()
     return moved

@@ -108,18 +108,18 @@ def save(call_sid: str, user: User, outcome: str, category: str, note: str | Non
     return Saved(call_sid, reference, outcome, category, now)
 
 
-def end_overdue(now: datetime) -> int:
+def end_overdue(now: datetime) -> list[str]:
     """The sweep's rule: end every wrap-up past its deadline, with the disposition
     missing, and make its operator available. Each in its own transaction; one
-    that another sweep (or a late save) ended first is left alone. Returns how
-    many this sweep ended. The sweep's `distribute`, run after, offers the
+    that another sweep (or a late save) ended first is left alone. Returns the
+    CallSids of those this sweep ended. The sweep's `distribute`, run after, offers the
     operators it freed a caller."""
     overdue = db.session.execute(
         select(Assignment.id, Assignment.call_id, Assignment.user_id).where(
             Assignment.status == AssignmentStatus.WRAP_UP, Assignment.wrap_up_until < now
         )
     ).all()
-    ended = 0
+    ended = []
     for assignment_id, call_id, user_id in overdue:
         call, user = db.session.get(Call, call_id), db.session.get(User, user_id)
         still_overdue = (Assignment.id == assignment_id, Assignment.wrap_up_until < now)
@@ -143,8 +143,7 @@ def end_overdue(now: datetime) -> int:
         )
         events.operator_call(user.id, {"call_sid": call.call_sid, "state": DONE})
         db.session.commit()
-        log.info("call %s: wrap-up ran out (case %s)", call.call_sid, reference)
-        ended += 1
+        ended.append(call.call_sid)
     return ended
 
 

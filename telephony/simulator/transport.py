@@ -7,6 +7,9 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ProtocolError
+from urllib3.util import Retry
 
 from telephony.simulator.errors import Unreachable
 
@@ -24,11 +27,41 @@ class Transport(Protocol):
     ) -> Reply: ...
 
 
+class ResendUnanswered(Retry):
+    """Sends a request once more, on a new connection, when the connection it
+    went out on closed before any answer came: the server closed it as idle
+    (gunicorn keeps one open 2 s) as the request left, so the server never took
+    the request and sending it again is safe, even a signed webhook POST. A
+    timeout, or an answer cut short, is never sent again: the server took it."""
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        if error is not None and self._is_read_error(error) and not _closed_before_answer(error):
+            raise error.with_traceback(_stacktrace)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+def _closed_before_answer(error: Exception) -> bool:
+    """urllib3's word for a connection that closed or reset before any byte of the
+    answer (http.client's RemoteDisconnected is a ConnectionResetError)."""
+    cause = error.args[1] if isinstance(error, ProtocolError) and len(error.args) > 1 else None
+    return isinstance(cause, ConnectionResetError | BrokenPipeError)
+
+
+# One resend of an unanswered request, none on a refused connection (nothing
+# listens: say so at once), none on a timeout or any status.
+RESEND_ONCE = ResendUnanswered(
+    total=1, connect=0, read=1, status=0, other=0, allowed_methods=frozenset({"GET", "POST"})
+)
+
+
 class HttpTransport:
-    """Real HTTP, to a running app."""
+    """Real HTTP, to a running app, on kept-alive connections."""
 
     def __init__(self, timeout: float = 15) -> None:
         self.session = requests.Session()
+        adapter = HTTPAdapter(max_retries=RESEND_ONCE)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
         self.timeout = timeout  # Twilio gives a webhook 15 s
 
     def send(self, method, url, *, form=None, body=None, headers) -> Reply:
