@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 from sqlalchemy import update
 
 from hotline.accounts.users import create_user
-from hotline.calls.routing import Priority
+from hotline.cases.priority import Priority
 from hotline.extensions import db
 from hotline.models import Call, QueueName, Role, utcnow
 from tests.axe import assert_accessible
