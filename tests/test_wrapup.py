@@ -154,7 +154,7 @@ def test_saving_the_wrap_up_ends_it_and_makes_the_operator_available(
             (
                 "aigerim",
                 operator,
-                {"case": call.case.reference, "outcome": "referred", "category": "documents"},
+                {"outcome": "referred", "category": "documents"},
             )
         ]
         moved = [r.detail for r in records if r.action == "presence.changed"]

@@ -71,7 +71,7 @@ def test_the_sweep_ends_a_wrap_up_that_ran_out(app, overdue_soon, monkeypatch, c
                 "system",
                 "call.wrap_up_missed",
                 overdue_soon,
-                {"case": call.case.reference, "operator": "aigerim"},
+                {"operator_id": aigerim.id},
             ),
         ]
         aigerim_id = aigerim.id

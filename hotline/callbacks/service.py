@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from hotline import audit
-from hotline.cases import service as cases
+from hotline.cases import timeline
 from hotline.core.transactions import savepoint
 from hotline.extensions import db
 from hotline.models import Call, Callback, QueueName
@@ -57,9 +57,17 @@ def request_from_call(call: Call, source: str, now: datetime) -> Callback:
             raise
         db.session.commit()
         return existing
-    if call.case is not None:
-        cases.add_event(call.case, "callback_requested", call=call, source=source, callback_id=callback.id)
-    audit.record(audit.TELEPHONY, "callback.requested", "callback", callback.id, call_sid=call.call_sid)
+    timeline.record(
+        call.case_id,
+        "callback_requested",
+        actor=audit.TELEPHONY,
+        call=call,
+        at=now,
+        action="callback.requested",
+        subject=("callback", callback.id),
+        source=source,
+        callback_id=callback.id,
+    )
     db.session.commit()
     log.info("call %s: callback %d requested (%s)", call.call_sid, callback.id, source)
     return callback

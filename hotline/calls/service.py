@@ -23,6 +23,7 @@ from hotline import audit, events
 from hotline.calls import routing, stages
 from hotline.calls.queues import seconds_between
 from hotline.cases import service as cases
+from hotline.cases import timeline
 from hotline.cases.priority import priority
 from hotline.extensions import db
 from hotline.models import Call, Caller, Case
@@ -227,8 +228,15 @@ def leave_queue(
         call.dequeued_at, call.wait_seconds = _waited(call, queue_seconds, now)
         call.abandoned = reason == LeftQueue.HUNG_UP
         _settle_talk_time(call)
-        if call.case is not None:
-            cases.add_event(call.case, "left_queue", call=call, result=reason, wait_seconds=call.wait_seconds)
+        timeline.record(
+            call.case_id,
+            "left_queue",
+            actor=audit.TELEPHONY,
+            call=call,
+            at=now,
+            result=reason,
+            wait_seconds=call.wait_seconds,
+        )
         return True
 
     left = conditional(change)
@@ -285,8 +293,14 @@ def _end(
         # queue's own result, if it comes late, says otherwise.
         call.dequeued_at, call.wait_seconds = _waited(call, None, now)
         call.abandoned = True
-        if call.case is not None:
-            cases.add_event(call.case, "ended_while_queued", call=call, wait_seconds=call.wait_seconds)
+        timeline.record(
+            call.case_id,
+            "ended_while_queued",
+            actor=audit.TELEPHONY,
+            call=call,
+            at=now,
+            wait_seconds=call.wait_seconds,
+        )
     # A caller put through to an operator: wrap-up if they talked, else the end.
     stage = connected_ended(call, now) if call.stage == CallStage.CONNECTED else CallStage.ENDED
     stages.step(call, stage)
@@ -328,10 +342,14 @@ def record_voice_message(call: Call, recording_sid: str, recording_url: str, sec
         call.recording_sid = recording_sid
         call.recording_url = recording_url
         call.recording_seconds = seconds
-        if call.case is not None:
-            cases.add_event(
-                call.case, "voice_message", call=call, recording_sid=recording_sid, seconds=seconds
-            )
+        timeline.record(
+            call.case_id,
+            "voice_message",
+            actor=audit.TELEPHONY,
+            call=call,
+            recording_sid=recording_sid,
+            seconds=seconds,
+        )
 
     conditional(change)
 

@@ -18,6 +18,7 @@ from sqlalchemy import case as sa_case
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hotline import audit
+from hotline.cases import timeline
 from hotline.cases.priority import priority
 from hotline.extensions import db
 from hotline.models import AuditRecord, Call, Caller, Case, CaseEvent, CaseNumber, CaseStatus
@@ -135,14 +136,6 @@ def next_reference(now: datetime, timezone: ZoneInfo) -> str:
     return f"HL-{year}-{number:06d}"
 
 
-def add_event(
-    case: Case, kind: str, *, call: Call | None = None, actor_id: int | None = None, **data
-) -> CaseEvent:
-    event = CaseEvent(case=case, kind=kind, call_id=call.id if call else None, actor_id=actor_id, data=data)
-    db.session.add(event)
-    return event
-
-
 def open_case_of(caller_id: int | None, queue: str) -> OpenCase | None:
     """The caller's open case in `queue`. Withheld callers have none to find."""
     if caller_id is None:
@@ -185,17 +178,14 @@ def open_or_attach(
             break
     else:
         raise CaseConflict(f"call {call.call_sid}: no open case after {OPEN_TRIES} tries")
-    events = [{"kind": "call", "data": {"call_sid": call.call_sid, "queue": queue, "crisis": crisis}}]
+    steps = [("call", {"call_sid": call.call_sid, "queue": queue, "crisis": crisis})]
     if not case.attached:
-        events.insert(0, {"kind": "opened", "data": {"queue": queue}})
-        connection.execute(
-            _NEW_AUDIT,
-            audit.values(audit.TELEPHONY, "case.opened", "case", case.reference, call_sid=call.call_sid),
-        )
-    connection.execute(
-        _NEW_EVENTS,
-        [{"case_id": case.id, "call_id": call.id, "actor_id": None, "created_at": now, **e} for e in events],
-    )
+        steps.insert(0, ("opened", {"queue": queue, "reference": case.reference}))
+    written = [
+        timeline.rows(case.id, kind, actor=audit.TELEPHONY, call=call, at=now, **data) for kind, data in steps
+    ]
+    connection.execute(_NEW_EVENTS, [event for event, _ in written])
+    connection.execute(_NEW_AUDIT, [entry for _, entry in written])
     return case
 
 

@@ -23,7 +23,7 @@ from hotline import audit, events
 from hotline.calls import queues
 from hotline.calls import service as calls
 from hotline.calls.queues import seconds_between
-from hotline.cases import service as cases
+from hotline.cases import timeline
 from hotline.core.phones import PhoneVault, mask
 from hotline.extensions import db
 from hotline.models import Assignment, Call, Role, User, utcnow
@@ -132,8 +132,15 @@ def answered(
         if started:
             user = assignment.user
             call.operator_id = user.id
-            cases.add_event(call.case, "connected", call=call, actor_id=user.id, operator=user.username)
-            audit.record(audit.TELEPHONY, "call.connected", "call", call.call_sid, operator=user.username)
+            timeline.record(
+                call.case_id,
+                "connected",
+                actor=audit.TELEPHONY,
+                call=call,
+                actor_id=user.id,
+                action="call.connected",
+                operator=user.username,
+            )
             events.operator_call(user.id, _shown(call, assignment, "talking", vault))
         if talk_seconds is not None:
             # The network's own figure, whatever became of the assignment since
@@ -171,14 +178,12 @@ def not_answered(assignment: Assignment, now: datetime) -> bool:
         )
         events.operator_call(user.id, _shown(call, assignment, "missed"))
         calls.back_to_queue(call, call.queue, now, left_at=assignment.started_at)
-        cases.add_event(
-            call.case, "returned_to_queue", call=call, operator=user.username, reason="not_answered"
-        )
-        audit.record(
-            audit.TELEPHONY,
-            "call.returned",
-            "call",
-            call.call_sid,
+        timeline.record(
+            call.case_id,
+            "returned_to_queue",
+            actor=audit.TELEPHONY,
+            call=call,
+            action="call.returned",
             operator=user.username,
             reason="not_answered",
         )
@@ -254,11 +259,15 @@ def transfer(call: Call, queue: str, actor: User, now: datetime) -> None:
             raise NotConnected("the conversation ended meanwhile")
         from_queue = call.queue
         calls.back_to_queue(call, queue, now)
-        cases.add_event(
-            call.case, "transferred", call=call, actor_id=actor.id, from_queue=from_queue, to_queue=queue
-        )
-        audit.record(
-            actor.username, "call.transferred", "call", call.call_sid, from_queue=from_queue, to_queue=queue
+        timeline.record(
+            call.case_id,
+            "transferred",
+            actor=actor.username,
+            call=call,
+            actor_id=actor.id,
+            action="call.transferred",
+            from_queue=from_queue,
+            to_queue=queue,
         )
 
     calls.conditional(change)

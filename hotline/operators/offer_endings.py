@@ -13,8 +13,9 @@ from sqlalchemy import select, update
 from hotline import audit, events
 from hotline.calls import stages
 from hotline.calls.service import waiting_caller
+from hotline.cases import timeline
 from hotline.extensions import db
-from hotline.models import Call, CaseEvent, Offer, User
+from hotline.models import Call, Offer, User
 from hotline.models.states import CallStage, OfferStatus, Presence
 from hotline.operators import presence
 from hotline.operators.offers import offer_caller, operator_ready
@@ -43,7 +44,9 @@ def _close(offer_id: int, status: OfferStatus, now: datetime) -> bool:
     return closed is not None
 
 
-def _back_to_queue(offer: Offer, status: OfferStatus, now: datetime, reason: str | None = None) -> bool:
+def _back_to_queue(
+    offer: Offer, status: OfferStatus, now: datetime, actor: str = audit.SYSTEM, reason: str | None = None
+) -> bool:
     """Close `offer` as `status` and put its caller back to `queued`, in the
     session's transaction; `reason` for `offer.withdrawn` (default: the status).
     False, with nothing written, if the offer was closed meanwhile."""
@@ -52,15 +55,17 @@ def _back_to_queue(offer: Offer, status: OfferStatus, now: datetime, reason: str
     call = offer.call
     back = stages.transition(call, CallStage.QUEUED, allowed_from={CallStage.OFFERED})
     reference = call.case.reference if call.case is not None else None
-    db.session.add(
-        CaseEvent(
-            case_id=call.case_id,
-            kind=f"offer_{status}",
-            call_id=call.id,
-            actor_id=offer.user_id if status == OfferStatus.DECLINED else None,
-            data={"user_id": offer.user_id},
-            created_at=now,
-        )
+    timeline.record(
+        call.case_id,
+        f"offer_{status}",
+        actor=actor,
+        call=call,
+        actor_id=offer.user_id if status == OfferStatus.DECLINED else None,
+        at=now,
+        action=f"offer.{status}",
+        subject=("offer", offer.id),
+        user_id=offer.user_id,
+        **({"reason": reason} if reason else {}),
     )
     if back:
         events.caller_updated(waiting_caller(call, reference), offered=False, connected=False)
@@ -123,10 +128,9 @@ def decline(offer_id: int, user: User, now: datetime) -> None:
     next operator; the decliner stays available, for another caller."""
     offer = open_offer_of(offer_id, user)
     call_id = offer.call_id
-    if not _back_to_queue(offer, OfferStatus.DECLINED, now):
+    if not _back_to_queue(offer, OfferStatus.DECLINED, now, actor=user.username):
         db.session.rollback()
         raise OfferClosed(offer_id)
-    audit.record(user.username, "offer.declined", "offer", offer_id, call_sid=offer.call.call_sid)
     db.session.commit()
     offer_caller(call_id, now)
     operator_ready(user.id, now)
@@ -153,7 +157,6 @@ def lapse_offers(now: datetime) -> list[int]:
             reason="lapsed",
             allowed_from={Presence.AVAILABLE},
         )
-        audit.record(audit.SYSTEM, "offer.lapsed", "offer", offer_id, call_sid=offer.call.call_sid)
         call_id = offer.call_id
         db.session.commit()
         lapsed.append(offer_id)

@@ -25,12 +25,12 @@ from hotline import audit, events
 from hotline.calls import stages
 from hotline.calls.queues import ANSWER_ORDER
 from hotline.calls.service import waiting_caller
+from hotline.cases import timeline
 from hotline.extensions import db
 from hotline.models import (
     Assignment,
     Call,
     Case,
-    CaseEvent,
     Offer,
     OperatorLanguage,
     OperatorSkill,
@@ -181,12 +181,16 @@ def _offer(call: Call, reference: str | None, user_id: int, now: datetime) -> in
     if not stages.transition(call, CallStage.OFFERED, allowed_from={CallStage.QUEUED}):
         db.session.rollback()
         return None
-    db.session.add(
-        CaseEvent(
-            case_id=call.case_id, kind="offered", call_id=call.id, data={"user_id": user_id}, created_at=now
-        )
+    timeline.record(
+        call.case_id,
+        "offered",
+        actor=audit.SYSTEM,
+        call=call,
+        at=now,
+        action="offer.created",
+        subject=("offer", offer_id),
+        user_id=user_id,
     )
-    audit.record(audit.SYSTEM, "offer.created", "offer", offer_id, call_sid=call.call_sid, user_id=user_id)
     events.offer_created(
         user_id,
         {

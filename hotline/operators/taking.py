@@ -22,8 +22,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from hotline import audit, events
 from hotline.calls import stages
 from hotline.calls.service import get_call, waiting_caller
+from hotline.cases import timeline
 from hotline.extensions import db
-from hotline.models import Assignment, Call, CaseEvent, Offer, Role, User
+from hotline.models import Assignment, Call, Offer, Role, User
 from hotline.models.states import WAITING, AssignmentStatus, CallStage, OfferStatus, Presence
 from hotline.operators import offer_endings, presence
 
@@ -135,17 +136,16 @@ def _take(call: Call, reference: str | None, user: User, now: datetime, offer_id
         if holder != user.id:
             events.offer_withdrawn(holder, closed_id, call.call_sid, "taken")
             withdrawn_from.append(holder)
-    db.session.add(
-        CaseEvent(
-            case_id=call.case_id,
-            kind="accepted",
-            call_id=call.id,
-            actor_id=user.id,
-            data={"assignment_id": assignment_id},
-            created_at=now,
-        )
+    timeline.record(
+        call.case_id,
+        "accepted",
+        actor=user.username,
+        call=call,
+        actor_id=user.id,
+        at=now,
+        action="call.accepted",
+        assignment_id=assignment_id,
     )
-    audit.record(user.username, "call.accepted", "call", call.call_sid, assignment_id=assignment_id)
     taken = Taken(
         assignment_id,
         call.call_sid,

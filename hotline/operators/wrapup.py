@@ -28,7 +28,7 @@ from sqlalchemy import select, update
 from hotline import audit, events
 from hotline.calls import stages
 from hotline.calls.service import get_call
-from hotline.cases import service as cases
+from hotline.cases import timeline
 from hotline.extensions import db
 from hotline.models import Assignment, Call, CaseNote, User
 from hotline.models.states import AssignmentStatus, CallStage, Presence
@@ -92,14 +92,20 @@ def save(call_sid: str, user: User, outcome: str, category: str, note: str | Non
         allowed_from=[Presence.WRAP_UP],
     )
     reference = call.case.reference if call.case is not None else None
-    if call.case is not None:
-        if note is not None and note.strip():
-            db.session.add(
-                CaseNote(case_id=call.case_id, call_id=call.id, author_id=user.id, body=note, created_at=now)
-            )
-        cases.add_event(call.case, "wrap_up", call=call, actor_id=user.id, outcome=outcome, category=category)
-    audit.record(
-        user.username, "call.wrapped_up", "call", call_sid, case=reference, outcome=outcome, category=category
+    if call.case is not None and note is not None and note.strip():
+        db.session.add(
+            CaseNote(case_id=call.case_id, call_id=call.id, author_id=user.id, body=note, created_at=now)
+        )
+    timeline.record(
+        call.case_id,
+        "wrap_up",
+        actor=user.username,
+        call=call,
+        actor_id=user.id,
+        at=now,
+        action="call.wrapped_up",
+        outcome=outcome,
+        category=category,
     )
     events.operator_call(user.id, {"call_sid": call_sid, "state": DONE})
     db.session.commit()
@@ -134,12 +140,15 @@ def end_overdue(now: datetime) -> list[str]:
             reason="wrap_up_timed_out",
             allowed_from=[Presence.WRAP_UP],
         )
-        reference = call.case.reference if call.case is not None else None
-        if call.case is not None:
-            # Nobody did this: the clock did. The case shows whose disposition is missing.
-            cases.add_event(call.case, "wrap_up_missed", call=call, operator_id=user.id)
-        audit.record(
-            audit.SYSTEM, "call.wrap_up_missed", "call", call.call_sid, case=reference, operator=user.username
+        # Nobody did this: the clock did. The case shows whose disposition is missing.
+        timeline.record(
+            call.case_id,
+            "wrap_up_missed",
+            actor=audit.SYSTEM,
+            call=call,
+            at=now,
+            action="call.wrap_up_missed",
+            operator_id=user.id,
         )
         events.operator_call(user.id, {"call_sid": call.call_sid, "state": DONE})
         db.session.commit()
