@@ -16,10 +16,9 @@ from hotline.api.access import session_or_token
 from hotline.api.bodies import load
 from hotline.api.openapi import documented
 from hotline.api.schemas import ErrorSchema, MeSchema
-from hotline.extensions import db
 from hotline.models import utcnow
 from hotline.models.states import CHOSEN_PRESENCE, Device, Presence
-from hotline.operators import offers, presence
+from hotline.operators import desk
 
 
 class PresenceChoiceSchema(Schema):
@@ -42,10 +41,5 @@ class PresenceChoiceSchema(Schema):
 def choose_presence():
     choice = load(PresenceChoiceSchema)
     device = Device(choice["device"]) if "device" in choice else None
-    user = g.api_user
-    now = utcnow()
-    moved = presence.choose(user, Presence(choice["presence"]), device, now)
-    db.session.commit()
-    if moved and user.presence == Presence.AVAILABLE:
-        offers.operator_ready(user.id, now)
-    return MeSchema().dump(user)
+    desk.choose_presence(g.api_user, Presence(choice["presence"]), device, utcnow())
+    return MeSchema().dump(g.api_user)

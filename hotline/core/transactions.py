@@ -1,4 +1,15 @@
-"""SAVEPOINTs that stay inside the session's transaction, on SQLite as on PostgreSQL."""
+"""Transactions: who commits, and SAVEPOINTs that stay inside the session's
+transaction, on SQLite as on PostgreSQL.
+
+Who commits, everywhere the same: a service that carries out one whole step
+(a webhook's, an operator's action, one sweep rule) is the unit of work and
+commits its own transaction, retried by `calls.service.conditional` when
+another writer changed the call first; only after the commit does it publish
+events, offer on or ask the phone network. What it calls on the way says
+"part of the caller's transaction" and never commits (`calls.stages.transition`,
+`operators.presence.move`, `cases.timeline.record`, `audit.record`). Views parse,
+call one service and answer.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""What an operator does that the phone network must carry out: take a caller,
-hang up, transfer to another queue.
+"""What an operator does at their desk: choose their presence, and the steps
+the phone network must carry out: take a caller, hang up, transfer.
 
 Each step commits its change first, then asks the network through the
 `Telephony` port it is given (no transaction is open meanwhile), and puts
@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from hotline.extensions import db
 from hotline.models import Call, User, utcnow
-from hotline.models.states import CallStage
-from hotline.operators import legs, offers, taking
+from hotline.models.states import CallStage, Device, Presence
+from hotline.operators import legs, offers, presence, taking
 from hotline.telephony import Telephony, TelephonyError
 
 
@@ -27,6 +28,16 @@ class CallerGone(taking.CannotTake):
 
 class NetworkRefused(RuntimeError):
     """502: the network did not carry out the step; the message says what follows."""
+
+
+def choose_presence(user: User, to: Presence, device: Device | None, now: datetime) -> None:
+    """The operator chooses available or away (and where calls ring), committed;
+    one who becomes available is offered the longest-waiting caller at once.
+    PresenceRefused (409) when the choice is not theirs to make now."""
+    moved = presence.choose(user, to, device, now)
+    db.session.commit()
+    if moved and user.presence == Presence.AVAILABLE:
+        offers.operator_ready(user.id, now)
 
 
 def take(
