@@ -39,7 +39,7 @@ from bench.callers import Callers
 from bench.console_options import parse_args
 from bench.consoles import Consoles
 from bench.database import migrate, postgres_database, sqlite_database
-from bench.options import wrk_or_refusal
+from bench.options import closed_loop_generator
 from bench.processes import Processes, machine_busy, start_gunicorn, start_redis
 from bench.routes import Measured, Settings
 from bench.runner import Bench
@@ -143,10 +143,7 @@ def show_consoles(label: str, figures: console_report.ConsoleFigures, args, out)
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv, __doc__)
     out = sys.stdout
-    wrk, available = wrk_or_refusal(args)
-    if not available:
-        print("wrk is not installed (apt-get install wrk); or use --generator python", file=sys.stderr)
-        return 2
+    wrk = closed_loop_generator(args)
     settings = Settings(
         duration=args.duration,
         warmup=args.warmup,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from bench import wrk as wrk_client
 from bench.database import PG_SCHEMA
@@ -86,6 +87,9 @@ def settings_from(args: argparse.Namespace, wrk: str | None) -> Settings:
     )
 
 
+WRK_MISSING = "wrk is not installed (apt-get install wrk): the closed loop uses the Python client"
+
+
 def describe_generator(wrk: str | None, threads: int, asked: str) -> str:
     if wrk:
         version = wrk_client.wrk_version(wrk)
@@ -95,8 +99,14 @@ def describe_generator(wrk: str | None, threads: int, asked: str) -> str:
     return "Python asyncio (wrk not found; apt-get install wrk for a client that needs less CPU)"
 
 
-def wrk_or_refusal(args: argparse.Namespace) -> tuple[str | None, bool]:
-    """The wrk binary the closed loop uses (None: the Python client), and False
-    when --generator wrk asks for it and it is not installed."""
+def closed_loop_generator(args: argparse.Namespace) -> str | None:
+    """The wrk binary the closed loop uses, or None for the Python client. Installs
+    nothing: without wrk it says how to get it and goes on with the Python client;
+    `--generator wrk` without wrk stops the bench (SystemExit 2)."""
     wrk = wrk_client.wrk_path() if args.generator in {"auto", "wrk"} else None
-    return wrk, not (args.generator == "wrk" and wrk is None)
+    if wrk is None and args.generator == "wrk":
+        print(f"{WRK_MISSING.split(':')[0]}; or use --generator python", file=sys.stderr)
+        raise SystemExit(2)
+    if wrk is None and args.generator == "auto":
+        print(WRK_MISSING, file=sys.stderr, flush=True)
+    return wrk

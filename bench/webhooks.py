@@ -36,7 +36,7 @@ from bench import report
 from bench.database import migrate, postgres_database, sqlite_database
 from bench.frozen import run_frozen
 from bench.measured import REQUEST_TIMEOUT
-from bench.options import describe_generator, parse_args, settings_from, wrk_or_refusal
+from bench.options import closed_loop_generator, describe_generator, parse_args, settings_from
 from bench.processes import Processes, machine_busy, settle, start_gunicorn, start_redis
 from bench.routes import Settings
 from bench.runner import OVERLOAD_SECONDS, Bench
@@ -82,10 +82,7 @@ def run_database(
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv, __doc__)
     out = sys.stdout
-    wrk, available = wrk_or_refusal(args)
-    if not available:
-        print("wrk is not installed (apt-get install wrk); or use --generator python", file=sys.stderr)
-        return 2
+    wrk = closed_loop_generator(args)
     generator = describe_generator(wrk, args.wrk_threads, args.generator)
     settings = settings_from(args, wrk)
     server = " ".join(gunicorn_command(0, BENCH_APP)[2:]).replace("127.0.0.1:0", "127.0.0.1:PORT")
