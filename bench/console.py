@@ -12,9 +12,9 @@ gevent ×1) on the hotline app plus the bench's reference routes. Then:
    (incoming, language, menu, and a hang-up in the queue a while later). From each
    menu's answer: `queue.caller_joined` at every console, and `offer.created` at the
    operator it went to.
-2. With 1,500 callers waiting: menu, wait and queue-result beside the bare and
-   one-insert reference routes, by bench/runner.py (closed loop, then the open loop
-   at 200/s whose p99 the targets are about).
+2. With 1,500 callers waiting, held there through every run (bench/keeper.py): the
+   webhooks beside the one-insert and bare references, by bench/runner.py (closed
+   loop, then the open loop at 40% of the reference's closed-loop rate).
 
 It prints the figures with the targets and verdicts side by side and exits 1 when a
 target fails. See bench/README.md.
@@ -41,15 +41,14 @@ from bench.consoles import Consoles
 from bench.database import migrate, postgres_database, sqlite_database
 from bench.options import closed_loop_generator
 from bench.processes import Processes, machine_busy, start_gunicorn, start_redis
-from bench.routes import Measured, Settings
-from bench.runner import Bench
+from bench.routes import Settings
+from bench.runner import OPEN_SHARE, Bench
 from bench.summary import DatabaseRun, app_errors, finish, run_main, show
 from bench.webhooks import BENCH_APP
 from tests.servers import environment, tail
 
 PASSWORD = "bench console password"
-WAITING_ROUTES = ["bare", "insert", "menu", "wait", "queue-result"]
-SETUP_SECONDS = 60.0  # at most this long putting the waiting callers in the queues
+WAITING_ROUTES = ["insert", "bare", "incoming", "menu", "wait", "queue-result", "status"]
 SETTLE_SECONDS = 0.5
 
 
@@ -91,36 +90,21 @@ def run_database(
         gunicorn, port = start_gunicorn(processes, BENCH_APP, env, log)
         figures = measure_consoles(args, port, usernames, out)
         bench = Bench(replace(settings), database, port, workdir, gunicorn.pid)
-        results = waiting_runs(bench, args, out)
+        started = time.monotonic()
+        results = bench.run(out)
+        print(
+            f"  webhooks, {args.waiting:,} waiting ({time.monotonic() - started:.0f} s)", file=out, flush=True
+        )
         if gunicorn.poll() is not None:
             raise RuntimeError(f"gunicorn died during the run:\n{tail(log)}")
         processes.stop(gunicorn)
-        run = DatabaseRun(database.label, results, None, console_report.waiting_checks(results))
-        if kind != "sqlite":  # the issue's target for these is on SQLite
-            run.checks = [(name, None, f"{detail}; target on SQLite") for name, _ok, detail in run.checks]
+        run = DatabaseRun(database.label, results, None, report.targets(results, f"{args.waiting:,} waiting"))
         run.notes += app_errors(log, f"gunicorn-console-{kind}")
         return figures, run
     finally:
         database.engine.dispose()
         for step in database.cleanup:
             step()
-
-
-def waiting_runs(bench: Bench, args, out) -> list[Measured]:
-    """The runner's routes with at least --waiting callers queued. queue-result takes
-    callers out: it starts with about as many more as its runs take."""
-    results = []
-    taken_out = int(args.rate * (args.warmup + args.duration + args.open_duration) * 1.3)
-    for routes, extra in ((WAITING_ROUTES[:-1], 0), (WAITING_ROUTES[-1:], taken_out)):
-        started = time.monotonic()
-        # Each operator holds an offer of one caller: those are `offered`, not `queued`.
-        bench.top_up("queued", args.waiting + args.consoles + extra, seconds=SETUP_SECONDS)
-        print(
-            f"  {bench.queued()} callers waiting ({time.monotonic() - started:.0f} s)", file=out, flush=True
-        )
-        bench.settings.routes = routes
-        results += bench.run(out)
-    return results
 
 
 def show_consoles(label: str, figures: console_report.ConsoleFigures, args, out) -> tuple[list[str], bool]:
@@ -153,6 +137,12 @@ def main(argv: list[str] | None = None) -> int:
         wrk=wrk,
         wrk_threads=1,
         routes=WAITING_ROUTES,
+        waiting=args.waiting,
+    )
+    open_rate = (
+        f"{args.rate:g}/s"
+        if args.rate
+        else f"{OPEN_SHARE:.0%} of the one-insert reference's closed-loop rate"
     )
     busy = machine_busy()
     print(f"machine: {os.cpu_count()} CPUs, {busy:.0%} busy before the bench started", file=out, flush=True)
@@ -161,9 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     processes = Processes()
     parts = [
         f"Server: the Procfile's `web` (gunicorn -c config/gunicorn.py, gevent ×1), {os.cpu_count()} CPUs, "
-        f"{busy:.0%} busy before the bench. Webhooks with callers waiting: closed loop "
-        f"{'wrk' if wrk else 'Python'} {args.connections} connections for {args.duration:g} s, open loop "
-        f"{args.rate:g}/s for {args.open_duration:g} s."
+        f"{busy:.0%} busy before the bench. Webhooks with {args.waiting:,} callers waiting (held there by "
+        f"bench/keeper.py): closed loop {'wrk' if wrk else 'Python'} {args.connections} connections for "
+        f"{args.duration:g} s, open loop Python asyncio at {open_rate} for {args.open_duration:g} s."
     ]
     failed = False
     started = time.monotonic()

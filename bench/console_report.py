@@ -10,12 +10,9 @@ from bench.arrivals import Arrivals
 from bench.consoles import Console
 from bench.measured import percentile
 from bench.report import Check, fmt_ms, verdict
-from bench.routes import Measured
 
 TARGET_JOINED_P99_MS = 20.0  # queue.caller_joined at every console
 TARGET_OFFER_P99_MS = 50.0  # offer.created at the chosen operator
-TARGET_WAITING_P99_MS = 20.0  # menu, wait, queue-result at 200/s with 1,500 waiting (SQLite)
-WAITING_ROUTES = ("menu", "wait", "queue-result")
 
 
 @dataclass
@@ -146,24 +143,6 @@ def console_notes(f: ConsoleFigures) -> list[str]:
     if f.offered_twice:
         notes.append(f"{f.offered_twice} calls were offered to two operators")
     return notes
-
-
-def waiting_checks(results: list[Measured]) -> list[Check]:
-    by_key = {m.route.key: m for m in results}
-    checks = []
-    for key in WAITING_ROUTES:
-        name = f"{key} p99 < {TARGET_WAITING_P99_MS:g} ms at the open loop's rate, callers waiting"
-        measured = by_key.get(key)
-        if measured is None or measured.open is None or measured.open.p99_ms is None:
-            checks.append((name, None, "not measured"))
-            continue
-        opened = measured.open
-        p99 = "overload" if opened.p99_ms == math.inf else f"{fmt_ms(opened.p99_ms)} ms"
-        detail = f"p99 {p99}, {measured.queued_before}→{measured.queued_after} waiting"
-        if opened.errors:
-            detail += f"; errors: {opened.error_summary()}"
-        checks.append((name, opened.p99_ms < TARGET_WAITING_P99_MS and not opened.errors, detail))
-    return checks
 
 
 def show_checks(checks: list[Check], out) -> list[str]:

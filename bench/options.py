@@ -26,13 +26,29 @@ def new_parser(prog: str, description: str) -> argparse.ArgumentParser:
     return parser
 
 
+def add_rate(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="open loop requests per second (default: 40%% of the one-insert reference's "
+        "closed-loop rate in the same run)",
+    )
+
+
 def parse_args(argv: list[str] | None, description: str) -> argparse.Namespace:
     parser = new_parser("python -m bench.webhooks", description)
     parser.add_argument("--duration", type=float, default=10, help="closed loop seconds per route (10)")
     parser.add_argument("--warmup", type=float, default=2, help="warm-up seconds before each closed loop (2)")
     parser.add_argument("--connections", type=int, default=50, help="closed loop connections (50)")
-    parser.add_argument("--rate", type=float, default=200, help="open loop requests per second (200)")
+    add_rate(parser)
     parser.add_argument("--open-duration", type=float, default=10, help="open loop seconds per route (10)")
+    parser.add_argument(
+        "--waiting", type=int, default=0, help="callers held waiting while every route runs (0: nobody)"
+    )
+    parser.add_argument(
+        "--frozen-rate", type=float, default=200, help="frozen-redis: webhooks per second (200)"
+    )
     parser.add_argument(
         "--frozen-duration",
         type=float,
@@ -67,6 +83,8 @@ def parse_args(argv: list[str] | None, description: str) -> argparse.Namespace:
         parser.error(f"unknown route(s): {', '.join(unknown)}")
     if args.no_sqlite and not args.database_url:
         parser.error("--no-sqlite needs a --database-url")
+    if args.waiting < 0 or (args.rate is not None and args.rate <= 0):
+        parser.error("--waiting must be 0 or more, --rate positive")
     if not 0 < args.freeze < args.frozen_duration * 2 / 3:
         parser.error("--freeze must be positive and end before the frozen-redis run does")
     return args
@@ -82,8 +100,10 @@ def settings_from(args: argparse.Namespace, wrk: str | None) -> Settings:
         wrk=wrk,
         wrk_threads=args.wrk_threads,
         routes=args.routes,
+        waiting=args.waiting,
         freeze_seconds=args.freeze,
         frozen_duration=args.frozen_duration,
+        frozen_rate=args.frozen_rate,
     )
 
 
