@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
-from hotline import auth, cli, errors, limits, models, sockets, web_security
+from hotline import auth, cli, errors, limits, models, sockets, wal, web_security
 from hotline.accounts import locale
 from hotline.extensions import db, init_limiter, init_redis, init_socketio, login_manager, migrate
 from hotline.phones import PhoneVault
@@ -40,6 +40,7 @@ def create_app(config: settings.Config | dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     db.init_app(app)
+    wal.start_checkpointer(app)
     migrate.init_app(
         app,
         db,

@@ -19,6 +19,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
+from hotline import wal
+
 
 class Base(DeclarativeBase):
     pass
@@ -53,6 +55,7 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
+        wal.tune_connection(dbapi_connection)
 
 
 def init_redis(app: Flask) -> None:
