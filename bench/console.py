@@ -34,7 +34,7 @@ from pathlib import Path
 from redis import Redis
 from sqlalchemy.exc import SQLAlchemyError
 
-from bench import arrivals, console_report, operators, report
+from bench import arrivals, console_report, operators, pings, report
 from bench.callers import Callers
 from bench.console_options import parse_args
 from bench.consoles import Consoles
@@ -52,9 +52,11 @@ WAITING_ROUTES = ["insert", "bare", "incoming", "menu", "wait", "queue-result", 
 SETTLE_SECONDS = 0.5
 
 
-def measure_consoles(args, port: int, usernames: list[str], out) -> console_report.ConsoleFigures:
+def measure_consoles(
+    args, port: int, usernames: list[str], redis_url: str, out
+) -> console_report.ConsoleFigures:
     started = time.monotonic()
-    figures, calls = asyncio.run(_consoles_and_callers(args, port, usernames))
+    figures, calls = asyncio.run(_consoles_and_callers(args, port, usernames, redis_url))
     print(
         f"  {calls} callers at {args.calls_rate:g}/s to {len(usernames)} consoles "
         f"({time.monotonic() - started:.0f} s)",
@@ -64,7 +66,7 @@ def measure_consoles(args, port: int, usernames: list[str], out) -> console_repo
     return figures
 
 
-async def _consoles_and_callers(args, port: int, usernames: list[str]):
+async def _consoles_and_callers(args, port: int, usernames: list[str], redis_url: str):
     callers = Callers(port, seed=port + 1)
     pace = {"rate": args.calls_rate, "hang_up_after": args.hang_up_after}
     async with Consoles(f"http://127.0.0.1:{port}", usernames, PASSWORD, args.transport) as consoles:
@@ -72,9 +74,13 @@ async def _consoles_and_callers(args, port: int, usernames: list[str]):
         await arrivals.arrive(port, callers, seconds=args.warmup, **pace)
         await asyncio.sleep(SETTLE_SECONDS)
         consoles.forget()
-        arrived = await arrivals.arrive(port, callers, seconds=args.calls_duration, **pace)
+        # The reference pings go out at the callers' rate while the callers arrive.
+        arrived, sent = await asyncio.gather(
+            arrivals.arrive(port, callers, seconds=args.calls_duration, **pace),
+            pings.send(redis_url, rate=args.calls_rate, seconds=args.calls_duration),
+        )
         await asyncio.sleep(SETTLE_SECONDS)  # the last events on their way
-        return console_report.figures(arrived, consoles.opened), len(arrived.calls)
+        return console_report.figures(arrived, consoles.opened, sent), len(arrived.calls)
 
 
 def run_database(
@@ -88,7 +94,7 @@ def run_database(
         usernames = operators.create(env, args.consoles, PASSWORD)
         log = workdir / f"gunicorn-{kind}.log"
         gunicorn, port = start_gunicorn(processes, BENCH_APP, env, log)
-        figures = measure_consoles(args, port, usernames, out)
+        figures = measure_consoles(args, port, usernames, redis_url, out)
         bench = Bench(replace(settings), database, port, workdir, gunicorn.pid)
         started = time.monotonic()
         results = bench.run(out)
