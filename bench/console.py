@@ -12,9 +12,9 @@ gevent ×1) on the hotline app plus the bench's reference routes. Then:
    (incoming, language, menu, and a hang-up in the queue a while later). From each
    menu's answer: `queue.caller_joined` at every console, and `offer.created` at the
    operator it went to.
-2. With 1,500 callers waiting: menu, wait and queue-result beside the bare and
-   one-insert reference routes, by bench/runner.py (closed loop, then the open loop
-   at 200/s whose p99 the targets are about).
+2. With 1,500 callers waiting, held there through every run (bench/keeper.py): the
+   webhooks beside the one-insert and bare references, by bench/runner.py (closed
+   loop, then the open loop at 40% of the reference's closed-loop rate).
 
 It prints the figures with the targets and verdicts side by side and exits 1 when a
 target fails. See bench/README.md.
@@ -34,28 +34,29 @@ from pathlib import Path
 from redis import Redis
 from sqlalchemy.exc import SQLAlchemyError
 
-from bench import arrivals, console_report, operators, report
+from bench import arrivals, console_report, operators, pings, report
 from bench.callers import Callers
 from bench.console_options import parse_args
 from bench.consoles import Consoles
 from bench.database import migrate, postgres_database, sqlite_database
-from bench.options import wrk_or_refusal
+from bench.options import closed_loop_generator
 from bench.processes import Processes, machine_busy, start_gunicorn, start_redis
-from bench.routes import Measured, Settings
-from bench.runner import Bench
+from bench.routes import Settings
+from bench.runner import OPEN_SHARE, Bench
 from bench.summary import DatabaseRun, app_errors, finish, run_main, show
 from bench.webhooks import BENCH_APP
 from tests.servers import environment, tail
 
 PASSWORD = "bench console password"
-WAITING_ROUTES = ["bare", "insert", "menu", "wait", "queue-result"]
-SETUP_SECONDS = 60.0  # at most this long putting the waiting callers in the queues
+WAITING_ROUTES = ["insert", "bare", "incoming", "menu", "wait", "queue-result", "status"]
 SETTLE_SECONDS = 0.5
 
 
-def measure_consoles(args, port: int, usernames: list[str], out) -> console_report.ConsoleFigures:
+def measure_consoles(
+    args, port: int, usernames: list[str], redis_url: str, out
+) -> console_report.ConsoleFigures:
     started = time.monotonic()
-    figures, calls = asyncio.run(_consoles_and_callers(args, port, usernames))
+    figures, calls = asyncio.run(_consoles_and_callers(args, port, usernames, redis_url))
     print(
         f"  {calls} callers at {args.calls_rate:g}/s to {len(usernames)} consoles "
         f"({time.monotonic() - started:.0f} s)",
@@ -65,7 +66,7 @@ def measure_consoles(args, port: int, usernames: list[str], out) -> console_repo
     return figures
 
 
-async def _consoles_and_callers(args, port: int, usernames: list[str]):
+async def _consoles_and_callers(args, port: int, usernames: list[str], redis_url: str):
     callers = Callers(port, seed=port + 1)
     pace = {"rate": args.calls_rate, "hang_up_after": args.hang_up_after}
     async with Consoles(f"http://127.0.0.1:{port}", usernames, PASSWORD, args.transport) as consoles:
@@ -73,9 +74,13 @@ async def _consoles_and_callers(args, port: int, usernames: list[str]):
         await arrivals.arrive(port, callers, seconds=args.warmup, **pace)
         await asyncio.sleep(SETTLE_SECONDS)
         consoles.forget()
-        arrived = await arrivals.arrive(port, callers, seconds=args.calls_duration, **pace)
+        # The reference pings go out at the callers' rate while the callers arrive.
+        arrived, sent = await asyncio.gather(
+            arrivals.arrive(port, callers, seconds=args.calls_duration, **pace),
+            pings.send(redis_url, rate=args.calls_rate, seconds=args.calls_duration),
+        )
         await asyncio.sleep(SETTLE_SECONDS)  # the last events on their way
-        return console_report.figures(arrived, consoles.opened), len(arrived.calls)
+        return console_report.figures(arrived, consoles.opened, sent), len(arrived.calls)
 
 
 def run_database(
@@ -89,38 +94,23 @@ def run_database(
         usernames = operators.create(env, args.consoles, PASSWORD)
         log = workdir / f"gunicorn-{kind}.log"
         gunicorn, port = start_gunicorn(processes, BENCH_APP, env, log)
-        figures = measure_consoles(args, port, usernames, out)
+        figures = measure_consoles(args, port, usernames, redis_url, out)
         bench = Bench(replace(settings), database, port, workdir, gunicorn.pid)
-        results = waiting_runs(bench, args, out)
+        started = time.monotonic()
+        results = bench.run(out)
+        print(
+            f"  webhooks, {args.waiting:,} waiting ({time.monotonic() - started:.0f} s)", file=out, flush=True
+        )
         if gunicorn.poll() is not None:
             raise RuntimeError(f"gunicorn died during the run:\n{tail(log)}")
         processes.stop(gunicorn)
-        run = DatabaseRun(database.label, results, None, console_report.waiting_checks(results))
-        if kind != "sqlite":  # the issue's target for these is on SQLite
-            run.checks = [(name, None, f"{detail}; target on SQLite") for name, _ok, detail in run.checks]
+        run = DatabaseRun(database.label, results, None, report.targets(results, f"{args.waiting:,} waiting"))
         run.notes += app_errors(log, f"gunicorn-console-{kind}")
         return figures, run
     finally:
         database.engine.dispose()
         for step in database.cleanup:
             step()
-
-
-def waiting_runs(bench: Bench, args, out) -> list[Measured]:
-    """The runner's routes with at least --waiting callers queued. queue-result takes
-    callers out: it starts with about as many more as its runs take."""
-    results = []
-    taken_out = int(args.rate * (args.warmup + args.duration + args.open_duration) * 1.3)
-    for routes, extra in ((WAITING_ROUTES[:-1], 0), (WAITING_ROUTES[-1:], taken_out)):
-        started = time.monotonic()
-        # Each operator holds an offer of one caller: those are `offered`, not `queued`.
-        bench.top_up("queued", args.waiting + args.consoles + extra, seconds=SETUP_SECONDS)
-        print(
-            f"  {bench.queued()} callers waiting ({time.monotonic() - started:.0f} s)", file=out, flush=True
-        )
-        bench.settings.routes = routes
-        results += bench.run(out)
-    return results
 
 
 def show_consoles(label: str, figures: console_report.ConsoleFigures, args, out) -> tuple[list[str], bool]:
@@ -143,10 +133,7 @@ def show_consoles(label: str, figures: console_report.ConsoleFigures, args, out)
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv, __doc__)
     out = sys.stdout
-    wrk, available = wrk_or_refusal(args)
-    if not available:
-        print("wrk is not installed (apt-get install wrk); or use --generator python", file=sys.stderr)
-        return 2
+    wrk = closed_loop_generator(args)
     settings = Settings(
         duration=args.duration,
         warmup=args.warmup,
@@ -156,6 +143,12 @@ def main(argv: list[str] | None = None) -> int:
         wrk=wrk,
         wrk_threads=1,
         routes=WAITING_ROUTES,
+        waiting=args.waiting,
+    )
+    open_rate = (
+        f"{args.rate:g}/s"
+        if args.rate
+        else f"{OPEN_SHARE:.0%} of the one-insert reference's closed-loop rate"
     )
     busy = machine_busy()
     print(f"machine: {os.cpu_count()} CPUs, {busy:.0%} busy before the bench started", file=out, flush=True)
@@ -164,9 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     processes = Processes()
     parts = [
         f"Server: the Procfile's `web` (gunicorn -c config/gunicorn.py, gevent ×1), {os.cpu_count()} CPUs, "
-        f"{busy:.0%} busy before the bench. Webhooks with callers waiting: closed loop "
-        f"{'wrk' if wrk else 'Python'} {args.connections} connections for {args.duration:g} s, open loop "
-        f"{args.rate:g}/s for {args.open_duration:g} s."
+        f"{busy:.0%} busy before the bench. Webhooks with {args.waiting:,} callers waiting (held there by "
+        f"bench/keeper.py): closed loop {'wrk' if wrk else 'Python'} {args.connections} connections for "
+        f"{args.duration:g} s, open loop Python asyncio at {open_rate} for {args.open_duration:g} s."
     ]
     failed = False
     started = time.monotonic()

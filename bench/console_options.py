@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench.options import new_parser
+from bench.options import add_rate, new_parser
 
 
 def parse_args(argv: list[str] | None, description: str) -> argparse.Namespace:
@@ -22,7 +22,7 @@ def parse_args(argv: list[str] | None, description: str) -> argparse.Namespace:
     parser.add_argument(
         "--waiting", type=int, default=1500, help="callers waiting for the webhooks' runs (1500)"
     )
-    parser.add_argument("--rate", type=float, default=200, help="open loop webhooks per second (200)")
+    add_rate(parser)
     parser.add_argument("--open-duration", type=float, default=5, help="open loop seconds per route (5)")
     parser.add_argument("--duration", type=float, default=3, help="closed loop seconds per route (3)")
     parser.add_argument("--warmup", type=float, default=1, help="warm-up seconds (1)")

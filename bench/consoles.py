@@ -16,6 +16,7 @@ import time
 import requests
 import socketio
 
+from bench import pings
 from hotline import events
 from tests.pages import CSRF_META
 
@@ -28,12 +29,14 @@ class Console:
         self.username = username
         self.joined: dict[str, float] = {}  # CallSid → arrival (perf_counter)
         self.offered: dict[str, float] = {}
+        self.pinged: dict[int, float] = {}  # the reference's pings (bench/pings.py) → arrival
         self.other_events = 0
         self.session = requests.Session()
         self.csrf = self._log_in(password)
         self.client = socketio.AsyncClient(reconnection=False)
         self.client.on(events.CALLER_JOINED, self._caller_joined)
         self.client.on(events.OFFER_CREATED, self._offer_created)
+        self.client.on(pings.PING, self._pinged)
         self.client.on("*", self._other)
 
     def _log_in(self, password: str) -> str:
@@ -75,6 +78,9 @@ class Console:
     def _offer_created(self, data: dict) -> None:
         self.offered.setdefault(data["call_sid"], time.perf_counter())
 
+    def _pinged(self, data: dict) -> None:
+        self.pinged.setdefault(data["ping"], time.perf_counter())
+
     def _other(self, _event: str, _data: object = None) -> None:
         self.other_events += 1
 
@@ -110,6 +116,7 @@ class Consoles:
         for console in self.opened:
             console.joined.clear()
             console.offered.clear()
+            console.pinged.clear()
 
     async def close(self) -> None:
         await asyncio.gather(*(console.close() for console in self.opened), return_exceptions=True)

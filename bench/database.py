@@ -1,17 +1,15 @@
-"""The bench's database: a fresh SQLite file or a schema of its own in PostgreSQL, the calls
-the webhooks need, and the drain that keeps the queues empty while a drained route runs."""
+"""The bench's database: a fresh SQLite file or a schema of its own in PostgreSQL, and the
+calls the webhooks need (bench/keeper.py holds the number waiting)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
 
 from bench.models import BenchBase
 from bench.processes import ROOT
@@ -19,7 +17,6 @@ from bench.processes import ROOT
 PG_SCHEMA = "hotline_bench"
 APPLICATION_NAME = "hotline-bench"  # PostgreSQL's name for the bench's connections (pg_stat_activity)
 FINAL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
-DRAIN_INTERVAL = 0.05  # seconds between the drain's sweeps
 
 
 @dataclass
@@ -82,11 +79,13 @@ def migrate(env: dict[str, str], database: Database) -> None:
 
 def calls_at(engine: Engine, source: str) -> list[str]:
     """CallSids of the calls a webhook can be sent for: not ended, at stage `source`;
-    or, for "open" (status), every call not ended, those that left the queue first."""
+    or, for "open" (status), every call not ended and not waiting (the callers waiting
+    are held by bench/keeper.py), those that left the queue first."""
     final = ", ".join(f"'{s}'" for s in FINAL_STATUSES)
     if source == "open":
         sql = (
             f'SELECT call_sid FROM "call" WHERE status NOT IN ({final}) '
+            "AND stage NOT IN ('queued', 'offered') "
             "ORDER BY CASE stage WHEN 'left_queue' THEN 0 ELSE 1 END, id"
         )
     else:
@@ -100,45 +99,3 @@ def calls_at(engine: Engine, source: str) -> list[str]:
 def waiting(engine: Engine) -> int:
     with engine.connect() as connection:
         return connection.execute(text("SELECT count(*) FROM \"call\" WHERE stage = 'queued'")).scalar()
-
-
-class Drain:
-    """Keeps the queues (nearly) empty while a drained route runs: every 50 ms, one UPDATE
-    from the bench's own connection moves every waiting call to `left_queue`, as a caller
-    hanging up in the queue would (without the webhook, so the worker does no extra work).
-    `peak` is the most calls one sweep found waiting: the queues never held more."""
-
-    def __init__(self, engine: Engine, interval: float = DRAIN_INTERVAL) -> None:
-        self.engine = engine
-        self.interval = interval
-        self.peak = 0
-        self.moved = 0
-        self.failed = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="bench-drain", daemon=True)
-
-    def sweep(self) -> None:
-        try:
-            with self.engine.begin() as connection:
-                moved = connection.execute(
-                    text("UPDATE \"call\" SET stage = 'left_queue' WHERE stage = 'queued'")
-                ).rowcount
-        except OperationalError:  # SQLite busy past its timeout: the next sweep takes them
-            self.failed += 1
-            return
-        self.peak = max(self.peak, moved)
-        self.moved += moved
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.sweep()
-
-    def __enter__(self) -> Drain:
-        self.sweep()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sweep()

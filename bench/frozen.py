@@ -122,7 +122,7 @@ class FrozenRun:
 def run_frozen(bench, redis: subprocess.Popen) -> FrozenRun:
     """The open loop with Redis frozen, on `bench`'s gunicorn and database (a runner.Bench)."""
     s = bench.settings
-    count = int(s.rate * s.frozen_duration)
+    count = int(s.frozen_rate * s.frozen_duration)
     per_call = math.ceil(count / len(FLOW))
     # Made in this order: each top-up uses up calls at the stage before it.
     bench.top_up("left_queue", per_call, SETUP_SECONDS)
@@ -150,13 +150,24 @@ def run_frozen(bench, redis: subprocess.Popen) -> FrozenRun:
     at = s.frozen_duration / 3
     with Freeze(redis, at, s.freeze_seconds) as freeze:
         result = loadgen.open_loop(
-            bench.port, requests, rate=s.rate, duration=len(requests) / s.rate, overload_seconds=None
+            bench.port,
+            requests,
+            rate=s.frozen_rate,
+            duration=len(requests) / s.frozen_rate,
+            overload_seconds=None,
         )
     window = None
     if freeze.stopped is not None:
         window = (freeze.stopped - result.begin, freeze.resumed - result.begin)
     run = FrozenRun(
-        s.rate, s.frozen_duration, s.freeze_seconds, result, kinds, window, waiting_before, bench.queued()
+        s.frozen_rate,
+        s.frozen_duration,
+        s.freeze_seconds,
+        result,
+        kinds,
+        window,
+        waiting_before,
+        bench.queued(),
     )
     if short:
         run.notes.append(f"ran short of calls for {', '.join(sorted(short))}: those requests left out")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from bench import wrk as wrk_client
 from bench.database import PG_SCHEMA
@@ -25,13 +26,29 @@ def new_parser(prog: str, description: str) -> argparse.ArgumentParser:
     return parser
 
 
+def add_rate(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="open loop requests per second (default: 40%% of the one-insert reference's "
+        "closed-loop rate in the same run)",
+    )
+
+
 def parse_args(argv: list[str] | None, description: str) -> argparse.Namespace:
     parser = new_parser("python -m bench.webhooks", description)
     parser.add_argument("--duration", type=float, default=10, help="closed loop seconds per route (10)")
     parser.add_argument("--warmup", type=float, default=2, help="warm-up seconds before each closed loop (2)")
     parser.add_argument("--connections", type=int, default=50, help="closed loop connections (50)")
-    parser.add_argument("--rate", type=float, default=200, help="open loop requests per second (200)")
+    add_rate(parser)
     parser.add_argument("--open-duration", type=float, default=10, help="open loop seconds per route (10)")
+    parser.add_argument(
+        "--waiting", type=int, default=0, help="callers held waiting while every route runs (0: nobody)"
+    )
+    parser.add_argument(
+        "--frozen-rate", type=float, default=200, help="frozen-redis: webhooks per second (200)"
+    )
     parser.add_argument(
         "--frozen-duration",
         type=float,
@@ -66,6 +83,8 @@ def parse_args(argv: list[str] | None, description: str) -> argparse.Namespace:
         parser.error(f"unknown route(s): {', '.join(unknown)}")
     if args.no_sqlite and not args.database_url:
         parser.error("--no-sqlite needs a --database-url")
+    if args.waiting < 0 or (args.rate is not None and args.rate <= 0):
+        parser.error("--waiting must be 0 or more, --rate positive")
     if not 0 < args.freeze < args.frozen_duration * 2 / 3:
         parser.error("--freeze must be positive and end before the frozen-redis run does")
     return args
@@ -81,9 +100,14 @@ def settings_from(args: argparse.Namespace, wrk: str | None) -> Settings:
         wrk=wrk,
         wrk_threads=args.wrk_threads,
         routes=args.routes,
+        waiting=args.waiting,
         freeze_seconds=args.freeze,
         frozen_duration=args.frozen_duration,
+        frozen_rate=args.frozen_rate,
     )
+
+
+WRK_MISSING = "wrk is not installed (apt-get install wrk): the closed loop uses the Python client"
 
 
 def describe_generator(wrk: str | None, threads: int, asked: str) -> str:
@@ -95,8 +119,14 @@ def describe_generator(wrk: str | None, threads: int, asked: str) -> str:
     return "Python asyncio (wrk not found; apt-get install wrk for a client that needs less CPU)"
 
 
-def wrk_or_refusal(args: argparse.Namespace) -> tuple[str | None, bool]:
-    """The wrk binary the closed loop uses (None: the Python client), and False
-    when --generator wrk asks for it and it is not installed."""
+def closed_loop_generator(args: argparse.Namespace) -> str | None:
+    """The wrk binary the closed loop uses, or None for the Python client. Installs
+    nothing: without wrk it says how to get it and goes on with the Python client;
+    `--generator wrk` without wrk stops the bench (SystemExit 2)."""
     wrk = wrk_client.wrk_path() if args.generator in {"auto", "wrk"} else None
-    return wrk, not (args.generator == "wrk" and wrk is None)
+    if wrk is None and args.generator == "wrk":
+        print(f"{WRK_MISSING.split(':')[0]}; or use --generator python", file=sys.stderr)
+        raise SystemExit(2)
+    if wrk is None and args.generator == "auto":
+        print(WRK_MISSING, file=sys.stderr, flush=True)
+    return wrk

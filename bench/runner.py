@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import sys
 import time
 from pathlib import Path
@@ -10,19 +9,29 @@ from pathlib import Path
 from bench import loadgen, wrk
 from bench.callers import Callers
 from bench.cpu import CpuWatch
-from bench.database import DRAIN_INTERVAL, Database, Drain, calls_at, waiting
+from bench.database import Database, calls_at, waiting
+from bench.keeper import Keeper
 from bench.measured import Result, SignedRequest
+from bench.notes import OVERLOAD_SECONDS, run_notes
 from bench.processes import settle, worker_pid
 from bench.report import fmt_ms, s_rate
 from bench.routes import ROUTE, ROUTES, Measured, Route, Settings
 
-TOP_UP_SECONDS = 15.0  # at most this long setting up calls for one run
-OVERLOAD_SECONDS = 0.5  # open loop: stop sending once this much work is unanswered
-BUSY_OTHERS = 0.15  # a note when other processes take more than this share of a CPU during a run
+TOP_UP_SECONDS = 15.0  # setting up calls for one run: at most this long, plus TOP_UP_RATE
+TOP_UP_RATE = 150.0  # … a second for each this many calls
+OPEN_SHARE = 0.4  # the open loop's rate: this share of the one-insert reference's closed-loop rate
+FALLBACK_RATE = 200.0  # … when the run has no insert reference
+# No webhook outruns the one-insert reference by half: the most calls a run of one can
+# use a second (fresh routes, whose requests cost only their signing, get FRESH_PER_SECOND).
+CEILING_FACTOR = 1.5
+FALLBACK_CEILING = 2000.0
+FRESH_PER_SECOND = 8000
+CLOSED_MARGIN = 1.5  # the closed loop gets this many times the warm-up's rate in calls
 
 
 class Bench:
-    """One database, one gunicorn: every route, closed loop then open loop."""
+    """One database, one gunicorn: every route, closed loop then open loop, with the
+    callers waiting held at `settings.waiting` (bench/keeper.py) throughout."""
 
     def __init__(self, settings: Settings, database: Database, port: int, workdir: Path, master: int) -> None:
         self.settings = settings
@@ -31,6 +40,8 @@ class Bench:
         self.workdir = workdir
         self.callers = Callers(port, seed=port)
         self.worker = worker_pid(master)
+        self.keeper = Keeper(database.engine, settings.waiting)
+        self.reference: Measured | None = None  # the one-insert reference, once measured
         self.phase = 0
 
     def cpu_watch(self) -> CpuWatch:
@@ -38,17 +49,37 @@ class Bench:
         return CpuWatch(self.worker, postgres)
 
     def pool(self, source: str) -> list[str]:
-        return calls_at(self.database.engine, source)
+        parked = self.keeper.is_parked()
+        return [sid for sid in calls_at(self.database.engine, source) if sid not in parked]
 
     def queued(self) -> int:
         return waiting(self.database.engine)
 
-    def top_up(self, source: str, needed: int, seconds: float = TOP_UP_SECONDS) -> None:
+    def open_rate(self) -> float:
+        if self.settings.rate:
+            return self.settings.rate
+        closed = self.reference.closed if self.reference else None
+        return max(1.0, round(OPEN_SHARE * closed.rps)) if closed and closed.rps else FALLBACK_RATE
+
+    def per_second(self, route: Route) -> float:
+        """The most calls a second a run of `route` could use."""
+        if route.source == "fresh":
+            return FRESH_PER_SECOND
+        closed = self.reference.closed if self.reference else None
+        return CEILING_FACTOR * closed.rps if closed and closed.rps else FALLBACK_CEILING
+
+    def _available(self, source: str) -> int:
+        if source == "queued" and self.keeper.running:
+            return len(self.keeper.upcoming())  # the parked callers come back as others leave
+        return len(self.pool(source))
+
+    def top_up(self, source: str, needed: int, seconds: float | None = None) -> None:
         """Bring calls to `source` through the webhooks themselves (not measured),
         for at most `seconds`: a route that runs short of calls ends early and says so."""
-        missing = needed - len(self.pool(source))
+        missing = needed - self._available(source)
         if missing <= 0:
             return
+        seconds = seconds or TOP_UP_SECONDS + missing / TOP_UP_RATE
         deadline = time.monotonic() + seconds
         if source in {"menu", "open"}:
             self._drive(self.callers.build(ROUTE["incoming"], missing), seconds)
@@ -61,6 +92,22 @@ class Bench:
             left = max(1.0, deadline - time.monotonic())
             self._drive(self.callers.build(ROUTE["queue-result"], missing, self.pool("queued")), left)
         settle(self.port)
+
+    def requests_for(self, route: Route, count: int) -> list[SignedRequest]:
+        """`count` signed requests of `route`, each for a call at its stage (or all of those, round
+        and round, for a read-only route); a route that takes callers out of the queue gets the
+        callers waiting, then those the keeper will bring back, in that order."""
+        if route.source == "fresh":
+            return self.callers.build(route, count)
+        if route.cycle:
+            sids = self.pool(route.source)
+        elif route.source == "queued" and self.keeper.running:
+            self.top_up("queued", count + self.keeper.target)
+            sids = self.keeper.upcoming()[:count]
+        else:
+            self.top_up(route.source, count)
+            sids = self.pool(route.source)[:count]
+        return self.callers.build(route, len(sids), sids)
 
     def _drive(self, requests: list[SignedRequest], seconds: float) -> None:
         """A 4xx while setting up is the bench's fault (403: the signing is wrong): stop. A 5xx or
@@ -94,54 +141,49 @@ class Bench:
             self.port, requests, connections=self.settings.connections, duration=seconds, cycle=cycle
         )
 
-    def measure(self, route: Route) -> Measured:
-        if not route.drained:
-            return self._measure(route)
-        with Drain(self.database.engine) as drain:
-            measured = self._measure(route)
-        measured.waiting_peak = drain.peak
-        measured.notes.append(
-            f"queues drained every {DRAIN_INTERVAL * 1000:.0f} ms: at most {drain.peak} callers waiting "
-            f"({drain.moved} calls taken out of the queues)"
-        )
-        return measured
+    def hold(self, route: Route) -> int:
+        """The callers waiting brought to what this route runs with; their number."""
+        target = max(self.settings.waiting, route.floor)
+        held = 0
+        for _ in range(3):  # a caller offered to an operator is not waiting: make up for them
+            self.top_up("queued", target)
+            settle(self.port)
+            held = self.keeper.hold(target)
+            if held >= target:
+                break
+        return held
 
-    def _measure(self, route: Route) -> Measured:
+    def measured_run(self, measured: Measured, run):
+        """One measured run (closed or open loop): its result, with the CPU and the waiting it saw."""
+        self.keeper.start_span()
+        with self.cpu_watch() as cpu:
+            result = run()
+        measured.note_waiting(self.keeper.low, self.keeper.high)
+        measured.note_others(cpu)
+        return result, cpu
+
+    def measure(self, route: Route) -> Measured:
         s = self.settings
         measured = Measured(route)
-        open_count = int(s.rate * s.open_duration)
-        settle(self.port)
+        self.hold(route)
         measured.queued_before = self.queued()
 
-        # warm-up: connections, caches; its throughput sizes the measured runs
-        if route.source == "fresh":
-            warm = self.callers.build(route, int(8000 * s.warmup))
-        else:
-            self.top_up(route.source, 200 if route.cycle else open_count // 4)
-            sids = self.pool(route.source)
-            share = len(sids) if route.cycle else int(len(sids) * s.warmup / (s.warmup + s.duration) / 2)
-            warm = self.callers.build(route, max(share, 20), sids)
+        # warm-up: connections, caches; its throughput sizes the closed loop
+        warm = self.requests_for(route, int(self.per_second(route) * s.warmup / 2) + s.connections)
         estimate = max(self.closed(warm, s.warmup, route.cycle).rps, 10.0)
         settle(self.port)
 
-        # closed loop; distinct calls for the open loop are kept aside. A route that
-        # cannot take the open loop's rate stops it within a second: it needs fewer.
-        open_needs = open_count if estimate >= 0.9 * s.rate else min(open_count, int(s.rate * 2))
-        wanted = int(estimate * s.duration * 1.3) + s.connections
-        if route.source == "fresh":
-            requests = self.callers.build(route, wanted)
-        else:
-            if not route.cycle:
-                self.top_up(route.source, wanted + open_needs)
-            sids = self.pool(route.source)
-            usable = sids if route.cycle else sids[: max(0, len(sids) - open_needs)]
-            requests = self.callers.build(route, len(usable), usable)
-        with self.cpu_watch() as cpu:
-            measured.closed = self.closed(requests, s.duration, route.cycle)
+        wanted = int(min(self.per_second(route), CLOSED_MARGIN * estimate) * s.duration) + s.connections
+        requests = self.requests_for(route, wanted)
+        self.keeper.sweep()
+        measured.closed, cpu = self.measured_run(
+            measured, lambda: self.closed(requests, s.duration, route.cycle)
+        )
         # Out of calls only just before the end is not worth a mark.
         measured.closed.exhausted &= measured.closed.duration < 0.95 * s.duration
         measured.server_cpu = cpu.worker_share
-        measured.note_others(cpu)
+        if route.key == "insert":
+            self.reference = measured
         if measured.closed.exhausted:
             measured.notes.append(
                 f"closed loop ran out of distinct calls after {measured.closed.duration:.1f} s "
@@ -149,50 +191,31 @@ class Bench:
             )
         settle(self.port)
 
-        # open loop
-        if route.source == "fresh":
-            requests = self.callers.build(route, open_count)
-        else:
-            if not route.cycle:
-                self.top_up(route.source, open_needs)
-            sids = self.pool(route.source)
-            requests = self.callers.build(route, open_count, sids)
-        with self.cpu_watch() as cpu:
-            measured.open = loadgen.open_loop(
+        # open loop, at a share of the reference's closed-loop rate
+        rate = measured.open_rate = self.open_rate()
+        requests = self.requests_for(route, int(rate * s.open_duration))
+        self.keeper.sweep()
+        measured.open, _cpu = self.measured_run(
+            measured,
+            lambda: loadgen.open_loop(
                 self.port,
                 requests,
-                rate=s.rate,
+                rate=rate,
                 duration=s.open_duration,
                 overload_seconds=OVERLOAD_SECONDS,
                 cycle=route.cycle,
-            )
-        measured.note_others(cpu)
-        if measured.others_cpu > BUSY_OTHERS:
-            measured.notes.append(
-                f"other processes ({measured.others_busiest}) used up to {measured.others_cpu:.0%} of a CPU "
-                "during its runs: figures may be low"
-            )
-        if measured.open.overloaded_after is not None:
-            measured.notes.append(
-                f"open loop: {s_rate(s.rate)}/s overloads it: more than {OVERLOAD_SECONDS:g} s of requests "
-                f"were unanswered after {measured.open.overloaded_after:.1f} s, so sending stopped"
-            )
-        elif measured.open.exhausted:
-            measured.notes.append(
-                f"open loop ran out of distinct calls after {measured.open.duration:.1f} s "
-                f"({len(requests)} requests); p99 over those"
-            )
-        elif measured.open.p99_ms == math.inf:
-            measured.notes.append("open loop: more than 1% of requests unanswered within 15 s")
-        for result, what in ((measured.closed, "closed loop"), (measured.open, "open loop")):
-            if result.errors:
-                hint = " (403: the signature is wrong)" if 403 in result.codes else ""
-                measured.notes.append(f"errors in the {what}: {result.error_summary()}{hint}")
+            ),
+        )
+        measured.notes += run_notes(measured, len(requests))
         measured.queued_after = self.queued()
         settle(self.port)
         return measured
 
     def run(self, out) -> list[Measured]:
+        with self.keeper:
+            return self._run(out)
+
+    def _run(self, out) -> list[Measured]:
         results = []
         for route in ROUTES:
             if route.key not in self.settings.routes:
@@ -203,7 +226,7 @@ class Bench:
             closed, opened = measured.closed, measured.open
             print(
                 f"  {route.label:<22} {closed.rps:8,.0f} req/s  p50 {fmt_ms(closed.p50_ms)}  "
-                f"p99 {fmt_ms(closed.p99_ms)} ms  | open {s_rate(self.settings.rate)}/s p99 "
+                f"p99 {fmt_ms(closed.p99_ms)} ms  | open {s_rate(measured.open_rate)}/s p99 "
                 f"{fmt_ms(opened.p99_ms)} ms  ({time.monotonic() - started:.0f} s)",
                 file=out,
                 flush=True,

@@ -29,7 +29,7 @@ def show(run: DatabaseRun, settings: Settings, out) -> list[str]:
     print(f"\n{run.label}", file=out)
     notes = run.notes + [f"{m.route.label}: {note}" for m in run.results for note in m.notes]
     if run.results:
-        header, rows = report.table_rows(run.results, settings.rate, settings.connections)
+        header, rows = report.table_rows(run.results, settings.connections)
         report.print_table(header, rows, out)
         parts.append(f"**{run.label}**\n\n" + report.markdown_table(header, rows))
     if run.frozen:

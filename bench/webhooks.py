@@ -13,8 +13,11 @@ app plus two reference routes (bench/reference_app.py). Every request is signed
 as Twilio signs it. For each route it measures a closed loop (N connections,
 each sending its next request when the last is answered: throughput, p50, p99)
 and an open loop (a fixed rate, latency from each request's scheduled time).
-`menu-idle` is menu with the queues kept empty; `frozen-redis` is an open loop of
-the flow's webhooks with the bench's redis-server stopped (SIGSTOP) for 5 s.
+The callers waiting are held at --waiting (0: nobody) through every route
+(bench/keeper.py); the open loop runs at 40% of the one-insert reference's
+closed-loop rate, and the targets are ratios to that reference (bench/report.py).
+`frozen-redis` is an open loop of the flow's webhooks with the bench's
+redis-server stopped (SIGSTOP) for 5 s.
 
 Closed loop: wrk (Debian's package) replaying requests signed beforehand
 (bench/signed.lua), or, if wrk is not installed, a Python asyncio generator.
@@ -36,10 +39,11 @@ from bench import report
 from bench.database import migrate, postgres_database, sqlite_database
 from bench.frozen import run_frozen
 from bench.measured import REQUEST_TIMEOUT
-from bench.options import describe_generator, parse_args, settings_from, wrk_or_refusal
+from bench.notes import OVERLOAD_SECONDS
+from bench.options import closed_loop_generator, describe_generator, parse_args, settings_from
 from bench.processes import Processes, machine_busy, settle, start_gunicorn, start_redis
 from bench.routes import Settings
-from bench.runner import OVERLOAD_SECONDS, Bench
+from bench.runner import OPEN_SHARE, Bench
 from bench.summary import DatabaseRun, app_errors, finish, run_main, show
 from tests.servers import environment, gunicorn_command, tail
 
@@ -82,14 +86,16 @@ def run_database(
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv, __doc__)
     out = sys.stdout
-    wrk, available = wrk_or_refusal(args)
-    if not available:
-        print("wrk is not installed (apt-get install wrk); or use --generator python", file=sys.stderr)
-        return 2
+    wrk = closed_loop_generator(args)
     generator = describe_generator(wrk, args.wrk_threads, args.generator)
     settings = settings_from(args, wrk)
     server = " ".join(gunicorn_command(0, BENCH_APP)[2:]).replace("127.0.0.1:0", "127.0.0.1:PORT")
-    rate = report.s_rate(args.rate)
+    rate = (
+        f"{report.s_rate(args.rate)} requests/s"
+        if args.rate
+        else f"{OPEN_SHARE:.0%} of the one-insert reference's closed-loop rate"
+    )
+    waiting = f"{args.waiting:,} callers waiting" if args.waiting else "nobody waiting"
     print(f"server:      {server}  (gevent worker ×1, from config/gunicorn.py)", file=out)
     print(
         f"closed loop: {generator}; {args.connections} connections, "
@@ -97,10 +103,11 @@ def main(argv: list[str] | None = None) -> int:
         file=out,
     )
     print(
-        f"open loop:   Python asyncio, {rate} requests/s on a fixed schedule for "
+        f"open loop:   Python asyncio, {rate} on a fixed schedule for "
         f"{args.open_duration:g} s per route, latency from the scheduled send time",
         file=out,
     )
+    print(f"queues:      {waiting} (held by bench/keeper.py through every route)", file=out)
     busy = machine_busy()
     print(
         f"machine:     {os.cpu_count()} CPUs, {busy:.0%} busy before the bench started", file=out, flush=True
@@ -119,12 +126,12 @@ def main(argv: list[str] | None = None) -> int:
     parts = [
         f"Server: `{server}` (gevent ×1), {os.cpu_count()} CPUs. Closed loop: {generator}, "
         f"{args.connections} connections, {args.duration:g} s after {args.warmup:g} s warm-up. "
-        f"Open loop: {rate} requests/s for {args.open_duration:g} s, latency from the "
-        f"scheduled send time; `overload`: the server fell more than {OVERLOAD_SECONDS:g} s behind, so "
-        "sending stopped. `*`: the route ran out of distinct calls before the end (figures over the "
-        "shorter window). `queued`: calls waiting in the queues before → after the route's runs "
-        "(`≤ N`: the most waiting while the queues were drained). Frozen Redis: `timeout`: no answer "
-        f"within {REQUEST_TIMEOUT:g} s of the scheduled send."
+        f"Open loop: Python asyncio, {rate}, for {args.open_duration:g} s, latency from the "
+        f"scheduled send time. Queues: {waiting}. `overload`: the server fell more than "
+        f"{OVERLOAD_SECONDS:g} s behind, so sending stopped. `*`: the route ran out of distinct "
+        "calls before the end (figures over the shorter window). `waiting`: callers waiting "
+        "before the route (the fewest–most during its measured runs). Frozen Redis: `timeout`: "
+        f"no answer within {REQUEST_TIMEOUT:g} s of the scheduled send."
     ]
     failed = False
     started = time.monotonic()
@@ -146,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
                 from redis import Redis
 
                 Redis.from_url(redis[0]).flushdb()
-                run.checks = report.targets(run.results, args.rate, sqlite=kind == "sqlite")
+                run.checks = report.targets(run.results, waiting)
                 if run.frozen:
                     run.checks.append(report.frozen_target(run.frozen))
                 parts += show(run, settings, out)

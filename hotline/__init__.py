@@ -12,6 +12,7 @@ import config as settings
 from hotline import cli, doctor, events, models
 from hotline.accounts import auth, locale
 from hotline.console import sockets
+from hotline.core import sqlite, wal  # noqa: F401  (sqlite: its listener tunes every connection)
 from hotline.core.phones import PhoneVault
 from hotline.extensions import db, init_limiter, init_redis, init_socketio, login_manager, migrate
 from hotline.web import errors, limits
@@ -48,6 +49,7 @@ def create_app(config: settings.Config | dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     db.init_app(app)
+    wal.start_checkpointer(app)
     migrate.init_app(
         app,
         db,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from flask import Flask
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -15,8 +13,6 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from redis import Redis
 from rq import Queue
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -37,25 +33,6 @@ SOCKETIO_CHANNEL = "flask-socketio"
 babel = Babel()
 # No default limits: only the routes that name a limit (the login) are limited.
 limiter = Limiter(key_func=get_remote_address, key_prefix="hotline:limit")
-
-
-# How long a write waits for SQLite's lock. The wait is C code that blocks the whole
-# gevent worker, so it stays short: our own write transactions take milliseconds, a
-# lock held longer is another process's (a migration, a shell), and a few such waits
-# in a row must stay well inside gunicorn's 14 s before it kills the worker.
-SQLITE_BUSY_TIMEOUT_MS = 2000
-
-
-@event.listens_for(Engine, "connect")
-def _tune_sqlite(dbapi_connection, _record) -> None:
-    """WAL and synchronous=NORMAL: readers never block the webhook that writes."""
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.close()
 
 
 def init_redis(app: Flask) -> None:

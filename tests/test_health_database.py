@@ -12,7 +12,8 @@ import time
 import pytest
 from sqlalchemy import text
 
-from hotline.extensions import SQLITE_BUSY_TIMEOUT_MS, db
+from hotline.core.sqlite import SQLITE_BUSY_TIMEOUT_MS
+from hotline.extensions import db
 
 HOLD_THE_WRITE_LOCK = """
 import sqlite3, sys

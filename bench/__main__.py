@@ -1,0 +1,39 @@
+"""`python -m bench [webhooks|console|all] [options]`: the benchmarks (bin/bench runs this).
+
+    python -m bench webhooks --duration 5        # the phone line's webhooks, nobody waiting
+    python -m bench console --waiting 1500       # the consoles, then the webhooks with 1,500 waiting
+    python -m bench                              # both, one after the other (exit 1 if either fails)
+
+Options after the name go to that bench (`python -m bench webhooks --help`); with
+`all` (the default) they go to both, so only the options both have make sense there.
+It installs nothing: without wrk it says `apt-get install wrk` and uses the Python client.
+"""
+
+from __future__ import annotations
+
+import sys
+
+BENCHES = ("webhooks", "console")
+
+
+def main(argv: list[str]) -> int:
+    name, rest = (argv[0], argv[1:]) if argv and argv[0] in (*BENCHES, "all") else ("all", argv)
+    if rest[:1] in (["-h"], ["--help"]) and name == "all":
+        print(__doc__)
+        return 0
+    status = 0
+    for bench in BENCHES if name == "all" else (name,):
+        if bench == "webhooks":
+            from bench.webhooks import main as run
+        else:
+            from bench.console import main as run
+        try:
+            status = max(status, run(rest))
+        except KeyboardInterrupt:
+            print("\ninterrupted: the bench's gunicorn and redis-server are stopped", file=sys.stderr)
+            return 130
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

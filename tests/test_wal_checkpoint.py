@@ -1,0 +1,79 @@
+"""hotline/core/wal.py: the gevent web process's commits leave WAL checkpoints to a thread of their own."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from hotline.core import wal
+
+
+def _wal_database(path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA wal_autocheckpoint=0")
+    connection.execute("CREATE TABLE hit (id INTEGER PRIMARY KEY, sid TEXT UNIQUE)")
+    for n in range(200):
+        connection.execute("INSERT INTO hit (sid) VALUES (?)", (f"CA{n:032x}",))
+        connection.commit()
+    return connection
+
+
+def test_a_checkpoint_copies_the_log_back_and_blocks_no_writer(tmp_path):
+    path = tmp_path / "wal.db"
+    writer = _wal_database(path)
+    checkpointer = sqlite3.connect(path)
+
+    busy, logged, copied = wal.checkpoint(checkpointer)
+    writer.execute("INSERT INTO hit (sid) VALUES ('CAlast')")
+    writer.commit()
+
+    assert (busy, copied) == (0, logged) and logged > 0
+    assert checkpointer.execute("SELECT count(*) FROM hit").fetchone()[0] == 201
+
+
+def test_only_the_gevent_web_process_leaves_its_commits_unchecked(tmp_path, monkeypatch):
+    connection = sqlite3.connect(tmp_path / "tuned.db")
+    wal.tune_connection(connection)
+    assert connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000  # SQLite's own
+
+    monkeypatch.setattr(wal, "cooperative", lambda: True)
+    wal.tune_connection(connection)
+    assert connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == wal.FALLBACK_PAGES
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("sqlite:////srv/hotline/hotline.db", "/srv/hotline/hotline.db"),
+        ("sqlite://", None),
+        ("sqlite:///:memory:", None),
+        ("postgresql+psycopg://postgres@127.0.0.1/test", None),
+    ],
+)
+def test_the_checkpointer_is_for_a_sqlite_file(url, path):
+    app = type("App", (), {"config": {"SQLALCHEMY_DATABASE_URI": url}})()
+    assert wal.database_path(app) == path
+
+
+def test_no_thread_outside_gevent(tmp_path):
+    app = type("App", (), {"config": {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"}})()
+    assert wal.start_checkpointer(app) is False
+
+
+def test_a_failing_checkpoint_is_logged_once(tmp_path, caplog, monkeypatch):
+    sleeps = iter(range(4))
+
+    def sleep(_seconds):
+        if next(sleeps, None) is None:
+            raise StopIteration  # end the loop after four rounds
+
+    monkeypatch.setattr(
+        wal, "checkpoint", lambda _c: (_ for _ in ()).throw(sqlite3.OperationalError("locked"))
+    )
+    with pytest.raises(StopIteration):
+        wal.checkpoint_forever(str(tmp_path / "f.db"), sleep)
+    assert [r.message for r in caplog.records].count(
+        "WAL checkpoint failed (OperationalError); retrying every 0.2 s"
+    ) == 1
