@@ -28,7 +28,7 @@ import time
 import jwt
 from flask import Blueprint, current_app, g, jsonify, request
 
-from hotline.core.parsing import CALL_SID
+from telephony.forms import CALL_SID
 from telephony.simulator import bridge, state
 
 bp = Blueprint("simulator_devices", __name__, url_prefix="/simulator/devices")

@@ -16,8 +16,8 @@ from flask_babel import gettext
 from marshmallow import Schema, ValidationError, fields, validate
 from redis import Redis
 
-from hotline.core.parsing import CALL_SID
 from hotline.core.phones import InvalidNumber, normalise
+from telephony.forms import CALL_SID
 from telephony.simulator import web_phone
 
 bp = Blueprint("simulator_phone", __name__, url_prefix="/simulator/phone")
