@@ -21,13 +21,13 @@ from sqlalchemy import ColumnElement, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from hotline.extensions import db
-from hotline.models import Call
+from hotline.models import Call, states
 from hotline.models.states import TRANSITIONS, CallStage, StepOutOfPlace
 
 
 def sources(to: CallStage) -> frozenset[CallStage]:
     """The stages a move to `to` may come from."""
-    return frozenset(stage for stage, targets in TRANSITIONS.items() if to in targets)
+    return states.sources(TRANSITIONS, to)
 
 
 def transition(
@@ -41,12 +41,7 @@ def transition(
     """Move `call` to `to`, setting `values` with it, if it is still in one of
     `allowed_from` (default: every stage `to` may follow) and `where` holds.
     False, with nothing written, when it is not. Part of the caller's transaction."""
-    froms = sources(to)
-    if allowed_from is not None:
-        narrowed = frozenset(allowed_from)
-        if not narrowed <= froms:
-            raise ValueError(f"a call cannot move to {to} from {sorted(narrowed - froms)}")
-        froms = narrowed
+    froms = states.sources(TRANSITIONS, to, allowed_from)
     version = db.session.scalar(
         update(Call)
         .where(Call.id == call.id, Call.stage.in_([stage.value for stage in froms]), *where)

@@ -7,6 +7,10 @@ hotline these words instead; nothing here knows Twilio's.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Mapping
+from typing import TypeVar
+
+S = TypeVar("S", bound=enum.Enum)
 
 
 class CallStage(enum.StrEnum):
@@ -47,6 +51,18 @@ TRANSITIONS: dict[CallStage, frozenset[CallStage]] = {
 
 def can_move(current: str, to: CallStage) -> bool:
     return to in TRANSITIONS[CallStage(current)]
+
+
+def sources(table: Mapping[S, frozenset[S]], to: S, allowed_from: Iterable[S] | None = None) -> frozenset[S]:
+    """The states of `table` a move to `to` may come from, narrowed to
+    `allowed_from` if given; ValueError if that names a move the table forbids."""
+    froms = frozenset(state for state, targets in table.items() if to in targets)
+    if allowed_from is None:
+        return froms
+    narrowed = frozenset(allowed_from)
+    if not narrowed <= froms:
+        raise ValueError(f"cannot move to {to} from {sorted(narrowed - froms)}")
+    return narrowed
 
 
 class Progress(enum.IntEnum):

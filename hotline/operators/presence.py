@@ -27,7 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from hotline import audit, events
 from hotline.extensions import db
-from hotline.models import User
+from hotline.models import User, states
 from hotline.models.states import CHOSEN_PRESENCE, PRESENCE_TRANSITIONS, Device, Presence
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 def sources(to: Presence) -> frozenset[Presence]:
     """The states a move to `to` may come from."""
-    return frozenset(state for state, targets in PRESENCE_TRANSITIONS.items() if to in targets)
+    return states.sources(PRESENCE_TRANSITIONS, to)
 
 
 def move(
@@ -52,12 +52,7 @@ def move(
     one of `allowed_from` (default: every state `to` may follow; never one the
     table does not allow). False, with nothing written, if they are not.
     `reason` says why, for the audit log: chosen, accepted, lapsed, disconnected …"""
-    froms = sources(to)
-    if allowed_from is not None:
-        narrowed = frozenset(allowed_from)
-        if not narrowed <= froms:
-            raise ValueError(f"presence cannot move to {to} from {sorted(narrowed - froms)}")
-        froms = narrowed
+    froms = states.sources(PRESENCE_TRANSITIONS, to, allowed_from)
     values: dict = {"presence": to, "presence_since": now}
     if device is not None:
         values["device"] = device
