@@ -18,10 +18,11 @@ from hotline.models import AuditRecord, Call, CaseEvent, utcnow
 def record(case_id: int | None, kind: str, **step) -> None:
     """Add the event `kind` to the case and its audit record to the current
     transaction; `step` as for `rows`: `actor` is who did it (a username, or
-    audit.SYSTEM/TELEPHONY), the rest the event's data. The audit record is `action` on `subject` when given (what the step did to
-    which record: call.accepted on the call, offer.lapsed on the offer …; the
-    subject defaults to the call), else `case.<kind>` on the case. A call with
-    no case (it never got past the menu) has the audit record alone."""
+    audit.SYSTEM/TELEPHONY), the rest the event's data. The audit record is
+    `action` on `subject` when given (what the step did to which record:
+    call.accepted on the call, offer.lapsed on the offer …; the subject defaults
+    to the call), else `case.<kind>` on the case. A call with no case (it never
+    got past the menu) has the audit record alone."""
     event, entry = rows(case_id, kind, **step)
     if event is not None:
         db.session.add(CaseEvent(**event))
