@@ -6,7 +6,6 @@ and nothing of theirs is written."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import partial
 
 import pytest
@@ -24,8 +23,9 @@ from tests.concurrency import at_once
 from tests.conftest import TwilioWebhooks
 from tests.live_server import serve
 from tests.servers import web_processes
+from tests.support.clock import recent
 
-LONG_AGO = datetime(2026, 1, 1, tzinfo=UTC)
+LONG_AGO = recent(days=1)
 
 
 class Http:

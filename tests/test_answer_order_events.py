@@ -5,15 +5,16 @@ priority, and never re-sorts on its own."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import time_machine
 
 from hotline import events
 from tests.pages import PASSWORD, log_in
+from tests.support.clock import next_weekday_at
 from tests.test_operator_leg import Published, dial_result, line, queued, take  # noqa: F401
 
-NOON = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
+NOON = next_weekday_at(12)
 
 
 def returned_to_the_queue(line, clock):  # noqa: F811

@@ -3,7 +3,7 @@ list, and every refusal (400, 401, 403, 404, 409) in the API's JSON shape."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 import pytest
@@ -20,8 +20,9 @@ from tests import desk
 from tests.conftest import TwilioWebhooks
 from tests.live_events import integration_token
 from tests.pages import csrf_token, log_in
+from tests.support.clock import next_weekday_at
 
-T0 = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
+T0 = next_weekday_at(11)
 
 
 def ago(seconds: int) -> datetime:

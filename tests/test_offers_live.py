@@ -6,17 +6,18 @@ was offered, then taken."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 
 from hotline import events
 from tests import desk
 from tests.conftest import TwilioWebhooks
 from tests.live_events import listening
 from tests.live_server import serve
+from tests.support.clock import recent
 from tests.test_console_live import CSRF_META, Console, logged_in
 
-LONG_AGO = datetime(2026, 1, 1, tzinfo=UTC)
-LATER = datetime(2026, 1, 2, tzinfo=UTC)
+LONG_AGO = recent(days=2)
+LATER = recent(days=1)
 
 
 def wait_until(console: Console, event: str, matches, timeout: float = 5) -> dict:

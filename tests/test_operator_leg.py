@@ -9,7 +9,7 @@ assignment `connecting`, the call `connected`, the operator `busy`.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -24,8 +24,9 @@ from hotline.models.states import AssignmentStatus, CallStage, Device, Presence
 from telephony import access as softphone
 from telephony import prompts
 from tests.calls import ScriptedCall, spoken, twiml
+from tests.support.clock import next_weekday_at
 
-NOON = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
+NOON = next_weekday_at(12)
 
 
 def take(call: ScriptedCall, username: str = "aigerim", device: str = Device.BROWSER) -> int:

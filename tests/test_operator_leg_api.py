@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import requests
@@ -23,9 +23,10 @@ from tests.calls import ScriptedCall, twiml
 from tests.conftest import TwilioWebhooks
 from tests.live_server import serve
 from tests.pages import CSRF_META, PASSWORD
+from tests.support.clock import next_weekday_at
 from tests.test_operator_leg import assignment, case_events, operator, operator_leg, take
 
-NOON = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
+NOON = next_weekday_at(12)
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ assignment."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 import time_machine
 from hypothesis import HealthCheck, given, settings
@@ -21,9 +19,10 @@ from hotline.models.states import HOLDING_CALL, WAITING, AssignmentStatus, Prese
 from telephony import vocabulary
 from tests.calls import ScriptedCall
 from tests.conftest import SEEDED_BY_MIGRATIONS, TwilioWebhooks
+from tests.support.clock import next_weekday_at
 from tests.test_operator_leg import take
 
-NOON = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
+NOON = next_weekday_at(12)
 WHO = ["caller", "other", "unknown"]
 numbers = st.one_of(
     st.integers(min_value=-(10**12), max_value=10**12).map(str),

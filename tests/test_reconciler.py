@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -25,10 +25,11 @@ from tests.calls import ScriptedCall
 from tests.conftest import ROOT, TwilioWebhooks
 from tests.desk import open_offers, operator, presence_of, stage_of
 from tests.live_server import serve
+from tests.support.clock import later
 from workers import schedule
 from workers.reconciler import close_stuck_calls
 
-START = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
+START = later()
 THRESHOLD = timedelta(seconds=600)
 
 
