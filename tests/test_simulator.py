@@ -280,7 +280,7 @@ def test_waiting_caller_is_seen_and_taken_through_the_rest_api(live):
     assert result.queue_result == "redirected"
     assert "Оператор на линии." in result.said()
     assert any(line.kind == "connected" and line.text == "client operator-7" for line in result.transcript)
-    assert seen["answered"].result().status == "in-progress"
+    assert seen["answered"].result(timeout=15).status == "in-progress"
     answering.shutdown()
     call = record_of(live, result.call_sid)
     assert (call.queue_result, call.abandoned, call.status) == ("redirected", False, "completed")

@@ -173,7 +173,7 @@ def test_of_racing_accepts_and_rejects_exactly_one_wins(make_app):
         barrier = threading.Barrier(8)
 
         def press(action: str) -> int:
-            barrier.wait()
+            barrier.wait(timeout=10)
             url = f"{live.url}/simulator/devices/calls/{child}/{action}"
             return requests.post(url, headers=bearer(token), timeout=10).status_code
 
