@@ -6,8 +6,7 @@ from sqlalchemy import select
 
 from hotline.extensions import db
 from hotline.models import Callback, CaseEvent
-from tests.calls import ScriptedCall, spoken, twiml
-from tests.conftest import TwilioWebhooks
+from tests.support.calls import ScriptedCall, TwilioWebhooks, spoken, twiml
 from tests.support.clock import next_saturday_at, next_weekday_at
 
 WEEKDAY_NOON = next_weekday_at(12)  # open on weekday hours

@@ -10,8 +10,8 @@ from datetime import timedelta
 import time_machine
 
 from hotline import events
-from tests.pages import PASSWORD, log_in
 from tests.support.clock import next_weekday_at
+from tests.support.pages import PASSWORD, log_in
 from tests.test_operator_leg import Published, dial_result, line, queued, take  # noqa: F401
 
 NOON = next_weekday_at(12)

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from hotline.accounts import auth
-from tests.calls import ScriptedCall
+from tests.support.calls import ScriptedCall
 from tests.support.clock import later, local_year
 
 

@@ -13,10 +13,9 @@ from playwright.sync_api import Browser, Page, expect
 from hotline import events
 from hotline.accounts.users import create_user
 from hotline.models import Role
-from tests.browser import artifact
-from tests.calls import ScriptedCall
-from tests.conftest import TwilioWebhooks
-from tests.live_server import serve
+from tests.support.browser import artifact
+from tests.support.calls import ScriptedCall, TwilioWebhooks
+from tests.support.live_server import serve
 
 PASSWORD = "correct horse battery"
 PROMPT_MS = 1000

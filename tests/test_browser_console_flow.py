@@ -23,8 +23,8 @@ from hotline.accounts.users import create_user
 from hotline.extensions import db
 from hotline.models import Assignment, Call, CaseNote, Role
 from telephony.simulator.phone import Line, Script
-from tests.browser import artifact
-from tests.live_server import LiveServer, serve
+from tests.support.browser import artifact
+from tests.support.live_server import LiveServer, serve
 from tests.test_browser_console import PASSWORD, open_console
 
 WAITING = Script(digits=("2", "3"), in_queue="wait", wait_loops=400, hold_seconds=0.1, talk_seconds=None)

@@ -13,9 +13,9 @@ from playwright.sync_api import Browser, Page, expect
 
 from hotline.accounts.users import create_user
 from hotline.models import Role
-from tests.conftest import TwilioWebhooks
-from tests.desk import network, offer_status, open_offers, presence_of, queued, stage_of
-from tests.live_server import serve
+from tests.support.calls import TwilioWebhooks
+from tests.support.desk import network, offer_status, open_offers, presence_of, queued, stage_of
+from tests.support.live_server import serve
 from tests.test_browser_console import PASSWORD, open_console
 from tests.test_browser_console_flow import Caller, become_available, problems_of
 from tests.test_wrapup import assignment_of, in_wrap_up

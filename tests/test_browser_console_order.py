@@ -11,9 +11,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from hotline.accounts.users import create_user
 from hotline.models import Role
-from tests.calls import ScriptedCall
-from tests.conftest import TwilioWebhooks
-from tests.live_server import serve
+from tests.support.calls import ScriptedCall, TwilioWebhooks
+from tests.support.live_server import serve
 from tests.test_browser_console import PASSWORD, open_console
 from tests.test_browser_console_flow import problems_of
 from tests.test_operator_leg import dial_result, take

@@ -16,7 +16,7 @@ from hotline.accounts.users import create_user
 from hotline.extensions import db
 from hotline.models import Role, User
 from hotline.operators import presence
-from tests.live_server import serve
+from tests.support.live_server import serve
 from tests.test_browser_console import PASSWORD, open_console
 
 

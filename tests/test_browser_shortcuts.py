@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.desk import offer_status
-from tests.live_server import serve
+from tests.support.desk import offer_status
+from tests.support.live_server import serve
 from tests.test_browser_console import open_console
 from tests.test_browser_console_flow import become_available, problems_of
 from tests.test_browser_console_flow_parts import a_caller, offer_panel, operators

@@ -9,7 +9,7 @@ from playwright.sync_api import Browser, expect
 from hotline.accounts.users import create_user
 from hotline.extensions import db
 from hotline.models import Role
-from tests.live_server import serve
+from tests.support.live_server import serve
 from tests.test_browser_console import PASSWORD, open_console
 
 

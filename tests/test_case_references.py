@@ -16,8 +16,8 @@ from hotline.cases import service as cases
 from hotline.cases.priority import Priority
 from hotline.extensions import db
 from hotline.models import Call, Caller, Case, CaseEvent, CaseNumber
-from tests.calls import ScriptedCall
 from tests.support import clock
+from tests.support.calls import ScriptedCall
 
 ALMATY = ZoneInfo("Asia/Almaty")
 LEGAL = Choice(queue="legal", crisis=False)

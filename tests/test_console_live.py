@@ -12,10 +12,9 @@ import socketio
 from hotline import events
 from hotline.accounts.users import create_user
 from hotline.models import Role
-from tests.calls import ScriptedCall
-from tests.conftest import TwilioWebhooks
-from tests.live_events import LiveScreen, listening, refusal
-from tests.live_server import serve
+from tests.support.calls import ScriptedCall, TwilioWebhooks
+from tests.support.live_events import LiveScreen, listening, refusal
+from tests.support.live_server import serve
 
 PASSWORD = "correct horse battery"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')

@@ -5,7 +5,7 @@ music, not an application error that would drop them."""
 
 from __future__ import annotations
 
-from tests.calls import twiml
+from tests.support.calls import twiml
 from tests.test_operator_leg import line, queued, take  # noqa: F401
 
 HOLD = "/static/audio/hold.wav"

@@ -8,11 +8,11 @@ import subprocess
 import sys
 
 from hotline import events
-from tests.conftest import TwilioWebhooks
-from tests.live_events import LiveScreen, frozen, integration_token, listening, private_redis
-from tests.live_server import serve
-from tests.servers import ROOT, environment, free_port
+from tests.support.calls import TwilioWebhooks
 from tests.support.clock import recent
+from tests.support.live_events import LiveScreen, frozen, integration_token, listening, private_redis
+from tests.support.live_server import serve
+from tests.support.servers import ROOT, environment, free_port
 from tests.test_reconciler import queued_call, run_sweep, simulator_knows
 
 CALL_SID = "CA" + "0" * 32

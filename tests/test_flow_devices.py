@@ -15,7 +15,7 @@ from hotline.extensions import db
 from hotline.models import Assignment, Role
 from hotline.models.states import AssignmentStatus, CallStage, Presence
 from telephony import prompts
-from tests.pages import PASSWORD
+from tests.support.pages import PASSWORD
 from tests.test_flow_operator import (
     audited,
     call_detail,

@@ -18,8 +18,8 @@ from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import Callback
 from hotline.web.security import CONTENT_SECURITY_POLICY
-from tests.calls import twiml
-from tests.pages import PASSWORD, log_in
+from tests.support.calls import twiml
+from tests.support.pages import PASSWORD, log_in
 from tests.test_operator_leg import dial_result, line, queued, take  # noqa: F401 (line: the fixture)
 
 CALL_ROUTES = [

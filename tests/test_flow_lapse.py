@@ -19,7 +19,7 @@ from hotline.accounts.users import create_user
 from hotline.extensions import db
 from hotline.models import AuditRecord, Offer, Role
 from hotline.models.states import OfferStatus, Presence
-from tests.pages import PASSWORD
+from tests.support.pages import PASSWORD
 from tests.test_flow_operator import (
     audited,
     desks,

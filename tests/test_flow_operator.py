@@ -29,9 +29,9 @@ from hotline.models import AuditRecord, Call, CaseEvent, CaseNote, Role
 from hotline.models.states import CallStage, Presence
 from telephony.simulator.device import SimulatedDevice
 from telephony.simulator.phone import CallResult, Script
-from tests.live_events import listening
-from tests.live_server import LiveServer, serve
-from tests.pages import PASSWORD
+from tests.support.live_events import listening
+from tests.support.live_server import LiveServer, serve
+from tests.support.pages import PASSWORD
 from tests.test_console_live import CSRF_META, Console, logged_in
 
 # ru, legal: the caller's menu choices. A caller waits up to WAIT_LOOPS turns of HOLD_SECONDS.

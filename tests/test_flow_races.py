@@ -31,9 +31,9 @@ from hotline.extensions import db
 from hotline.models import Assignment, AuditRecord, Call, CaseEvent, Role, User, utcnow
 from hotline.models.states import HOLDING_CALL, AssignmentStatus, CallStage, Presence
 from hotline.operators import wrapup
-from tests import desk
-from tests.live_server import serve
-from tests.pages import PASSWORD
+from tests.support import desk
+from tests.support.live_server import serve
+from tests.support.pages import PASSWORD
 from tests.test_operator_leg import LEG_SID
 from tests.test_races import Http, TwilioWebhooks, at_once
 from tests.test_wrapup import assignment_of, in_wrap_up, presence_of

@@ -12,7 +12,7 @@ from hotline import events
 from hotline.accounts.users import create_user
 from hotline.models import Role
 from hotline.models.states import CallStage, Presence
-from tests.pages import PASSWORD
+from tests.support.pages import PASSWORD
 from tests.test_flow_operator import (
     MEDICAL,
     audited,

@@ -24,8 +24,9 @@ from twilio.request_validator import RequestValidator
 
 from hotline import create_app
 from hotline.extensions import db
-from tests.conftest import AUTH_TOKEN, ROOT, TwilioWebhooks, free_port
-from tests.live_server import serve
+from tests.support.calls import AUTH_TOKEN, TwilioWebhooks
+from tests.support.live_server import serve
+from tests.support.servers import ROOT, free_port
 
 BIG = 19 * 1024 * 1024
 FORM = "application/x-www-form-urlencoded"

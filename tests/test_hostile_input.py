@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 from hotline.calls import routing
 from hotline.core.parsing import whole_number
 from telephony import forms
-from tests.calls import ScriptedCall, twiml
-from tests.conftest import TwilioWebhooks
+from tests.support.calls import ScriptedCall, TwilioWebhooks, twiml
 from tests.support.clock import next_saturday_at
 from tests.test_webhook_security import row_counts
 

@@ -12,8 +12,7 @@ from hotline.extensions import db
 from hotline.models import AuditRecord, Call, Callback, Caller, Case, CaseEvent
 from hotline.models.states import TRANSITIONS, CallStage, LeftQueue, Progress
 from hotline.operators import departures
-from tests.calls import ScriptedCall
-from tests.conftest import TwilioWebhooks
+from tests.support.calls import ScriptedCall, TwilioWebhooks
 from tests.support.clock import next_saturday_at, next_weekday_at
 
 WEEKDAY_NOON = next_weekday_at(12)  # open on weekday hours

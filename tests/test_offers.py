@@ -13,8 +13,8 @@ from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import AuditRecord, Call, CaseEvent, User
 from hotline.operators import offer_endings, offers, presence
-from tests import desk
-from tests.conftest import TwilioWebhooks
+from tests.support import desk
+from tests.support.calls import TwilioWebhooks
 from tests.support.clock import next_weekday_at
 from workers import sweep
 

@@ -16,11 +16,11 @@ from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import Assignment, AuditRecord, Call, CaseEvent, Role
 from telephony.simulator import state
-from tests import desk
-from tests.conftest import TwilioWebhooks
-from tests.live_events import integration_token
-from tests.pages import csrf_token, log_in
+from tests.support import desk
+from tests.support.calls import TwilioWebhooks
 from tests.support.clock import next_weekday_at
+from tests.support.live_events import integration_token
+from tests.support.pages import csrf_token, log_in
 
 T0 = next_weekday_at(11)
 

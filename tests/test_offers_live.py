@@ -9,11 +9,11 @@ import time
 from datetime import datetime
 
 from hotline import events
-from tests import desk
-from tests.conftest import TwilioWebhooks
-from tests.live_events import listening
-from tests.live_server import serve
+from tests.support import desk
+from tests.support.calls import TwilioWebhooks
 from tests.support.clock import recent
+from tests.support.live_events import listening
+from tests.support.live_server import serve
 from tests.test_console_live import CSRF_META, Console, logged_in
 
 LONG_AGO = recent(days=2)

@@ -23,7 +23,7 @@ from hotline.models import Assignment, AuditRecord, Call, CaseEvent, User
 from hotline.models.states import AssignmentStatus, CallStage, Device, Presence
 from telephony import access as softphone
 from telephony import prompts
-from tests.calls import ScriptedCall, spoken, twiml
+from tests.support.calls import ScriptedCall, spoken, twiml
 from tests.support.clock import next_weekday_at
 
 NOON = next_weekday_at(12)
@@ -406,8 +406,8 @@ def test_the_reconciler_leaves_a_call_in_wrap_up_alone(make_app):
     """The telephony API here answers nothing: asking it about any call fails the sweep."""
     from hotline.accounts.users import create_user
     from hotline.models import Role
-    from tests.conftest import TwilioWebhooks
-    from tests.pages import PASSWORD
+    from tests.support.calls import TwilioWebhooks
+    from tests.support.pages import PASSWORD
     from workers.reconciler import CallsStillOpen, close_stuck_calls
 
     app = make_app(TWILIO_API_BASE_URL="http://127.0.0.1:9")

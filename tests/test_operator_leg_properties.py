@@ -17,8 +17,8 @@ from hotline.extensions import db
 from hotline.models import Assignment, Call, User
 from hotline.models.states import HOLDING_CALL, WAITING, AssignmentStatus, Presence
 from telephony import vocabulary
-from tests.calls import ScriptedCall
-from tests.conftest import SEEDED_BY_MIGRATIONS, TwilioWebhooks
+from tests.conftest import SEEDED_BY_MIGRATIONS
+from tests.support.calls import ScriptedCall, TwilioWebhooks
 from tests.support.clock import next_weekday_at
 from tests.test_operator_leg import take
 
@@ -98,7 +98,7 @@ def test_signed_random_reports_of_the_operators_leg_never_fail(line, batch):
     empty_tables()
     from hotline.accounts.users import create_user
     from hotline.models import Role
-    from tests.pages import PASSWORD
+    from tests.support.pages import PASSWORD
 
     create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"], languages=["ru"])
     with time_machine.travel(NOON, tick=False):

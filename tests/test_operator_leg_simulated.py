@@ -22,8 +22,8 @@ from hotline.models.states import AssignmentStatus, CallStage, Presence
 from telephony import prompts
 from telephony.simulator.device import SimulatedDevice
 from telephony.simulator.phone import Script
-from tests.live_server import serve
-from tests.pages import PASSWORD
+from tests.support.live_server import serve
+from tests.support.pages import PASSWORD
 from tests.test_operator_leg import assignment, operator, take
 
 NUMBER = "+77015551234"

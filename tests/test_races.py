@@ -16,11 +16,10 @@ from sqlalchemy import func, select
 
 from hotline.extensions import db
 from hotline.models import Call, Callback, Case
-from tests.calls import ScriptedCall
-from tests.concurrency import at_once
-from tests.conftest import TwilioWebhooks
-from tests.live_server import serve
-from tests.servers import web_processes
+from tests.support.calls import ScriptedCall, TwilioWebhooks
+from tests.support.concurrency import at_once
+from tests.support.live_server import serve
+from tests.support.servers import web_processes
 
 ALMATY = ZoneInfo("Asia/Almaty")
 MENU = "/telephony/voice/menu?attempt=1"

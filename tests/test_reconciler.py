@@ -21,11 +21,11 @@ from twilio.base.exceptions import TwilioRestException
 from hotline.models.states import Progress
 from telephony.client import CallReport, Telephony
 from telephony.simulator import state
-from tests.calls import ScriptedCall
-from tests.conftest import ROOT, TwilioWebhooks
-from tests.desk import open_offers, operator, presence_of, stage_of
-from tests.live_server import serve
+from tests.support.calls import ScriptedCall, TwilioWebhooks
 from tests.support.clock import later
+from tests.support.desk import open_offers, operator, presence_of, stage_of
+from tests.support.live_server import serve
+from tests.support.servers import ROOT
 from workers import schedule
 from workers.reconciler import close_stuck_calls
 

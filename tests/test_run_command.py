@@ -16,8 +16,8 @@ import redis
 import requests
 
 from hotline.cli import DEMO_PASSWORD, DEMO_USERNAME
-from tests.conftest import ROOT, free_port
-from tests.pages import CSRF_META
+from tests.support.pages import CSRF_META
+from tests.support.servers import ROOT, free_port
 
 
 @pytest.fixture

@@ -27,9 +27,10 @@ from telephony.client import Telephony
 from telephony.simulator import state
 from telephony.simulator.device import SimulatedDevice
 from telephony.simulator.phone import FlaskClientTransport, Script, SimulatedPhone
-from tests.conftest import AUTH_TOKEN, free_port
-from tests.live_server import LiveServer, serve
+from tests.support.calls import AUTH_TOKEN
 from tests.support.clock import next_saturday_at
+from tests.support.live_server import LiveServer, serve
+from tests.support.servers import free_port
 from tests.test_simulator_dial import access_token
 
 NUMBER = "+77015551234"

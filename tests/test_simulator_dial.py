@@ -25,8 +25,8 @@ from telephony.simulator.device import SimulatedDevice
 from telephony.simulator.ids import new_sid
 from telephony.simulator.phone import Line, Script, SimulatedPhone
 from telephony.simulator.player import Player
-from tests.conftest import AUTH_TOKEN
-from tests.live_server import LiveServer, serve
+from tests.support.calls import AUTH_TOKEN
+from tests.support.live_server import LiveServer, serve
 
 CALLER = "+77015551234"
 OPERATOR_PHONE = "+77019998877"

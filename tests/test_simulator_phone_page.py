@@ -16,7 +16,7 @@ from sqlalchemy import select
 from hotline.extensions import db
 from hotline.models import Call
 from telephony.simulator import web_phone
-from tests.live_server import serve
+from tests.support.live_server import serve
 
 CALLER = "+7 701 555 9876"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import time_machine
 
-from tests.calls import ScriptedCall
+from tests.support.calls import ScriptedCall
 from tests.support.clock import later
 
 START = later()

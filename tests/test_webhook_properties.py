@@ -24,8 +24,8 @@ from werkzeug.datastructures import MultiDict
 from hotline.extensions import db
 from hotline.models import Call, Callback, Caller, Case
 from telephony import vocabulary
-from tests.calls import ScriptedCall
-from tests.conftest import SEEDED_BY_MIGRATIONS, TwilioWebhooks
+from tests.conftest import SEEDED_BY_MIGRATIONS
+from tests.support.calls import ScriptedCall, TwilioWebhooks
 from tests.support.clock import next_saturday_at, next_weekday_at
 
 WEEKDAY_NOON = next_weekday_at(12)  # open on weekday hours

@@ -5,8 +5,7 @@ from sqlalchemy import func, select
 
 from hotline.extensions import db
 from hotline.models import AuditRecord, Call, Callback, Caller, Case
-from tests.calls import ScriptedCall
-from tests.conftest import TwilioWebhooks
+from tests.support.calls import ScriptedCall, TwilioWebhooks
 
 ENDPOINTS = [
     "/telephony/voice/incoming",

@@ -17,7 +17,7 @@ from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import Assignment, AuditRecord, Call, Case, CaseEvent, CaseNote, Role, User, utcnow
 from hotline.models.states import AssignmentStatus, CallStage, Presence
-from tests.pages import PASSWORD, csrf_token, log_in
+from tests.support.pages import PASSWORD, csrf_token, log_in
 
 NOTE = "Говорит, что паспорт забрали при освобождении; zx-private-7781"
 VALID = {"outcome": "referred", "category": "documents"}

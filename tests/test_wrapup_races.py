@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import AuditRecord, Call, CaseEvent, CaseNote, Role
-from tests.live_server import serve
+from tests.support.live_server import serve
 from tests.test_races import at_once
 from tests.test_wrapup import assignment_of, in_wrap_up, presence_of
 

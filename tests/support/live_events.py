@@ -20,7 +20,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from hotline.accounts import auth
 from hotline.core import embedded_redis
 from hotline.extensions import SOCKETIO_CHANNEL
-from tests.servers import free_port
+from tests.support.servers import free_port
 
 
 class LiveScreen:
