@@ -16,6 +16,7 @@ from hotline import create_app
 from hotline.core import embedded_redis
 from hotline.extensions import db
 from tests.support.calls import TwilioWebhooks
+from tests.support.database import SEEDED_BY_MIGRATIONS
 from tests.support.servers import free_port
 
 pytest_plugins = ["tests.support.browser"]
@@ -37,10 +38,6 @@ def redis_url(tmp_path_factory) -> str:
     yield url
     process.terminate()
     process.wait(5)
-
-
-# Tables whose rows the migrations seed: kept between tests (tests only read them).
-SEEDED_BY_MIGRATIONS = frozenset({"disposition"})
 
 
 @pytest.fixture(scope="session")

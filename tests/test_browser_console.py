@@ -8,30 +8,18 @@ from __future__ import annotations
 import re
 import time
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from hotline import events
 from hotline.accounts.users import create_user
 from hotline.models import Role
 from tests.support.browser import artifact
 from tests.support.calls import ScriptedCall, TwilioWebhooks
+from tests.support.console_page import open_console
 from tests.support.live_server import serve
+from tests.support.pages import PASSWORD
 
-PASSWORD = "correct horse battery"
 PROMPT_MS = 1000
-
-
-def open_console(browser: Browser, url: str, username: str) -> Page:
-    context = browser.new_context(locale="en-GB")
-    context.set_default_timeout(5000)
-    page = context.new_page()
-    page.goto(f"{url}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/console")
-    expect(page.locator("#live-state")).to_have_attribute("data-state", "live")
-    return page
 
 
 def row(page: Page, call: ScriptedCall):

@@ -12,10 +12,10 @@ from playwright.sync_api import Browser, Page, expect
 from hotline.accounts.users import create_user
 from hotline.models import Role
 from tests.support.calls import ScriptedCall, TwilioWebhooks
+from tests.support.console_page import open_console, problems_of
+from tests.support.legs import dial_result, take
 from tests.support.live_server import serve
-from tests.test_browser_console import PASSWORD, open_console
-from tests.test_browser_console_flow import problems_of
-from tests.test_operator_leg import dial_result, take
+from tests.support.pages import PASSWORD
 
 SNAPSHOT = "**/api/v1/queues/legal/waiting"
 

@@ -16,8 +16,9 @@ from hotline.accounts.users import create_user
 from hotline.extensions import db
 from hotline.models import Role, User
 from hotline.operators import presence
+from tests.support.console_page import open_console
 from tests.support.live_server import serve
-from tests.test_browser_console import PASSWORD, open_console
+from tests.support.pages import PASSWORD
 
 
 def test_an_operator_sets_their_presence_and_their_other_tab_follows(make_app, browser: Browser):

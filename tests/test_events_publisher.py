@@ -13,7 +13,7 @@ from tests.support.clock import recent
 from tests.support.live_events import LiveScreen, frozen, integration_token, listening, private_redis
 from tests.support.live_server import serve
 from tests.support.servers import ROOT, environment, free_port
-from tests.test_reconciler import queued_call, run_sweep, simulator_knows
+from tests.support.stuck_calls import queued_call, run_sweep, simulator_knows
 
 CALL_SID = "CA" + "0" * 32
 WAITING_SINCE = recent(minutes=5)

@@ -32,11 +32,13 @@ from hotline.models import Assignment, AuditRecord, Call, CaseEvent, Role, User,
 from hotline.models.states import HOLDING_CALL, AssignmentStatus, CallStage, Presence
 from hotline.operators import wrapup
 from tests.support import desk
+from tests.support.calls import Http, TwilioWebhooks
+from tests.support.concurrency import at_once
+from tests.support.desk import presence_of
+from tests.support.legs import LEG_SID
 from tests.support.live_server import serve
 from tests.support.pages import PASSWORD
-from tests.test_operator_leg import LEG_SID
-from tests.test_races import Http, TwilioWebhooks, at_once
-from tests.test_wrapup import assignment_of, in_wrap_up, presence_of
+from tests.support.wrapup import assignment_of, in_wrap_up
 from workers.sweep import sweep
 
 TRIALS = 5

@@ -16,7 +16,7 @@ from hotline.core.parsing import whole_number
 from telephony import forms
 from tests.support.calls import ScriptedCall, TwilioWebhooks, twiml
 from tests.support.clock import next_saturday_at
-from tests.test_webhook_security import row_counts
+from tests.support.database import row_counts
 
 SATURDAY_NOON = next_saturday_at(12)  # closed on weekday hours
 

@@ -12,9 +12,9 @@ from hotline import events
 from tests.support import desk
 from tests.support.calls import TwilioWebhooks
 from tests.support.clock import recent
-from tests.support.live_events import listening
+from tests.support.live_events import Console, listening, logged_in
 from tests.support.live_server import serve
-from tests.test_console_live import CSRF_META, Console, logged_in
+from tests.support.pages import CSRF_META
 
 LONG_AGO = recent(days=2)
 LATER = recent(days=1)

@@ -21,9 +21,9 @@ from hotline.models.states import AssignmentStatus, CallStage, Presence
 from telephony.simulator import state
 from tests.support.calls import ScriptedCall, TwilioWebhooks, twiml
 from tests.support.clock import next_weekday_at
+from tests.support.legs import assignment, case_events, operator, operator_leg, take
 from tests.support.live_server import serve
 from tests.support.pages import CSRF_META, PASSWORD
-from tests.test_operator_leg import assignment, case_events, operator, operator_leg, take
 
 NOON = next_weekday_at(12)
 

@@ -17,10 +17,10 @@ from hotline.extensions import db
 from hotline.models import Assignment, Call, User
 from hotline.models.states import HOLDING_CALL, WAITING, AssignmentStatus, Presence
 from telephony import vocabulary
-from tests.conftest import SEEDED_BY_MIGRATIONS
 from tests.support.calls import ScriptedCall, TwilioWebhooks
 from tests.support.clock import next_weekday_at
-from tests.test_operator_leg import take
+from tests.support.database import empty_tables
+from tests.support.legs import take
 
 NOON = next_weekday_at(12)
 WHO = ["caller", "other", "unknown"]
@@ -59,15 +59,6 @@ def requests(draw):
 @pytest.fixture
 def line(app, staff, app_context):
     return TwilioWebhooks(app.test_client())
-
-
-def empty_tables() -> None:
-    """Every table but those the migrations seed (the wrap-up's codes)."""
-    db.session.rollback()
-    for table in reversed(db.metadata.sorted_tables):
-        if table.name not in SEEDED_BY_MIGRATIONS:
-            db.session.execute(table.delete())
-    db.session.commit()
 
 
 def check_the_records() -> None:

@@ -22,9 +22,9 @@ from hotline.models.states import AssignmentStatus, CallStage, Presence
 from telephony import prompts
 from telephony.simulator.device import SimulatedDevice
 from telephony.simulator.phone import Script
+from tests.support.legs import assignment, operator, take
 from tests.support.live_server import serve
 from tests.support.pages import PASSWORD
-from tests.test_operator_leg import assignment, operator, take
 
 NUMBER = "+77015551234"
 

@@ -22,10 +22,9 @@ from hotline.models import AuditRecord, Role, User, utcnow
 from hotline.models.states import Presence
 from hotline.operators import presence
 from tests.support.clock import later
-from tests.support.live_events import frozen, listening, private_redis
+from tests.support.live_events import Console, frozen, listening, logged_in, private_redis
 from tests.support.live_server import serve
 from tests.support.pages import CSRF_META, PASSWORD
-from tests.test_console_live import Console, logged_in
 from workers.sweep import sweep
 
 PATH = "/api/v1/me/presence"

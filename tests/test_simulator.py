@@ -29,9 +29,9 @@ from telephony.simulator.device import SimulatedDevice
 from telephony.simulator.phone import FlaskClientTransport, Script, SimulatedPhone
 from tests.support.calls import AUTH_TOKEN
 from tests.support.clock import next_saturday_at
+from tests.support.devices import access_token
 from tests.support.live_server import LiveServer, serve
 from tests.support.servers import free_port
-from tests.test_simulator_dial import access_token
 
 NUMBER = "+77015551234"
 HOTLINE = "+77172000000"

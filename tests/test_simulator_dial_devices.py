@@ -17,8 +17,8 @@ from telephony.simulator.device import SimulatedDevice
 from telephony.simulator.errors import Refused
 from telephony.simulator.ids import new_sid
 from telephony.simulator.phone import FlaskClientTransport, SimulatedPhone
+from tests.support.devices import access_token
 from tests.support.live_server import serve
-from tests.test_simulator_dial import access_token
 
 IDENTITY = "op-a1"
 OTHER = "op-b2"

@@ -24,9 +24,9 @@ from werkzeug.datastructures import MultiDict
 from hotline.extensions import db
 from hotline.models import Call, Callback, Caller, Case
 from telephony import vocabulary
-from tests.conftest import SEEDED_BY_MIGRATIONS
 from tests.support.calls import ScriptedCall, TwilioWebhooks
 from tests.support.clock import next_saturday_at, next_weekday_at
+from tests.support.database import empty_tables
 
 WEEKDAY_NOON = next_weekday_at(12)  # open on weekday hours
 SATURDAY_NOON = next_saturday_at(12, after=WEEKDAY_NOON)  # closed, the same week
@@ -107,14 +107,6 @@ def stage_calls(hooks: TwilioWebhooks) -> dict[str, str]:
         call.press("/telephony/voice/menu?attempt=1", "1")
     sids["unknown"] = hooks.new_call_sid()
     return sids
-
-
-def empty_tables() -> None:
-    db.session.rollback()
-    for table in reversed(db.metadata.sorted_tables):
-        if table.name not in SEEDED_BY_MIGRATIONS:  # the wrap-up's codes stay for later tests
-            db.session.execute(table.delete())
-    db.session.commit()
 
 
 def check_the_records() -> None:

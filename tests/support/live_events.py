@@ -1,5 +1,6 @@
 """Live screens and a Redis to freeze: a real python-socketio client on a live
-server, as a wallboard or a console connects, and a redis-server of a test's own."""
+server, as a wallboard (a token) or a console (a logged-in session) connects,
+and a redis-server of a test's own."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import requests
 import socketio
 from flask import Flask
 from redis import Redis
@@ -20,6 +22,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from hotline.accounts import auth
 from hotline.core import embedded_redis
 from hotline.extensions import SOCKETIO_CHANNEL
+from tests.support.pages import CSRF_META, PASSWORD
 from tests.support.servers import free_port
 
 
@@ -111,3 +114,25 @@ def frozen(process: subprocess.Popen, url: str):
         yield
     finally:
         process.send_signal(signal.SIGCONT)
+
+
+def logged_in(url: str, username: str) -> requests.Session:
+    """A browser's session on the live server: the login form, over HTTP."""
+    browser = requests.Session()
+    token = CSRF_META.search(browser.get(f"{url}/login").text).group(1)
+    answer = browser.post(
+        f"{url}/login", data={"username": username, "password": PASSWORD, "csrf_token": token}
+    )
+    assert answer.ok and answer.url.endswith("/console"), answer.url
+    return browser
+
+
+class Console(LiveScreen):
+    """A console's live connection: the session cookie, no token."""
+
+    def __init__(self, url: str, browser: requests.Session) -> None:
+        self.received = []
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("*", lambda event, data: self.received.append((event, data)))
+        cookie = "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
+        self.client.connect(url, headers={"Cookie": cookie}, transports=["polling"], wait_timeout=5)
