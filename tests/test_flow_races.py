@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
@@ -38,6 +37,7 @@ from tests.support.desk import presence_of
 from tests.support.legs import LEG_SID
 from tests.support.live_server import serve
 from tests.support.pages import PASSWORD
+from tests.support.waiting import eventually
 from tests.support.wrapup import assignment_of, in_wrap_up
 from workers.sweep import sweep
 
@@ -205,10 +205,11 @@ def waiting_for_a_lock(live) -> None:
         "SELECT count(*) FROM pg_stat_activity"
         " WHERE datname = current_database() AND wait_event_type = 'Lock'"
     )
-    deadline = time.monotonic() + 10
-    while db.session.execute(blocked).scalar() == 0:
-        db.session.rollback()
-        if time.monotonic() > deadline:
-            raise AssertionError("the late report never waited for the save's lock")
-        time.sleep(0.01)
-    db.session.rollback()
+
+    def waiting() -> int:
+        try:
+            return db.session.execute(blocked).scalar()
+        finally:
+            db.session.rollback()
+
+    eventually(waiting, timeout=10, what="the late report never waited for the save's lock", every=0.01)

@@ -5,7 +5,6 @@ was offered, then taken."""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 from hotline import events
@@ -21,13 +20,7 @@ LATER = recent(days=1)
 
 
 def wait_until(console: Console, event: str, matches, timeout: float = 5) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for data in named(console, event):
-            if matches(data):
-                return data
-        time.sleep(0.01)
-    raise AssertionError(f"no matching {event} within {timeout} s; received {console.received}")
+    return console.heard(event, matches, timeout, f"matching {event}")
 
 
 def named(console: Console, event: str) -> list[dict]:

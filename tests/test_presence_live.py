@@ -7,7 +7,6 @@ which neither breaks a console's connection nor sends anyone away."""
 from __future__ import annotations
 
 import logging
-import time
 from datetime import timedelta
 
 import pytest
@@ -49,13 +48,12 @@ def presence_events(console: Console, username: str | None = None) -> list[dict]
 
 
 def wait_for_presence(console: Console, username: str, presence_now: str, timeout: float = 5) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for data in presence_events(console, username):
-            if data["presence"] == presence_now:
-                return data
-        time.sleep(0.01)
-    raise AssertionError(f"no presence.changed {username} → {presence_now}; received {console.received}")
+    return console.heard(
+        events.PRESENCE_CHANGED,
+        lambda data: (data["username"], data["presence"]) == (username, presence_now),
+        timeout,
+        f"presence.changed {username} → {presence_now}",
+    )
 
 
 def presence_of(app, username: str) -> str:

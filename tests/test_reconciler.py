@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from tests.support.desk import open_offers, operator, presence_of, stage_of
 from tests.support.live_server import serve
 from tests.support.servers import ROOT
 from tests.support.stuck_calls import queued_call, run_sweep, simulator_knows
+from tests.support.waiting import eventually
 
 START = later()
 THRESHOLD = timedelta(seconds=600)
@@ -122,9 +122,12 @@ def test_the_cron_command_enqueues_the_sweep_at_once(app, database_url, redis_ur
     flask = str(Path(sys.executable).with_name("flask"))
     cron = subprocess.Popen([flask, "--app", "hotline", "cron"], cwd=ROOT, env=env, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 20
-        while len(queue.jobs) < 2 and time.monotonic() < deadline and cron.poll() is None:
-            time.sleep(0.1)
+        eventually(
+            lambda: len(queue.jobs) >= 2 or cron.poll() is not None,
+            timeout=20,
+            what=lambda: f"the cron process enqueued only {queue.jobs}",
+            every=0.1,
+        )
         assert sorted(job.func_name for job in queue.jobs) == [
             "workers.reconciler.close_stuck_calls",
             "workers.sweep.sweep",

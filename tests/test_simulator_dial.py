@@ -20,8 +20,9 @@ from redis import Redis
 from telephony.simulator.ids import new_sid
 from telephony.simulator.phone import Line, Script, SimulatedPhone
 from telephony.simulator.player import Player
-from tests.support.devices import IDENTITY, OPERATOR_PHONE, FakeHotline, device_for, eventually
+from tests.support.devices import IDENTITY, OPERATOR_PHONE, FakeHotline, device_for
 from tests.support.live_server import LiveServer, serve
+from tests.support.waiting import eventually
 
 CALLER = "+77015551234"
 HOTLINE = "+77172000000"

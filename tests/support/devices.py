@@ -4,8 +4,6 @@ answering the contract's TwiML on test routes of the real app."""
 
 from __future__ import annotations
 
-import time
-
 from flask import Flask, request
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
@@ -81,15 +79,6 @@ class FakeHotline:
 
     def leg_statuses(self) -> list[str]:
         return [form["CallStatus"] for form in self.forms("/test/operator-leg")]
-
-
-def eventually(predicate, timeout: float = 10.0) -> None:
-    """Poll `predicate` until it holds: the other side of the call runs in another thread."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("the condition never held")
-        time.sleep(0.02)
 
 
 def device_for(live: LiveServer, identity: str = IDENTITY) -> SimulatedDevice:

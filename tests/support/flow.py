@@ -4,7 +4,6 @@ simulated callers' phones in threads, and what the API, the case and the audit l
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -38,14 +37,6 @@ def staying(digits: tuple[str, ...] = LEGAL_IN_RUSSIAN, talk_seconds: float | No
         hold_seconds=HOLD_SECONDS,
         talk_seconds=talk_seconds,
     )
-
-
-def eventually(predicate: Callable[[], object], timeout: float = 10.0, what: str = "the condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} never held within {timeout} s")
-        time.sleep(0.02)
 
 
 class Desk:
@@ -87,13 +78,7 @@ class Desk:
         return self.heard(events.OFFER_CREATED, matches, timeout)
 
     def heard(self, event: str, matches: Callable[[dict], bool], timeout: float = 10) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for name, data in list(self.console.received):
-                if name == event and matches(data):
-                    return data
-            time.sleep(0.01)
-        raise AssertionError(f"{self.username} heard no matching {event}; received {self.console.received}")
+        return self.console.heard(event, matches, timeout, f"matching {event} for {self.username}")
 
     def heard_call(self, call_sid: str, state: str, timeout: float = 10) -> dict:
         return self.heard(

@@ -7,8 +7,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from hotline.core import embedded_redis
 from hotline.extensions import SOCKETIO_CHANNEL
 from tests.support.pages import CSRF_META, PASSWORD
 from tests.support.servers import free_port
+from tests.support.waiting import eventually
 
 
 class LiveScreen:
@@ -36,13 +36,20 @@ class LiveScreen:
         self.client.connect(url, auth={"token": token}, transports=["polling"], wait_timeout=5)
 
     def wait_for(self, event: str, call_sid: str, timeout: float = 5) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for name, data in self.received:
-                if name == event and data.get("call_sid") == call_sid:
-                    return data
-            time.sleep(0.01)
-        raise AssertionError(f"no {event} for {call_sid} within {timeout} s; received {self.received}")
+        return self.heard(
+            event, lambda data: data.get("call_sid") == call_sid, timeout, f"{event} for {call_sid}"
+        )
+
+    def heard(self, event: str, matches: Callable[[dict], bool], timeout: float = 5, what: str = "") -> dict:
+        """The first `event` received whose data `matches`, waiting for it."""
+        return eventually(
+            lambda: next(
+                (data for name, data in list(self.received) if name == event and matches(data)), None
+            ),
+            timeout=timeout,
+            what=lambda: f"no {what or event}; received {self.received}",
+            every=0.01,
+        )
 
     def close(self) -> None:
         self.client.disconnect()
@@ -82,11 +89,12 @@ def listening(redis_url: str, connect):
     redis = Redis.from_url(redis_url)
     before = redis.pubsub_numsub(SOCKETIO_CHANNEL)[0][1]
     result = connect()
-    deadline = time.monotonic() + 5
-    while redis.pubsub_numsub(SOCKETIO_CHANNEL)[0][1] <= before:
-        if time.monotonic() > deadline:
-            raise AssertionError("the Socket.IO server never subscribed to the message queue")
-        time.sleep(0.01)
+    eventually(
+        lambda: redis.pubsub_numsub(SOCKETIO_CHANNEL)[0][1] > before,
+        timeout=5,
+        what="the Socket.IO server never subscribed to the message queue",
+        every=0.01,
+    )
     return result
 
 
