@@ -19,7 +19,7 @@ from tests.support.calls import TwilioWebhooks
 from tests.support.database import SEEDED_BY_MIGRATIONS
 from tests.support.servers import free_port
 
-pytest_plugins = ["tests.support.browser"]
+pytest_plugins = ["tests.support.browser", "tests.support.markers", "tests.support.passwords"]
 
 
 @pytest.fixture(scope="session")
