@@ -45,7 +45,7 @@ from bench.routes import Settings
 from bench.runner import OPEN_SHARE, Bench
 from bench.summary import DatabaseRun, app_errors, finish, run_main, show
 from bench.webhooks import BENCH_APP
-from tests.servers import environment, tail
+from tests.support.servers import environment, tail
 
 PASSWORD = "bench console password"
 WAITING_ROUTES = ["insert", "bare", "incoming", "menu", "wait", "queue-result", "status"]

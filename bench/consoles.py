@@ -1,5 +1,5 @@
 """The console bench's consoles: each a logged-in browser session (POST /login with
-the page's CSRF token, as tests/pages.py does) and a real python-socketio client
+the page's CSRF token, as tests/support/pages.py does) and a real python-socketio client
 on its session cookie, in the bench process. Each notes, with time.perf_counter(),
 when every `queue.caller_joined` and `offer.created` reached it, by CallSid, so the
 latency is taken against the same clock as the menu webhook's answer.
@@ -18,7 +18,7 @@ import socketio
 
 from bench import pings
 from hotline import events
-from tests.pages import CSRF_META
+from tests.support.pages import CSRF_META
 
 
 class Console:

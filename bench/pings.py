@@ -16,6 +16,7 @@ import time
 import socketio
 
 from hotline import events
+from hotline.extensions import SOCKETIO_CHANNEL
 
 PING = "bench.ping"
 ROOMS = [events.queue_room("general"), events.SUPERVISORS_ROOM]
@@ -23,7 +24,7 @@ ROOMS = [events.queue_room("general"), events.SUPERVISORS_ROOM]
 
 async def send(redis_url: str, *, rate: float, seconds: float) -> dict[int, float]:
     """Ping `rate` times a second for `seconds`; {ping id: perf_counter just before its publish}."""
-    manager = socketio.RedisManager(redis_url, channel=events.CHANNEL, write_only=True)
+    manager = socketio.RedisManager(redis_url, channel=SOCKETIO_CHANNEL, write_only=True)
     sent: dict[int, float] = {}
     begin = time.perf_counter() + 0.05
     for ping in range(int(rate * seconds)):

@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 
 from hotline.core.parsing import whole_number
-from tests.servers import free_port, gunicorn_command, wait_healthy
+from tests.support.servers import free_port, gunicorn_command, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -45,7 +45,7 @@ from bench.processes import Processes, machine_busy, settle, start_gunicorn, sta
 from bench.routes import Settings
 from bench.runner import OPEN_SHARE, Bench
 from bench.summary import DatabaseRun, app_errors, finish, run_main, show
-from tests.servers import environment, gunicorn_command, tail
+from tests.support.servers import environment, gunicorn_command, tail
 
 BENCH_APP = "bench.reference_app:create_app()"
 

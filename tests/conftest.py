@@ -1,28 +1,25 @@
 """Fixtures: a real redis-server, a real database (SQLite, or DATABASE_URL),
-the app, its test client, the CLI runner, and a signed-webhook helper."""
+the app, its test client, the CLI runner, signed webhooks, and staff."""
 
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
-from pathlib import Path
 
 import pytest
 from redis import Redis
 from sqlalchemy import create_engine, inspect, text
-from twilio.request_validator import RequestValidator
 
 os.environ["HOTLINE_ENV"] = "testing"
 
 from hotline import create_app
 from hotline.core import embedded_redis
 from hotline.extensions import db
-from tests.servers import free_port
+from tests.support.calls import TwilioWebhooks
+from tests.support.database import SEEDED_BY_MIGRATIONS
+from tests.support.servers import free_port
 
-pytest_plugins = ["tests.browser"]
-
-AUTH_TOKEN = "dev-twilio-auth-token"
+pytest_plugins = ["tests.support.browser", "tests.support.markers", "tests.support.passwords"]
 
 
 @pytest.fixture(scope="session")
@@ -41,10 +38,6 @@ def redis_url(tmp_path_factory) -> str:
     yield url
     process.terminate()
     process.wait(5)
-
-
-# Tables whose rows the migrations seed: kept between tests (tests only read them).
-SEEDED_BY_MIGRATIONS = frozenset({"disposition"})
 
 
 @pytest.fixture(scope="session")
@@ -110,27 +103,6 @@ def runner(app):
     return app.test_cli_runner()
 
 
-class TwilioWebhooks:
-    """Posts webhooks as Twilio does: form-encoded, signed with the auth token."""
-
-    def __init__(self, client, auth_token: str = AUTH_TOKEN, base_url: str = "http://localhost") -> None:
-        self.client = client
-        self.validator = RequestValidator(auth_token)
-        self.base_url = base_url
-
-    @staticmethod
-    def new_call_sid() -> str:
-        return "CA" + secrets.token_hex(16)
-
-    def post(self, path: str, data: dict, signature: str | None = None, headers: dict | None = None):
-        url = self.base_url + path
-        if signature is None:
-            signature = self.validator.compute_signature(url, data)
-        all_headers = {"X-Twilio-Signature": signature} if signature else {}
-        all_headers.update(headers or {})
-        return self.client.post(path, data=data, headers=all_headers)
-
-
 @pytest.fixture
 def twilio(client) -> TwilioWebhooks:
     return TwilioWebhooks(client)
@@ -142,15 +114,12 @@ def app_context(app):
         yield
 
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
 @pytest.fixture
 def staff(app) -> None:
-    """An operator of `legal` (aigerim) and a supervisor (boris), password tests.pages.PASSWORD."""
+    """An operator of `legal` (aigerim) and a supervisor (boris), password tests.support.pages.PASSWORD."""
     from hotline.accounts.users import create_user
     from hotline.models import Role
-    from tests.pages import PASSWORD
+    from tests.support.pages import PASSWORD
 
     with app.app_context():
         create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"], languages=["kk", "ru"])

@@ -6,7 +6,6 @@ and nothing of theirs is written."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import partial
 
 import pytest
@@ -18,14 +17,14 @@ from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import Assignment, Call, Offer, User
 from hotline.models.states import HOLDING_CALL
-from tests import desk
-from tests.calls import ScriptedCall
-from tests.concurrency import at_once
-from tests.conftest import TwilioWebhooks
-from tests.live_server import serve
-from tests.servers import web_processes
+from tests.support import desk
+from tests.support.calls import ScriptedCall, TwilioWebhooks
+from tests.support.clock import recent
+from tests.support.concurrency import at_once
+from tests.support.live_server import serve
+from tests.support.servers import web_processes
 
-LONG_AGO = datetime(2026, 1, 1, tzinfo=UTC)
+LONG_AGO = recent(days=1)
 
 
 class Http:

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import ApiToken, AuditRecord, Role, User
-from tests.pages import csrf_token, log_in
-from tests.test_admin_users import PASSWORD, counts, signed_in
+from tests.support.admin import counts, signed_in
+from tests.support.pages import PASSWORD, csrf_token, log_in
 
 
 def bearer(token: str) -> dict:

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from hotline.cli import DEMO_PASSWORD, DEMO_USERNAME
 from hotline.extensions import db
 from hotline.models import AuditRecord, User
-from tests.pages import log_in
+from tests.support.pages import log_in
 
 
 def demo_users(app) -> list[User]:

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from hotline.models import Role
-from tests.test_admin_users import counts, post_form, signed_in
+from tests.support.admin import counts, post_form, signed_in
 
 codes = st.one_of(
     st.sampled_from(["legal", "general", "kk", "ru", "operator", "admin"]), st.text(max_size=20)

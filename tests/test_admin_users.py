@@ -7,24 +7,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import AuditRecord, Role, User
-from tests.pages import csrf_token, log_in
+from tests.support.admin import counts, post_form, signed_in
+from tests.support.pages import PASSWORD, csrf_token, log_in
 
-PASSWORD = "correct horse battery"
 PHONE = "+77015551234"
-
-
-def signed_in(app, username: str, role: Role, **headers):
-    """A test client logged in as a new user of that role (the user made in a context of its own)."""
-    with app.app_context():
-        auth.create_user(username, role, PASSWORD)
-    client = app.test_client()
-    assert log_in(client, username, PASSWORD, headers=headers).status_code == 302
-    return client
 
 
 @pytest.fixture
@@ -41,23 +32,11 @@ def aigerim(app) -> int:
         return user.id
 
 
-def counts(app) -> tuple[int, int]:
-    with app.app_context():
-        return (
-            db.session.scalar(select(func.count()).select_from(User)),
-            db.session.scalar(select(func.count()).select_from(AuditRecord)),
-        )
-
-
 def audit_of(app, action: str) -> list[AuditRecord]:
     with app.app_context():
         records = db.session.scalars(select(AuditRecord).where(AuditRecord.action == action)).all()
         db.session.expunge_all()
         return list(records)
-
-
-def post_form(client, path: str, form: dict, page: str | None = None, **kwargs):
-    return client.post(path, data={**form, "csrf_token": csrf_token(client, page or path)}, **kwargs)
 
 
 NEW_USER = {"username": "dana", "role": "operator", "queues": ["legal", "general"], "languages": ["ru"]}

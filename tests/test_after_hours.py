@@ -1,30 +1,28 @@
 """Outside working hours: the hours, then a callback or a voice message."""
 
-from datetime import UTC, datetime
-
 import pytest
 import time_machine
 from sqlalchemy import select
 
 from hotline.extensions import db
 from hotline.models import Callback, CaseEvent
-from tests.calls import ScriptedCall, spoken, twiml
-from tests.conftest import TwilioWebhooks
+from tests.support.calls import ScriptedCall, TwilioWebhooks, spoken, twiml
+from tests.support.clock import next_saturday_at, next_weekday_at
 
-SATURDAY_NOON_ALMATY = datetime(2026, 11, 28, 7, 0, tzinfo=UTC)
-WEDNESDAY_NOON_ALMATY = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
+WEEKDAY_NOON = next_weekday_at(12)  # open on weekday hours
+SATURDAY_NOON = next_saturday_at(12, after=WEEKDAY_NOON)  # closed, the same week
 
 
 @pytest.fixture
 def office_hours(make_app):
     app = make_app(HOTLINE_HOURS="mon-fri 09:00-18:00")
-    with app.app_context(), time_machine.travel(SATURDAY_NOON_ALMATY, tick=False):
+    with app.app_context(), time_machine.travel(SATURDAY_NOON, tick=False):
         yield TwilioWebhooks(app.test_client())
 
 
 def test_inside_hours_the_caller_is_queued(make_app):
     app = make_app(HOTLINE_HOURS="mon-fri 09:00-18:00")
-    with app.app_context(), time_machine.travel(WEDNESDAY_NOON_ALMATY, tick=False):
+    with app.app_context(), time_machine.travel(WEEKDAY_NOON, tick=False):
         assert ScriptedCall(TwilioWebhooks(app.test_client())).to_queue().find("Enqueue") is not None
 
 

@@ -5,18 +5,28 @@ priority, and never re-sorts on its own."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+import pytest
 import time_machine
 
 from hotline import events
-from tests.pages import PASSWORD, log_in
-from tests.test_operator_leg import Published, dial_result, line, queued, take  # noqa: F401
+from tests.support.clock import next_weekday_at
+from tests.support.legs import dial_result, queued, take
+from tests.support.pages import PASSWORD, log_in
+from tests.support.published import Published
 
-NOON = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
+
+@pytest.fixture
+def line(app, staff, app_context, twilio):
+    """Signed webhooks to the app with its staff, in an app context."""
+    return twilio
 
 
-def returned_to_the_queue(line, clock):  # noqa: F811
+NOON = next_weekday_at(12)
+
+
+def returned_to_the_queue(line, clock):
     """Two callers in legal; the first is taken, not answered, and goes back."""
     first = queued(line)
     clock.shift(timedelta(seconds=10))
@@ -29,7 +39,7 @@ def returned_to_the_queue(line, clock):  # noqa: F811
     return first, second
 
 
-def test_a_new_caller_joins_not_returned_and_a_returned_one_returned_at_their_place(line, app):  # noqa: F811
+def test_a_new_caller_joins_not_returned_and_a_returned_one_returned_at_their_place(line, app):
     published = Published(app)
     with time_machine.travel(NOON, tick=False) as clock:
         first, second = returned_to_the_queue(line, clock)
@@ -41,7 +51,7 @@ def test_a_new_caller_joins_not_returned_and_a_returned_one_returned_at_their_pl
     ]
 
 
-def test_the_snapshot_lists_the_returned_caller_first_and_says_so(line, app, client):  # noqa: F811
+def test_the_snapshot_lists_the_returned_caller_first_and_says_so(line, app, client):
     with time_machine.travel(NOON, tick=False) as clock:
         first, second = returned_to_the_queue(line, clock)
         log_in(client, "aigerim", PASSWORD)

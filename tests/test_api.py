@@ -1,12 +1,13 @@
 """GET /api/v1/calls/<CallSid>, GET /api/v1/queues: bearer token, no phone number."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
 
 from hotline.accounts import auth
-from tests.calls import ScriptedCall
+from tests.support.calls import ScriptedCall
+from tests.support.clock import later, local_year
 
 
 @pytest.fixture
@@ -19,7 +20,7 @@ def bearer(token: str) -> dict:
 
 
 def test_call_detail(client, twilio, token):
-    start = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
+    start = later()
     with time_machine.travel(start, tick=False) as clock:
         call = ScriptedCall(twilio)
         call.to_queue(need="3")
@@ -36,10 +37,10 @@ def test_call_detail(client, twilio, token):
         0,
         "ru",
     )
-    assert body["case_reference"].startswith("HL-2026-")
+    assert body["case_reference"].startswith(f"HL-{local_year(start)}-")
     assert (body["wait_seconds"], body["talk_seconds"], body["abandoned"]) == (45, None, True)
-    assert body["started_at"] == "2026-11-25T06:00:00+00:00"
-    assert body["ended_at"] == "2026-11-25T06:00:45+00:00"
+    assert body["started_at"] == start.isoformat()
+    assert body["ended_at"] == (start + timedelta(seconds=45)).isoformat()
     assert "7015551234" not in response.get_data(as_text=True)
 
 
@@ -85,7 +86,7 @@ def test_tokens_are_stored_hashed(client, token, app_context):
 
 
 def test_queues_list_who_waits_where(client, twilio, token):
-    start = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
+    start = later()
     with time_machine.travel(start, tick=False) as clock:
         ScriptedCall(twilio, "+77015550001").to_queue(need="1")
         clock.shift(timedelta(seconds=30))

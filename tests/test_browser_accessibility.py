@@ -13,14 +13,12 @@ from playwright.sync_api import Browser, Page, expect
 from hotline.accounts.users import create_user
 from hotline.models import Role
 from telephony.simulator import web_phone
-from tests.axe import assert_accessible
-from tests.browser import artifact
-from tests.calls import ScriptedCall
-from tests.conftest import TwilioWebhooks
-from tests.desk import PASSWORD
-from tests.live_server import serve
-from tests.test_browser_console import open_console
-from tests.test_browser_console_flow import Caller, become_available, problems_of
+from tests.support.axe import assert_accessible
+from tests.support.browser import artifact
+from tests.support.calls import ScriptedCall, TwilioWebhooks
+from tests.support.console_page import Caller, become_available, open_console, problems_of
+from tests.support.desk import PASSWORD
+from tests.support.live_server import serve
 
 LOCALES = ["en-GB", "ru-RU", "kk-KZ"]
 

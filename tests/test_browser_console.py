@@ -8,31 +8,18 @@ from __future__ import annotations
 import re
 import time
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from hotline import events
 from hotline.accounts.users import create_user
 from hotline.models import Role
-from tests.browser import artifact
-from tests.calls import ScriptedCall
-from tests.conftest import TwilioWebhooks
-from tests.live_server import serve
+from tests.support.browser import artifact
+from tests.support.calls import ScriptedCall, TwilioWebhooks
+from tests.support.console_page import open_console
+from tests.support.live_server import serve
+from tests.support.pages import PASSWORD
 
-PASSWORD = "correct horse battery"
 PROMPT_MS = 1000
-
-
-def open_console(browser: Browser, url: str, username: str) -> Page:
-    context = browser.new_context(locale="en-GB")
-    context.set_default_timeout(5000)
-    page = context.new_page()
-    page.goto(f"{url}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/console")
-    expect(page.locator("#live-state")).to_have_attribute("data-state", "live")
-    return page
 
 
 def row(page: Page, call: ScriptedCall):
@@ -85,10 +72,15 @@ def test_a_caller_appears_live_and_disappears_when_they_hang_up(make_app, browse
 
 
 def cut_off(app, user_id: int) -> None:
-    """Close the Engine.IO sessions of one user's consoles, as a network failure would."""
+    """Drop the Engine.IO sessions of one user's consoles, as a network failure would:
+    no goodbye, and no waiting. engine.io's own `disconnect` waits until the client
+    has read the rest of its queue, which a page still on long-polling and cut off
+    from the server never does: it waited forever."""
     server = app.extensions["socketio"].server
     for _sid, engine_sid in list(server.manager.get_participants("/", events.user_room(user_id))):
-        server.eio.disconnect(engine_sid)
+        session = server.eio.sockets.pop(engine_sid, None)
+        if session is not None:
+            session.close(wait=False, abort=True)
 
 
 def test_a_console_that_reconnects_shows_what_changed_while_it_was_away(make_app, browser):

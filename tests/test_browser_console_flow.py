@@ -11,9 +11,8 @@ Smaller: a declined offer, and the wrap-up's required fields."""
 from __future__ import annotations
 
 import re
-import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -22,56 +21,12 @@ from sqlalchemy import select
 from hotline.accounts.users import create_user
 from hotline.extensions import db
 from hotline.models import Assignment, Call, CaseNote, Role
-from telephony.simulator.phone import Line, Script
-from tests.browser import artifact
-from tests.live_server import LiveServer, serve
-from tests.test_browser_console import PASSWORD, open_console
+from tests.support.browser import artifact
+from tests.support.console_page import Caller, become_available, open_console, problems_of
+from tests.support.live_server import serve
+from tests.support.pages import PASSWORD
 
-WAITING = Script(digits=("2", "3"), in_queue="wait", wait_loops=400, hold_seconds=0.1, talk_seconds=None)
 NOTE = "Asked about a passport kept by the employer; zx-private-4401"
-
-
-class Caller:
-    """A simulated caller in a thread, with their transcript as it happens."""
-
-    def __init__(self, live: LiveServer, pool: ThreadPoolExecutor, number: str) -> None:
-        self.number = number
-        self.lines: list[tuple[float, Line]] = []
-        self.heard = threading.Condition()
-        phone = live.phone()
-        phone.listener = self.hear
-        self.result: Future = pool.submit(phone.call, number, WAITING)
-
-    def hear(self, line: Line) -> None:
-        with self.heard:
-            self.lines.append((time.monotonic(), line))
-            self.heard.notify_all()
-
-    def when(self, kind: str, timeout: float = 10.0) -> float:
-        """The moment the transcript first had a line of `kind` (waiting for it)."""
-        with self.heard:
-            found = self.heard.wait_for(
-                lambda: next((at for at, line in self.lines if line.kind == kind), None), timeout
-            )
-        assert found is not None, f"no {kind} line in {[str(line) for _at, line in self.lines]}"
-        return found
-
-    @property
-    def call_sid(self) -> str:
-        return self.result.result(timeout=20).call_sid
-
-
-def problems_of(*pages: Page) -> list[str]:
-    problems: list[str] = []
-    for page in pages:
-        page.on("console", lambda message: message.type == "error" and problems.append(message.text))
-        page.on("pageerror", lambda error: problems.append(str(error)))
-    return problems
-
-
-def become_available(page: Page) -> None:
-    page.get_by_role("button", name="Available").click()
-    expect(page.locator("#presence")).to_have_text("Available")
 
 
 def take_the_call(desk: Page, watcher: Page, caller: Caller, *, by_key: bool) -> None:

@@ -9,31 +9,23 @@ from __future__ import annotations
 import re
 from concurrent.futures import ThreadPoolExecutor
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from hotline.accounts.users import create_user
 from hotline.models import Role
-from tests.conftest import TwilioWebhooks
-from tests.desk import network, offer_status, open_offers, presence_of, queued, stage_of
-from tests.live_server import serve
-from tests.test_browser_console import PASSWORD, open_console
-from tests.test_browser_console_flow import Caller, become_available, problems_of
-from tests.test_wrapup import assignment_of, in_wrap_up
-
-
-def operators(live, *names: str) -> None:
-    with live.app.app_context():
-        for name in names:
-            create_user(name, Role.OPERATOR, PASSWORD, queues=["legal"], languages=["ru"])
-
-
-def a_caller(live) -> str:
-    with live.app.app_context():
-        return queued(TwilioWebhooks(live.app.test_client()), network(live.app, live.url))
-
-
-def offer_panel(page: Page):
-    return page.locator(".offer")
+from tests.support.console_page import (
+    Caller,
+    a_caller,
+    become_available,
+    offer_panel,
+    open_console,
+    operators,
+    problems_of,
+)
+from tests.support.desk import offer_status, open_offers, presence_of, stage_of
+from tests.support.live_server import serve
+from tests.support.pages import PASSWORD
+from tests.support.wrapup import assignment_of, in_wrap_up
 
 
 def test_a_declined_offer_goes_to_the_next_operator(make_app, browser: Browser):

@@ -14,12 +14,11 @@ from hotline.accounts.users import create_user
 from hotline.cases.priority import Priority
 from hotline.extensions import db
 from hotline.models import Call, QueueName, Role, utcnow
-from tests.axe import assert_accessible
-from tests.browser import artifact
-from tests.calls import ScriptedCall
-from tests.conftest import TwilioWebhooks
-from tests.desk import PASSWORD, network, open_offers, operator
-from tests.live_server import LiveServer, serve
+from tests.support.axe import assert_accessible
+from tests.support.browser import artifact
+from tests.support.calls import ScriptedCall, TwilioWebhooks
+from tests.support.desk import PASSWORD, network, open_offers, operator
+from tests.support.live_server import LiveServer, serve
 
 ALL_QUEUES = [queue.value for queue in QueueName]
 # Need-menu digits (HOTLINE_NEED_MENU's default): 9 is a crisis, routed to the psychologists.

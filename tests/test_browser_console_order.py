@@ -5,18 +5,16 @@ caller who went back to the queue is shown first, live and after a reload."""
 
 from __future__ import annotations
 
-import time
-
 from playwright.sync_api import Browser, Page, expect
 
 from hotline.accounts.users import create_user
 from hotline.models import Role
-from tests.calls import ScriptedCall
-from tests.conftest import TwilioWebhooks
-from tests.live_server import serve
-from tests.test_browser_console import PASSWORD, open_console
-from tests.test_browser_console_flow import problems_of
-from tests.test_operator_leg import dial_result, take
+from tests.support.calls import ScriptedCall, TwilioWebhooks
+from tests.support.console_page import open_console, problems_of
+from tests.support.legs import dial_result, take
+from tests.support.live_server import serve
+from tests.support.pages import PASSWORD
+from tests.support.waiting import eventually
 
 SNAPSHOT = "**/api/v1/queues/legal/waiting"
 
@@ -76,10 +74,8 @@ def websocket_frames(page: Page) -> list[str]:
 
 
 def until(page: Page, condition, what: str, seconds: float = 5) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"no {what} within {seconds} s"
-        page.wait_for_timeout(20)  # lets Playwright deliver the page's events meanwhile
+    # The page's own wait lets Playwright deliver its events meanwhile.
+    eventually(condition, timeout=seconds, what=f"no {what}", pause=lambda s: page.wait_for_timeout(s * 1000))
 
 
 def test_a_caller_who_joins_while_the_snapshot_loads_is_not_lost(make_app, browser: Browser):

@@ -5,8 +5,6 @@ a number, and an open console keeps beating (console.alive)."""
 
 from __future__ import annotations
 
-import time
-
 from playwright.sync_api import Browser, expect
 from redis import Redis
 from sqlalchemy import select
@@ -16,8 +14,10 @@ from hotline.accounts.users import create_user
 from hotline.extensions import db
 from hotline.models import Role, User
 from hotline.operators import presence
-from tests.live_server import serve
-from tests.test_browser_console import PASSWORD, open_console
+from tests.support.console_page import open_console
+from tests.support.live_server import serve
+from tests.support.pages import PASSWORD
+from tests.support.waiting import eventually
 
 
 def test_an_operator_sets_their_presence_and_their_other_tab_follows(make_app, browser: Browser):
@@ -65,9 +65,11 @@ def test_the_own_phone_is_offered_only_with_a_number_and_the_console_beats(make_
             first = redis.zscore(presence.CONSOLES, str(dana.id))
             assert first is not None
             # One heartbeat a second (grace / 3), with no reconnect.
-            deadline = time.monotonic() + 5
-            while redis.zscore(presence.CONSOLES, str(dana.id)) == first:
-                assert time.monotonic() < deadline, "the console sent no console.alive"
-                time.sleep(0.1)
+            eventually(
+                lambda: redis.zscore(presence.CONSOLES, str(dana.id)) != first,
+                timeout=5,
+                what="the console sent no console.alive",
+                every=0.1,
+            )
         finally:
             desk.context.close()

@@ -6,11 +6,16 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.desk import offer_status
-from tests.live_server import serve
-from tests.test_browser_console import open_console
-from tests.test_browser_console_flow import become_available, problems_of
-from tests.test_browser_console_flow_parts import a_caller, offer_panel, operators
+from tests.support.console_page import (
+    a_caller,
+    become_available,
+    offer_panel,
+    open_console,
+    operators,
+    problems_of,
+)
+from tests.support.desk import offer_status
+from tests.support.live_server import serve
 
 # True when no listener cancelled the key: the desk acts on a shortcut, and cancels it, synchronously.
 PRESS_D = """() => document.body.dispatchEvent(

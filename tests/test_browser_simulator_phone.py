@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, expect
 
 from telephony.simulator import web_phone
-from tests.browser import artifact
-from tests.live_server import serve
+from tests.support.browser import artifact
+from tests.support.live_server import serve
 
 
 def unexpected(message: ConsoleMessage) -> bool:

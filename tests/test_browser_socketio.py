@@ -10,8 +10,8 @@ from flask import Flask, Response
 from markupsafe import escape
 
 from hotline.accounts import auth
-from tests.browser import artifact
-from tests.live_server import serve
+from tests.support.browser import artifact
+from tests.support.live_server import serve
 
 SOCKET_IO = "/static/vendor/socket.io-client-4.8.4/socket.io.min.js"
 

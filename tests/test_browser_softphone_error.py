@@ -9,8 +9,9 @@ from playwright.sync_api import Browser, expect
 from hotline.accounts.users import create_user
 from hotline.extensions import db
 from hotline.models import Role
-from tests.live_server import serve
-from tests.test_browser_console import PASSWORD, open_console
+from tests.support.console_page import open_console
+from tests.support.live_server import serve
+from tests.support.pages import PASSWORD
 
 
 def test_a_softphone_error_shows_in_the_desk_status(make_app, browser: Browser):

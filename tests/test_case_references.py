@@ -3,7 +3,7 @@ case and recording a call, taken one at a time on the real database."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +16,8 @@ from hotline.cases import service as cases
 from hotline.cases.priority import Priority
 from hotline.extensions import db
 from hotline.models import Call, Caller, Case, CaseEvent, CaseNumber
-from tests.calls import ScriptedCall
+from tests.support import clock
+from tests.support.calls import ScriptedCall
 
 ALMATY = ZoneInfo("Asia/Almaty")
 LEGAL = Choice(queue="legal", crisis=False)
@@ -28,23 +29,27 @@ def reference_of(call: ScriptedCall) -> str:
 
 
 def test_the_year_turns_at_midnight_in_almaty_and_numbers_start_again(twilio, app_context):
-    with time_machine.travel(datetime(2026, 12, 31, 18, 59, 59, tzinfo=UTC), tick=False) as clock:
-        assert reference_of(ScriptedCall(twilio, "+77015550001")) == "HL-2026-000001"
-        assert reference_of(ScriptedCall(twilio, "+77015550002")) == "HL-2026-000002"
-        clock.move_to(datetime(2026, 12, 31, 19, 30, tzinfo=UTC))  # 00:30 on 1 January in Almaty
-        assert reference_of(ScriptedCall(twilio, "+77015550003")) == "HL-2027-000001"
-        clock.move_to(datetime(2027, 1, 1, 12, 0, tzinfo=UTC))
-        assert reference_of(ScriptedCall(twilio, "+77015550004")) == "HL-2027-000002"
+    midnight = clock.new_year_ahead()
+    coming = clock.local_year(midnight)
+    ending = coming - 1
+    with time_machine.travel(midnight - timedelta(seconds=1), tick=False) as traveller:
+        assert reference_of(ScriptedCall(twilio, "+77015550001")) == f"HL-{ending}-000001"
+        assert reference_of(ScriptedCall(twilio, "+77015550002")) == f"HL-{ending}-000002"
+        traveller.move_to(midnight + timedelta(minutes=30))
+        assert reference_of(ScriptedCall(twilio, "+77015550003")) == f"HL-{coming}-000001"
+        traveller.move_to(midnight + timedelta(hours=17))
+        assert reference_of(ScriptedCall(twilio, "+77015550004")) == f"HL-{coming}-000002"
 
 
 def test_a_rolled_back_transaction_gives_its_number_back(app_context):
-    now = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
-    assert cases.next_reference(now, ALMATY) == "HL-2027-000001"
-    assert cases.next_reference(now, ALMATY) == "HL-2027-000002"
+    now = clock.now()
+    year = clock.local_year(now)
+    assert cases.next_reference(now, ALMATY) == f"HL-{year}-000001"
+    assert cases.next_reference(now, ALMATY) == f"HL-{year}-000002"
     db.session.rollback()
-    assert cases.next_reference(now, ALMATY) == "HL-2027-000001"
+    assert cases.next_reference(now, ALMATY) == f"HL-{year}-000001"
     db.session.commit()
-    assert cases.next_reference(now, ALMATY) == "HL-2027-000002"
+    assert cases.next_reference(now, ALMATY) == f"HL-{year}-000002"
 
 
 def routed_call(twilio, from_number: str | None) -> Call:
@@ -54,11 +59,11 @@ def routed_call(twilio, from_number: str | None) -> Call:
 
 
 def test_a_case_opened_meanwhile_by_another_process_gets_the_call(twilio, app_context, monkeypatch):
-    now = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+    now = clock.now()
     first = routed_call(twilio, "+77015550010")
     case = cases.open_or_attach(first, LEGAL.queue, LEGAL.crisis, now, ALMATY)
     db.session.commit()
-    assert (case.reference, case.attached) == ("HL-2027-000001", False)
+    assert (case.reference, case.attached) == (f"HL-{clock.local_year(now)}-000001", False)
 
     second = routed_call(twilio, "+77015550010")
     looks = []
@@ -85,7 +90,7 @@ def test_a_case_opened_meanwhile_by_another_process_gets_the_call(twilio, app_co
 
 
 def test_opening_gives_up_after_a_bounded_number_of_tries(twilio, app_context, monkeypatch):
-    now = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+    now = clock.now()
     first = routed_call(twilio, "+77015550011")
     cases.open_or_attach(first, LEGAL.queue, LEGAL.crisis, now, ALMATY)
     db.session.commit()
@@ -95,7 +100,7 @@ def test_opening_gives_up_after_a_bounded_number_of_tries(twilio, app_context, m
 
 
 def test_withheld_callers_are_never_merged(twilio, app_context):
-    now = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+    now = clock.now()
     opened = [
         cases.open_or_attach(routed_call(twilio, None), LEGAL.queue, LEGAL.crisis, now, ALMATY)
         for _ in range(2)

@@ -44,7 +44,7 @@ def test_healthz_ok(client):
 
 
 def test_healthz_says_when_redis_is_unreachable(make_app):
-    from tests.conftest import free_port
+    from tests.support.servers import free_port
 
     app = make_app(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
     response = app.test_client().get("/healthz")

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from hotline.extensions import db
 from hotline.models import Call, Caller, Offer, User, utcnow
 from hotline.models.states import AssignmentStatus
-from tests.pages import PASSWORD, log_in
-from tests.test_wrapup import bearer, in_wrap_up
+from tests.support.pages import PASSWORD, log_in
+from tests.support.wrapup import bearer, in_wrap_up
 
 NUMBER = "+77015554321"
 

@@ -4,43 +4,13 @@ rooms of the queues its user serves and nothing else; no session, no connection.
 
 from __future__ import annotations
 
-import re
-
-import requests
-import socketio
-
 from hotline import events
 from hotline.accounts.users import create_user
 from hotline.models import Role
-from tests.calls import ScriptedCall
-from tests.conftest import TwilioWebhooks
-from tests.live_events import LiveScreen, listening, refusal
-from tests.live_server import serve
-
-PASSWORD = "correct horse battery"
-CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
-
-
-def logged_in(url: str, username: str) -> requests.Session:
-    """A browser's session on the live server: the login form, over HTTP."""
-    browser = requests.Session()
-    token = CSRF_META.search(browser.get(f"{url}/login").text).group(1)
-    answer = browser.post(
-        f"{url}/login", data={"username": username, "password": PASSWORD, "csrf_token": token}
-    )
-    assert answer.ok and answer.url.endswith("/console"), answer.url
-    return browser
-
-
-class Console(LiveScreen):
-    """A console's live connection: the session cookie, no token."""
-
-    def __init__(self, url: str, browser: requests.Session) -> None:
-        self.received = []
-        self.client = socketio.Client(reconnection=False)
-        self.client.on("*", lambda event, data: self.received.append((event, data)))
-        cookie = "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
-        self.client.connect(url, headers={"Cookie": cookie}, transports=["polling"], wait_timeout=5)
+from tests.support.calls import ScriptedCall, TwilioWebhooks
+from tests.support.live_events import Console, listening, logged_in, refusal
+from tests.support.live_server import serve
+from tests.support.pages import PASSWORD
 
 
 def test_without_a_session_or_token_the_console_is_refused(make_app):

@@ -13,8 +13,8 @@ from hotline.cases.priority import Priority
 from hotline.extensions import db
 from hotline.models import Call, Role, utcnow
 from hotline.models.states import CallStage
-from tests.calls import ScriptedCall
-from tests.pages import PASSWORD, log_in
+from tests.support.calls import ScriptedCall
+from tests.support.pages import PASSWORD, log_in
 
 CALLER = "+77015559876"
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo
 
-from tests.calls import ScriptedCall
-from tests.pages import PASSWORD, log_in
+from tests.support.calls import ScriptedCall
+from tests.support.pages import PASSWORD, log_in
 
 CALLER = "+77015559876"
 

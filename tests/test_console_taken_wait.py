@@ -5,13 +5,22 @@ music, not an application error that would drop them."""
 
 from __future__ import annotations
 
-from tests.calls import twiml
-from tests.test_operator_leg import line, queued, take  # noqa: F401
+import pytest
+
+from tests.support.calls import twiml
+from tests.support.legs import queued, take
+
+
+@pytest.fixture
+def line(app, staff, app_context, twilio):
+    """Signed webhooks to the app with its staff, in an app context."""
+    return twilio
+
 
 HOLD = "/static/audio/hold.wav"
 
 
-def test_a_caller_just_taken_hears_the_hold_music_not_an_error(line):  # noqa: F811
+def test_a_caller_just_taken_hears_the_hold_music_not_an_error(line):
     call = queued(line)
     take(call)
     answer = call.post("/telephony/voice/wait", QueuePosition="1", QueueTime="5")
@@ -22,7 +31,7 @@ def test_a_caller_just_taken_hears_the_hold_music_not_an_error(line):  # noqa: F
     assert call.record().stage == "connected"
 
 
-def test_a_caller_still_waiting_hears_their_place(line):  # noqa: F811
+def test_a_caller_still_waiting_hears_their_place(line):
     call = queued(line)
     document = twiml(call.post("/telephony/voice/wait", QueuePosition="1", QueueTime="5"))
     assert "Say" in [element.tag for element in document.iter()]

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from hotline.extensions import db
 from hotline.models import AuditRecord, OperatorLanguage, OperatorSkill, User
-from tests.pages import log_in
+from tests.support.pages import log_in
 
 NUMBER = "+77015554321"
 

@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 
 import config
-from tests.conftest import ROOT
-from tests.servers import OURS, free_port
-from tests.test_production_config import GOOD
+from tests.support.production import GOOD
+from tests.support.servers import OURS, ROOT, free_port
 
 FLASK = str(Path(sys.executable).with_name("flask"))
 CHECKS = ["settings", "database", "redis", "recordings", "telephony"]

@@ -9,7 +9,7 @@ import pytest
 import redis
 
 from hotline.core.embedded_redis import wait_until_ready
-from tests.conftest import free_port
+from tests.support.servers import free_port
 
 
 def test_waiting_for_a_redis_that_is_not_there_gives_up():

@@ -11,7 +11,7 @@ from sqlalchemy import update
 from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import Role, User
-from tests.pages import PASSWORD, csrf_token, log_in
+from tests.support.pages import PASSWORD, csrf_token, log_in
 
 SECRET = "zx-private-4401"
 TITLES = {

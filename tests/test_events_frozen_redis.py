@@ -9,11 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from hotline import events
-from tests.calls import ScriptedCall
-from tests.conftest import TwilioWebhooks
-from tests.live_events import LiveScreen, frozen, integration_token, listening, private_redis
-from tests.live_server import serve
-from tests.servers import web_processes
+from tests.support.calls import ScriptedCall, TwilioWebhooks
+from tests.support.live_events import LiveScreen, frozen, integration_token, listening, private_redis
+from tests.support.live_server import serve
+from tests.support.servers import web_processes
 
 PROMPT = 1.0  # seconds; with the old synchronous publish each of these took 10 s or more
 

@@ -6,23 +6,24 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
-from datetime import UTC, datetime
 
 from hotline import events
-from tests.conftest import TwilioWebhooks
-from tests.live_events import LiveScreen, frozen, integration_token, listening, private_redis
-from tests.live_server import serve
-from tests.servers import ROOT, environment, free_port
-from tests.test_reconciler import queued_call, run_sweep, simulator_knows
+from tests.support.calls import TwilioWebhooks
+from tests.support.clock import recent
+from tests.support.live_events import LiveScreen, frozen, integration_token, listening, private_redis
+from tests.support.live_server import serve
+from tests.support.servers import ROOT, environment, free_port
+from tests.support.stuck_calls import queued_call, run_sweep, simulator_knows
 
 CALL_SID = "CA" + "0" * 32
+WAITING_SINCE = recent(minutes=5)
 
 
 def waiting(call_sid: str = CALL_SID) -> events.WaitingCaller:
     return events.WaitingCaller(
         call_sid=call_sid,
         queue="legal",
-        waiting_since=datetime(2026, 11, 25, 10, 0, tzinfo=UTC),
+        waiting_since=WAITING_SINCE,
         priority=2,
         crisis=False,
         language="ru",
@@ -35,7 +36,7 @@ def test_a_waiting_caller_becomes_a_message_with_no_number():
     assert waiting().message() == {
         "call_sid": CALL_SID,
         "queue": "legal",
-        "waiting_since": "2026-11-25T10:00:00+00:00",
+        "waiting_since": WAITING_SINCE.isoformat(),
         "priority": 2,
         "crisis": False,
         "language": "ru",
@@ -55,7 +56,7 @@ def test_an_unreachable_redis_drops_the_event_and_logs_it_without_its_payload(ca
         assert publisher.drain(5)
     assert publisher.dropped == 1
     assert f"event queue.caller_joined for call {CALL_SID} dropped: Redis failed" in caplog.text
-    assert "HL-2026-000042" not in caplog.text and "2026-11-25" not in caplog.text
+    assert "HL-2026-000042" not in caplog.text and WAITING_SINCE.isoformat() not in caplog.text
 
 
 def test_a_full_queue_drops_at_once_and_the_publisher_recovers(tmp_path, caplog):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import select
 
 from hotline import events
@@ -15,17 +16,16 @@ from hotline.extensions import db
 from hotline.models import Assignment, Role
 from hotline.models.states import AssignmentStatus, CallStage, Presence
 from telephony import prompts
-from tests.pages import PASSWORD
-from tests.test_flow_operator import (
-    audited,
-    call_detail,
-    case_events,
-    desks,
-    live,  # noqa: F401 (the fixture)
-    phoning,
-    record_of,
-    staying,
-)
+from tests.support.flow import audited, call_detail, case_events, desks, phoning, record_of, staying
+from tests.support.live_server import serve
+from tests.support.pages import PASSWORD
+
+
+@pytest.fixture
+def live(make_app):
+    with serve(make_app, SIMULATOR_ANSWER_SECONDS=0) as server, server.app.app_context():
+        yield server
+
 
 OPERATOR_PHONE = "+77019998877"
 
@@ -37,7 +37,7 @@ def assignments_of(call_sid: str) -> list[Assignment]:
     ).all()
 
 
-def test_an_operator_on_their_own_phone_talks_until_the_caller_hangs_up(live):  # noqa: F811
+def test_an_operator_on_their_own_phone_talks_until_the_caller_hangs_up(live):
     create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"], languages=["ru"], phone=OPERATOR_PHONE)
     with desks(live, "aigerim") as [desk], ThreadPoolExecutor(1) as pool:
         assert desk.available(device="phone")["device"] == "phone"
@@ -63,7 +63,7 @@ def test_an_operator_on_their_own_phone_talks_until_the_caller_hangs_up(live):  
     assert "call.connected" in audited(sid)
 
 
-def test_a_rejecting_softphone_sends_the_caller_to_the_head_of_the_queue_and_the_next_operator(live):  # noqa: F811
+def test_a_rejecting_softphone_sends_the_caller_to_the_head_of_the_queue_and_the_next_operator(live):
     create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"], languages=["ru"])
     create_user("bolat", Role.OPERATOR, PASSWORD, queues=["legal"], languages=["ru"])
     with desks(live, "aigerim", "bolat") as [aigerim, bolat], ThreadPoolExecutor(2) as pool:

@@ -18,9 +18,16 @@ from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import Callback
 from hotline.web.security import CONTENT_SECURITY_POLICY
-from tests.calls import twiml
-from tests.pages import PASSWORD, log_in
-from tests.test_operator_leg import dial_result, line, queued, take  # noqa: F401 (line: the fixture)
+from tests.support.calls import twiml
+from tests.support.legs import dial_result, queued, take
+from tests.support.pages import PASSWORD, log_in
+
+
+@pytest.fixture
+def line(app, staff, app_context, twilio):
+    """Signed webhooks to the app with its staff, in an app context."""
+    return twilio
+
 
 CALL_ROUTES = [
     ("GET", "/api/v1/calls/{}", None),
@@ -61,7 +68,7 @@ def test_an_unknown_but_well_shaped_sid_is_still_a_404(client, supervisor_token)
         assert answer.status_code == 404, (method, path, answer.get_data(as_text=True))
 
 
-def test_the_hold_music_s_keypad_choice_after_the_accept_hears_the_hold_music(line):  # noqa: F811
+def test_the_hold_music_s_keypad_choice_after_the_accept_hears_the_hold_music(line):
     """The wait's own turn is tests/test_console_taken_wait.py's; its keypad choice
     (1: call me back) crossing the accept is no callback and no error either."""
     call = queued(line)
@@ -72,7 +79,7 @@ def test_the_hold_music_s_keypad_choice_after_the_accept_hears_the_hold_music(li
     assert db.session.scalar(select(func.count()).select_from(Callback)) == 0
 
 
-def test_a_returned_caller_taken_at_once_is_enqueued_by_the_dial_action_not_hung_up(line, monkeypatch):  # noqa: F811
+def test_a_returned_caller_taken_at_once_is_enqueued_by_the_dial_action_not_hung_up(line, monkeypatch):
     """The Dial's action sends the caller back and announces them; the next
     operator's accept lands before the action answers (here, at the moment of
     the announcement): the caller must still be put somewhere to wait for its
@@ -135,8 +142,8 @@ def test_with_the_simulator_the_console_keeps_self_alone(operator_client):
     assert answer.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
 
 
-def test_a_caller_joining_says_whether_they_call_again_and_costs_no_count(line, app):  # noqa: F811
-    from tests.test_operator_leg import Published
+def test_a_caller_joining_says_whether_they_call_again_and_costs_no_count(line, app):
+    from tests.support.published import Published
 
     published = Published(app)
     first = queued(line, number="+77015559999")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 from rq import SimpleWorker
 from rq.cron import CronScheduler
@@ -19,17 +20,17 @@ from hotline.accounts.users import create_user
 from hotline.extensions import db
 from hotline.models import AuditRecord, Offer, Role
 from hotline.models.states import OfferStatus, Presence
-from tests.pages import PASSWORD
-from tests.test_flow_operator import (
-    audited,
-    desks,
-    live,  # noqa: F401 (the fixture)
-    phoning,
-    record_of,
-    staying,
-)
+from tests.support.flow import audited, desks, phoning, record_of, staying
+from tests.support.live_server import serve
+from tests.support.pages import PASSWORD
 from workers import schedule
 from workers.sweep import sweep
+
+
+@pytest.fixture
+def live(make_app):
+    with serve(make_app, SIMULATOR_ANSWER_SECONDS=0) as server, server.app.app_context():
+        yield server
 
 
 def sweep_by_a_worker(server) -> Job:
@@ -43,7 +44,7 @@ def sweep_by_a_worker(server) -> Job:
     return Job.fetch(job_id, connection=queue.connection)
 
 
-def test_an_offer_not_answered_lapses_and_goes_to_the_next_operator(live):  # noqa: F811
+def test_an_offer_not_answered_lapses_and_goes_to_the_next_operator(live):
     create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"], languages=["ru"])
     create_user("bolat", Role.OPERATOR, PASSWORD, queues=["legal"], languages=["ru"])
     lapse = timedelta(seconds=live.app.config["HOTLINE_OFFER_SECONDS"] + 1)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
@@ -31,12 +30,15 @@ from hotline.extensions import db
 from hotline.models import Assignment, AuditRecord, Call, CaseEvent, Role, User, utcnow
 from hotline.models.states import HOLDING_CALL, AssignmentStatus, CallStage, Presence
 from hotline.operators import wrapup
-from tests import desk
-from tests.live_server import serve
-from tests.pages import PASSWORD
-from tests.test_operator_leg import LEG_SID
-from tests.test_races import Http, TwilioWebhooks, at_once
-from tests.test_wrapup import assignment_of, in_wrap_up, presence_of
+from tests.support import desk
+from tests.support.calls import Http, TwilioWebhooks
+from tests.support.concurrency import at_once
+from tests.support.desk import presence_of
+from tests.support.legs import LEG_SID
+from tests.support.live_server import serve
+from tests.support.pages import PASSWORD
+from tests.support.waiting import eventually
+from tests.support.wrapup import assignment_of, in_wrap_up
 from workers.sweep import sweep
 
 TRIALS = 5
@@ -203,10 +205,11 @@ def waiting_for_a_lock(live) -> None:
         "SELECT count(*) FROM pg_stat_activity"
         " WHERE datname = current_database() AND wait_event_type = 'Lock'"
     )
-    deadline = time.monotonic() + 10
-    while db.session.execute(blocked).scalar() == 0:
-        db.session.rollback()
-        if time.monotonic() > deadline:
-            raise AssertionError("the late report never waited for the save's lock")
-        time.sleep(0.01)
-    db.session.rollback()
+
+    def waiting() -> int:
+        try:
+            return db.session.execute(blocked).scalar()
+        finally:
+            db.session.rollback()
+
+    eventually(waiting, timeout=10, what="the late report never waited for the save's lock", every=0.01)

@@ -8,25 +8,24 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from hotline import events
 from hotline.accounts.users import create_user
 from hotline.models import Role
 from hotline.models.states import CallStage, Presence
-from tests.pages import PASSWORD
-from tests.test_flow_operator import (
-    MEDICAL,
-    audited,
-    call_detail,
-    case_events,
-    desks,
-    live,  # noqa: F401 (the fixture)
-    phoning,
-    record_of,
-    staying,
-)
+from tests.support.flow import MEDICAL, audited, call_detail, case_events, desks, phoning, record_of, staying
+from tests.support.live_server import serve
+from tests.support.pages import PASSWORD
 
 
-def test_a_transferred_caller_is_first_in_the_new_queue_and_offered_there(live):  # noqa: F811
+@pytest.fixture
+def live(make_app):
+    with serve(make_app, SIMULATOR_ANSWER_SECONDS=0) as server, server.app.app_context():
+        yield server
+
+
+def test_a_transferred_caller_is_first_in_the_new_queue_and_offered_there(live):
     create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"], languages=["ru"])
     create_user("dana", Role.OPERATOR, PASSWORD, queues=["medical"], languages=["ru"])
     with desks(live, "aigerim", "dana") as [aigerim, dana], ThreadPoolExecutor(2) as pool:

@@ -24,8 +24,10 @@ from twilio.request_validator import RequestValidator
 
 from hotline import create_app
 from hotline.extensions import db
-from tests.conftest import AUTH_TOKEN, ROOT, TwilioWebhooks, free_port
-from tests.live_server import serve
+from tests.support.calls import AUTH_TOKEN, TwilioWebhooks
+from tests.support.live_server import serve
+from tests.support.servers import ROOT, free_port
+from tests.support.waiting import eventually
 
 BIG = 19 * 1024 * 1024
 FORM = "application/x-www-form-urlencoded"
@@ -89,16 +91,25 @@ def start_gunicorn(workdir: Path, database_url: str, redis_url: str, home: Path)
             command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
         )
     server = Gunicorn(process, port, log)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+    def healthy() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited:\n{log.read_text()[-3000:]}")
         with contextlib.suppress(OSError):
-            if server.healthz() == 200:
-                return server
-        time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"gunicorn did not become healthy:\n{log.read_text()[-3000:]}")
+            return server.healthz() == 200
+        return False
+
+    try:
+        eventually(
+            healthy,
+            timeout=30,
+            what=lambda: f"gunicorn did not become healthy:\n{log.read_text()[-3000:]}",
+            every=0.1,
+        )
+    except AssertionError:
+        server.stop()
+        raise
+    return server
 
 
 @pytest.fixture(scope="module")

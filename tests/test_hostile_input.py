@@ -5,7 +5,6 @@ digits, fields with a trailing newline, and the signature over the URL as reques
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
 
 import pytest
 import time_machine
@@ -15,11 +14,11 @@ from hypothesis import strategies as st
 from hotline.calls import routing
 from hotline.core.parsing import whole_number
 from telephony import forms
-from tests.calls import ScriptedCall, twiml
-from tests.conftest import TwilioWebhooks
-from tests.test_webhook_security import row_counts
+from tests.support.calls import ScriptedCall, TwilioWebhooks, twiml
+from tests.support.clock import next_saturday_at
+from tests.support.database import row_counts
 
-SATURDAY_NOON_ALMATY = datetime(2026, 11, 28, 7, 0, tzinfo=UTC)
+SATURDAY_NOON = next_saturday_at(12)  # closed on weekday hours
 
 NOT_COUNTS = ["²", "٣", "+1", "-1", " 1", "1 ", "1\n", "1_000", "0x1", "1e3", "", "1" * 10, "１"]
 
@@ -127,7 +126,7 @@ def test_a_callsid_with_a_trailing_newline_is_400_and_makes_no_second_call(twili
 def after_hours_call(make_app):
     """A call that chose to leave a voice message outside office hours (a Saturday)."""
     app = make_app(HOTLINE_HOURS="mon-fri 09:00-18:00")
-    with app.app_context(), time_machine.travel(SATURDAY_NOON_ALMATY, tick=False):
+    with app.app_context(), time_machine.travel(SATURDAY_NOON, tick=False):
         call = ScriptedCall(TwilioWebhooks(app.test_client()))
         call.dial()
         call.press("/telephony/voice/language?attempt=1", "2")

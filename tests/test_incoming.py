@@ -7,8 +7,7 @@ from hotline.extensions import db
 from hotline.models import Call, Caller
 from telephony import prompts
 from telephony.twiml import Speaker
-from tests.calls import ScriptedCall, spoken, twiml
-from tests.conftest import TwilioWebhooks
+from tests.support.calls import ScriptedCall, TwilioWebhooks, spoken, twiml
 
 
 def test_incoming_records_the_call_and_asks_for_a_language(twilio, app_context):

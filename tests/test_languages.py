@@ -11,8 +11,8 @@ from babel.messages.pofile import read_po
 
 from hotline.accounts import auth
 from hotline.models import Role
-from tests.conftest import ROOT
-from tests.pages import csrf_token, log_in
+from tests.support.pages import csrf_token, log_in
+from tests.support.servers import ROOT
 
 PASSWORD = "correct horse battery"
 LOGIN_HEADING = {

@@ -12,11 +12,11 @@ from hotline.extensions import db
 from hotline.models import AuditRecord, Call, Callback, Caller, Case, CaseEvent
 from hotline.models.states import TRANSITIONS, CallStage, LeftQueue, Progress
 from hotline.operators import departures
-from tests.calls import ScriptedCall
-from tests.conftest import TwilioWebhooks
+from tests.support.calls import ScriptedCall, TwilioWebhooks
+from tests.support.clock import next_saturday_at, next_weekday_at
 
-WEDNESDAY_NOON_ALMATY = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
-SATURDAY_NOON_ALMATY = datetime(2026, 11, 28, 7, 0, tzinfo=UTC)
+WEEKDAY_NOON = next_weekday_at(12)  # open on weekday hours
+SATURDAY_NOON = next_saturday_at(12, after=WEEKDAY_NOON)  # closed, the same week
 RECORDING = {"RecordingSid": "RE" + "a" * 32, "RecordingUrl": "https://api.twilio.com/rec/RE1"}
 
 STEPS = {
@@ -50,7 +50,7 @@ def office(make_app):
 
 def call_at(twilio: TwilioWebhooks, stage: str) -> ScriptedCall:
     call = ScriptedCall(twilio)
-    when = SATURDAY_NOON_ALMATY if stage == "after_hours" else WEDNESDAY_NOON_ALMATY
+    when = SATURDAY_NOON if stage == "after_hours" else WEEKDAY_NOON
     with time_machine.travel(when, tick=False):
         if stage in ("menu", "ended_at_menu"):
             call.dial()
@@ -81,7 +81,7 @@ def test_a_step_out_of_place_is_409_and_writes_nothing(office, step, stage):
     call = call_at(office, stage)
     before = snapshot(call)
     path, fields = STEPS[step]
-    with time_machine.travel(WEDNESDAY_NOON_ALMATY, tick=False):
+    with time_machine.travel(WEEKDAY_NOON, tick=False):
         response = call.post(path, **fields)
     assert response.status_code == 409
     assert "does not apply to a call at stage" in response.get_data(as_text=True)

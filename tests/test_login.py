@@ -12,7 +12,7 @@ from werkzeug.security import generate_password_hash
 from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import AuditRecord, Role, User
-from tests.pages import csrf_token, log_in
+from tests.support.pages import csrf_token, log_in
 
 PASSWORD = "correct horse battery"
 

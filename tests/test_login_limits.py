@@ -7,7 +7,7 @@ import pytest
 
 from hotline.accounts import auth
 from hotline.models import Role
-from tests.pages import log_in
+from tests.support.pages import log_in
 
 PASSWORD = "correct horse battery"
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from hotline.accounts import auth
 from hotline.models import Role
-from tests.pages import csrf_token
+from tests.support.pages import csrf_token
 
 PASSWORD = "correct horse battery"
 header_text = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=80)

@@ -10,10 +10,9 @@ from hotline.accounts.auth import create_token, create_user
 from hotline.cases.priority import Priority
 from hotline.extensions import db
 from hotline.models import Callback, Case, CaseEvent, Role
-from tests.calls import ScriptedCall, spoken, twiml
-from tests.conftest import TwilioWebhooks
-from tests.live_events import LiveScreen, integration_token, listening, refusal
-from tests.live_server import serve
+from tests.support.calls import ScriptedCall, TwilioWebhooks, spoken, twiml
+from tests.support.live_events import LiveScreen, integration_token, listening, refusal
+from tests.support.live_server import serve
 
 ALMATY = ZoneInfo("Asia/Almaty")
 
@@ -66,7 +65,7 @@ def test_danger_option_reads_the_emergency_number_first_and_goes_top_priority(tw
 
 
 def test_emergency_number_is_configurable(make_app):
-    from tests.conftest import TwilioWebhooks
+    from tests.support.calls import TwilioWebhooks
 
     app = make_app(HOTLINE_EMERGENCY_NUMBER="103")
     with app.app_context():

@@ -3,7 +3,7 @@ the language fallback, decline, and lapse through the sweep."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -13,11 +13,12 @@ from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import AuditRecord, Call, CaseEvent, User
 from hotline.operators import offer_endings, offers, presence
-from tests import desk
-from tests.conftest import TwilioWebhooks
+from tests.support import desk
+from tests.support.calls import TwilioWebhooks
+from tests.support.clock import next_weekday_at
 from workers import sweep
 
-T0 = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)  # 11:00 in Almaty
+T0 = next_weekday_at(11)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ list, and every refusal (400, 401, 403, 404, 409) in the API's JSON shape."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 import pytest
@@ -16,12 +16,13 @@ from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import Assignment, AuditRecord, Call, CaseEvent, Role
 from telephony.simulator import state
-from tests import desk
-from tests.conftest import TwilioWebhooks
-from tests.live_events import integration_token
-from tests.pages import csrf_token, log_in
+from tests.support import desk
+from tests.support.calls import TwilioWebhooks
+from tests.support.clock import next_weekday_at
+from tests.support.live_events import integration_token
+from tests.support.pages import csrf_token, log_in
 
-T0 = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
+T0 = next_weekday_at(11)
 
 
 def ago(seconds: int) -> datetime:

@@ -5,28 +5,22 @@ was offered, then taken."""
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
+from datetime import datetime
 
 from hotline import events
-from tests import desk
-from tests.conftest import TwilioWebhooks
-from tests.live_events import listening
-from tests.live_server import serve
-from tests.test_console_live import CSRF_META, Console, logged_in
+from tests.support import desk
+from tests.support.calls import TwilioWebhooks
+from tests.support.clock import recent
+from tests.support.live_events import Console, listening, logged_in
+from tests.support.live_server import serve
+from tests.support.pages import CSRF_META
 
-LONG_AGO = datetime(2026, 1, 1, tzinfo=UTC)
-LATER = datetime(2026, 1, 2, tzinfo=UTC)
+LONG_AGO = recent(days=2)
+LATER = recent(days=1)
 
 
 def wait_until(console: Console, event: str, matches, timeout: float = 5) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for data in named(console, event):
-            if matches(data):
-                return data
-        time.sleep(0.01)
-    raise AssertionError(f"no matching {event} within {timeout} s; received {console.received}")
+    return console.heard(event, matches, timeout, f"matching {event}")
 
 
 def named(console: Console, event: str) -> list[dict]:

@@ -17,7 +17,7 @@ from hotline.accounts import auth
 from hotline.calls import queues as queue_service
 from hotline.calls.queues import QueueFigures
 from hotline.models import Role
-from tests.calls import ScriptedCall
+from tests.support.calls import ScriptedCall
 
 EXAMPLES_PER_OPERATION = 25
 

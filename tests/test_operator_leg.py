@@ -9,74 +9,38 @@ assignment `connecting`, the call `connected`, the operator `busy`.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
-from redis import Redis
 from sqlalchemy import func, select
 
 from hotline import events
 from hotline.calls import queues
-from hotline.extensions import SOCKETIO_CHANNEL, db
-from hotline.models import Assignment, AuditRecord, Call, CaseEvent, User
+from hotline.extensions import db
+from hotline.models import Assignment, AuditRecord, Call
 from hotline.models.states import AssignmentStatus, CallStage, Device, Presence
 from telephony import access as softphone
 from telephony import prompts
-from tests.calls import ScriptedCall, spoken, twiml
+from tests.support.calls import ScriptedCall, spoken, twiml
+from tests.support.clock import next_weekday_at
+from tests.support.legs import (
+    LEG_SID,
+    assignment,
+    case_events,
+    dial_result,
+    operator,
+    operator_leg,
+    queued,
+    take,
+)
+from tests.support.published import Published
 
-NOON = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
-
-
-def take(call: ScriptedCall, username: str = "aigerim", device: str = Device.BROWSER) -> int:
-    """What the accept writes (another branch's): returns the assignment's id."""
-    record = call.record()
-    user = db.session.scalars(select(User).where(User.username == username)).one()
-    record.stage = CallStage.CONNECTED
-    user.presence, user.presence_since, user.device = Presence.BUSY, record.enqueued_at, device
-    assignment = Assignment(
-        call_id=record.id, user_id=user.id, status=AssignmentStatus.CONNECTING, device=device
-    )
-    db.session.add(assignment)
-    db.session.commit()
-    return assignment.id
-
-
-def operator_leg(call: ScriptedCall, assignment_id: int, status: str, **fields):
-    return call.twilio.post(
-        f"/telephony/voice/operator-leg/{assignment_id}",
-        {"CallSid": LEG_SID, "ParentCallSid": call.sid, "CallStatus": status, **fields},
-    )
-
-
-def dial_result(call: ScriptedCall, assignment_id: int, status: str, **fields):
-    return call.post(
-        f"/telephony/voice/dial-result/{assignment_id}", DialCallStatus=status, DialCallSid=LEG_SID, **fields
-    )
+NOON = next_weekday_at(12)
 
 
 def status(call: ScriptedCall, value: str, sequence: int, **fields):
     return call.post("/telephony/voice/status", CallStatus=value, SequenceNumber=str(sequence), **fields)
-
-
-LEG_SID = "CA" + "e" * 32
-
-
-def assignment(assignment_id: int) -> Assignment:
-    db.session.expire_all()
-    return db.session.get(Assignment, assignment_id)
-
-
-def operator(username: str = "aigerim") -> User:
-    db.session.expire_all()
-    return db.session.scalars(select(User).where(User.username == username)).one()
-
-
-def case_events(call: ScriptedCall, kind: str) -> list[CaseEvent]:
-    record = call.record()
-    return list(
-        db.session.scalars(select(CaseEvent).where(CaseEvent.call_id == record.id, CaseEvent.kind == kind))
-    )
 
 
 def audits(action: str) -> int:
@@ -85,37 +49,9 @@ def audits(action: str) -> int:
     )
 
 
-class Published:
-    """What the app publishes to the Socket.IO message queue (real Redis)."""
-
-    def __init__(self, app) -> None:
-        self.pubsub = Redis.from_url(app.config["REDIS_URL"]).pubsub(ignore_subscribe_messages=True)
-        self.pubsub.subscribe(SOCKETIO_CHANNEL)
-        self.pubsub.get_message(timeout=1)
-
-    def events(self) -> list[tuple[str, dict, object]]:
-        assert events.drain()
-        found = []
-        while (message := self.pubsub.get_message(timeout=0.2)) is not None:
-            body = json.loads(message["data"])
-            data = body["data"]
-            # python-socketio sends an emit's arguments as a list.
-            found.append((body["event"], data[0] if isinstance(data, list) else data, body["room"]))
-        return found
-
-    def named(self, name: str) -> list[dict]:
-        return [data for event, data, _room in self.events() if event == name]
-
-
 @pytest.fixture
 def line(app, staff, app_context, twilio):
     return twilio
-
-
-def queued(line, need: str = "3", number: str = "+77015551234") -> ScriptedCall:
-    call = ScriptedCall(line, from_number=number)
-    call.to_queue(need=need)
-    return call
 
 
 def test_connect_dials_the_softphone_with_the_dial_action_and_the_legs_callback(line, app):
@@ -405,8 +341,8 @@ def test_the_reconciler_leaves_a_call_in_wrap_up_alone(make_app):
     """The telephony API here answers nothing: asking it about any call fails the sweep."""
     from hotline.accounts.users import create_user
     from hotline.models import Role
-    from tests.conftest import TwilioWebhooks
-    from tests.pages import PASSWORD
+    from tests.support.calls import TwilioWebhooks
+    from tests.support.pages import PASSWORD
     from workers.reconciler import CallsStillOpen, close_stuck_calls
 
     app = make_app(TWILIO_API_BASE_URL="http://127.0.0.1:9")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import requests
@@ -19,13 +19,13 @@ from hotline.extensions import db
 from hotline.models import AuditRecord, Role
 from hotline.models.states import AssignmentStatus, CallStage, Presence
 from telephony.simulator import state
-from tests.calls import ScriptedCall, twiml
-from tests.conftest import TwilioWebhooks
-from tests.live_server import serve
-from tests.pages import CSRF_META, PASSWORD
-from tests.test_operator_leg import assignment, case_events, operator, operator_leg, take
+from tests.support.calls import ScriptedCall, TwilioWebhooks, twiml
+from tests.support.clock import next_weekday_at
+from tests.support.legs import assignment, case_events, operator, operator_leg, take
+from tests.support.live_server import serve
+from tests.support.pages import CSRF_META, PASSWORD
 
-NOON = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
+NOON = next_weekday_at(12)
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ assignment."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 import time_machine
 from hypothesis import HealthCheck, given, settings
@@ -19,11 +17,12 @@ from hotline.extensions import db
 from hotline.models import Assignment, Call, User
 from hotline.models.states import HOLDING_CALL, WAITING, AssignmentStatus, Presence
 from telephony import vocabulary
-from tests.calls import ScriptedCall
-from tests.conftest import SEEDED_BY_MIGRATIONS, TwilioWebhooks
-from tests.test_operator_leg import take
+from tests.support.calls import ScriptedCall, TwilioWebhooks
+from tests.support.clock import next_weekday_at
+from tests.support.database import empty_tables
+from tests.support.legs import take
 
-NOON = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
+NOON = next_weekday_at(12)
 WHO = ["caller", "other", "unknown"]
 numbers = st.one_of(
     st.integers(min_value=-(10**12), max_value=10**12).map(str),
@@ -62,15 +61,6 @@ def line(app, staff, app_context):
     return TwilioWebhooks(app.test_client())
 
 
-def empty_tables() -> None:
-    """Every table but those the migrations seed (the wrap-up's codes)."""
-    db.session.rollback()
-    for table in reversed(db.metadata.sorted_tables):
-        if table.name not in SEEDED_BY_MIGRATIONS:
-            db.session.execute(table.delete())
-    db.session.commit()
-
-
 def check_the_records() -> None:
     db.session.expire_all()
     for call in db.session.scalars(select(Call)):
@@ -99,7 +89,7 @@ def test_signed_random_reports_of_the_operators_leg_never_fail(line, batch):
     empty_tables()
     from hotline.accounts.users import create_user
     from hotline.models import Role
-    from tests.pages import PASSWORD
+    from tests.support.pages import PASSWORD
 
     create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"], languages=["ru"])
     with time_machine.travel(NOON, tick=False):

@@ -14,11 +14,11 @@ from hotline.accounts.users import create_user
 from hotline.extensions import db
 from hotline.models import Assignment, Role, User
 from hotline.models.states import AssignmentStatus, CallStage, Presence
-from tests.calls import ScriptedCall
-from tests.live_server import serve
-from tests.pages import PASSWORD
-from tests.test_operator_leg import LEG_SID, assignment, take
-from tests.test_races import Http, TwilioWebhooks, at_once
+from tests.support.calls import Http, ScriptedCall, TwilioWebhooks
+from tests.support.concurrency import at_once
+from tests.support.legs import LEG_SID, assignment, take
+from tests.support.live_server import serve
+from tests.support.pages import PASSWORD
 
 TRIALS = 5
 

@@ -7,7 +7,6 @@ and wrap-up. Not answered, the caller goes back to the queue and hears
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
@@ -22,9 +21,10 @@ from hotline.models.states import AssignmentStatus, CallStage, Presence
 from telephony import prompts
 from telephony.simulator.device import SimulatedDevice
 from telephony.simulator.phone import Script
-from tests.live_server import serve
-from tests.pages import PASSWORD
-from tests.test_operator_leg import assignment, operator, take
+from tests.support.legs import assignment, operator, take
+from tests.support.live_server import serve
+from tests.support.pages import PASSWORD
+from tests.support.waiting import eventually
 
 NUMBER = "+77015551234"
 
@@ -49,14 +49,6 @@ def softphone(live) -> SimulatedDevice:
 def call_record(sid: str) -> Call:
     db.session.expire_all()
     return db.session.scalars(select(Call).where(Call.call_sid == sid)).one()
-
-
-def eventually(predicate, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("the condition never held")
-        time.sleep(0.02)
 
 
 class Operator:

@@ -17,7 +17,7 @@ from hotline.accounts.users import create_user
 from hotline.extensions import db
 from hotline.models import AuditRecord, Role, User
 from hotline.models.states import Presence
-from tests.pages import PASSWORD, csrf_token, log_in
+from tests.support.pages import PASSWORD, csrf_token, log_in
 
 PATH = "/api/v1/me/presence"
 

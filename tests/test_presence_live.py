@@ -7,8 +7,7 @@ which neither breaks a console's connection nor sends anyone away."""
 from __future__ import annotations
 
 import logging
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -21,14 +20,14 @@ from hotline.extensions import db
 from hotline.models import AuditRecord, Role, User, utcnow
 from hotline.models.states import Presence
 from hotline.operators import presence
-from tests.live_events import frozen, listening, private_redis
-from tests.live_server import serve
-from tests.pages import CSRF_META, PASSWORD
-from tests.test_console_live import Console, logged_in
+from tests.support.clock import later
+from tests.support.live_events import Console, frozen, listening, logged_in, private_redis
+from tests.support.live_server import serve
+from tests.support.pages import CSRF_META, PASSWORD
 from workers.sweep import sweep
 
 PATH = "/api/v1/me/presence"
-START = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+START = later()  # after every login of the run: a session from the future is refused
 GRACE = 30
 
 
@@ -49,13 +48,12 @@ def presence_events(console: Console, username: str | None = None) -> list[dict]
 
 
 def wait_for_presence(console: Console, username: str, presence_now: str, timeout: float = 5) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for data in presence_events(console, username):
-            if data["presence"] == presence_now:
-                return data
-        time.sleep(0.01)
-    raise AssertionError(f"no presence.changed {username} → {presence_now}; received {console.received}")
+    return console.heard(
+        events.PRESENCE_CHANGED,
+        lambda data: (data["username"], data["presence"]) == (username, presence_now),
+        timeout,
+        f"presence.changed {username} → {presence_now}",
+    )
 
 
 def presence_of(app, username: str) -> str:

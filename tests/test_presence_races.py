@@ -16,7 +16,7 @@ from hotline.extensions import db
 from hotline.models import AuditRecord, Role, User, utcnow
 from hotline.models.states import Presence
 from hotline.operators import presence
-from tests.pages import PASSWORD
+from tests.support.pages import PASSWORD
 
 ROUNDS = 8
 

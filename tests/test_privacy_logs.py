@@ -10,7 +10,7 @@ import re
 import pytest
 
 from telephony.simulator.phone import Script
-from tests.live_server import LiveServer, serve
+from tests.support.live_server import LiveServer, serve
 
 NUMBER = "+77015551234"
 # E.164, without the plus, the national form, the last ten digits.

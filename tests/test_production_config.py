@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
-
 import pytest
 from cryptography.fernet import Fernet
 
 import config
 from config import ProductionConfig
-
-GOOD = {
-    "SECRET_KEY": secrets.token_urlsafe(32),
-    "PHONE_HASH_KEY": secrets.token_urlsafe(32),
-    "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
-    "TWILIO_ACCOUNT_SID": "AC" + secrets.token_hex(16),
-    "PHONE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-    "TWILIO_API_KEY": "SK" + secrets.token_hex(16),
-    "TWILIO_API_SECRET": secrets.token_urlsafe(32),
-}
+from tests.support.production import GOOD
 
 
 @pytest.fixture

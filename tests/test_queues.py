@@ -1,15 +1,16 @@
 """Queue order, written once in hotline/queues.py: priority, then time waiting,
 then the order the calls were recorded in."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from hotline.calls import queues
 from hotline.cases.priority import Priority
 from hotline.extensions import db
 from hotline.models import Call
 from hotline.models.states import CallStage
+from tests.support.clock import recent
 
-T0 = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
+T0 = recent(hours=1)
 
 
 def waiting(sid: str, priority: int, enqueued_at: datetime, queue: str = "legal") -> Call:

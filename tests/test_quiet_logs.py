@@ -15,8 +15,8 @@ from pathlib import Path
 
 from rq.job import Job
 
-from tests.conftest import ROOT
-from tests.test_wrapup import in_wrap_up
+from tests.support.servers import ROOT
+from tests.support.wrapup import in_wrap_up
 
 FLASK = str(Path(sys.executable).with_name("flask"))
 SWEEP = "workers.sweep.sweep"

@@ -16,25 +16,14 @@ from sqlalchemy import func, select
 
 from hotline.extensions import db
 from hotline.models import Call, Callback, Case
-from tests.calls import ScriptedCall
-from tests.concurrency import at_once
-from tests.conftest import TwilioWebhooks
-from tests.live_server import serve
-from tests.servers import web_processes
+from tests.support.calls import Http, ScriptedCall, TwilioWebhooks
+from tests.support.concurrency import at_once
+from tests.support.live_server import serve
+from tests.support.servers import web_processes
 
 ALMATY = ZoneInfo("Asia/Almaty")
 MENU = "/telephony/voice/menu?attempt=1"
 TRIALS = 5
-
-
-class Http:
-    """The client TwilioWebhooks posts through, over real HTTP."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-
-    def post(self, path: str, data: dict, headers: dict) -> requests.Response:
-        return requests.post(self.url + path, data=data, headers=headers, timeout=15)
 
 
 @dataclass(frozen=True)

@@ -7,28 +7,25 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import time_machine
-from rq import SimpleWorker
-from rq.cron import CronScheduler
-from rq.job import Job, JobStatus
+from rq.job import JobStatus
 
 from hotline.models.states import Progress
 from hotline.telephony import CallReport, TelephonyError
 from telephony.client import TwilioTelephony
-from telephony.simulator import state
-from tests.calls import ScriptedCall
-from tests.conftest import ROOT, TwilioWebhooks
-from tests.desk import open_offers, operator, presence_of, stage_of
-from tests.live_server import serve
-from workers import schedule
-from workers.reconciler import close_stuck_calls
+from tests.support.calls import ScriptedCall, TwilioWebhooks
+from tests.support.clock import later
+from tests.support.desk import open_offers, operator, presence_of, stage_of
+from tests.support.live_server import serve
+from tests.support.servers import ROOT
+from tests.support.stuck_calls import queued_call, run_sweep, simulator_knows
+from tests.support.waiting import eventually
 
-START = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
+START = later()
 THRESHOLD = timedelta(seconds=600)
 
 
@@ -36,36 +33,6 @@ THRESHOLD = timedelta(seconds=600)
 def live(make_app):
     with serve(make_app) as server, server.app.app_context():
         yield server
-
-
-def queued_call(live) -> ScriptedCall:
-    """A call recorded by the signed incoming webhook and put in the legal queue,
-    whose final status callback never comes."""
-    call = ScriptedCall(TwilioWebhooks(live.app.test_client()))
-    call.to_queue()
-    assert call.record().stage == "queued"
-    return call
-
-
-def simulator_knows(call: ScriptedCall, status: str, duration: int | None = None) -> None:
-    """The telephony API's record of the call (the simulator's, in Redis)."""
-    now = time.time()
-    state.save(
-        "call",
-        call.sid,
-        {"sid": call.sid, "direction": "inbound", "status": status, "start": now, "duration": duration},
-    )
-
-
-def run_sweep(live) -> Job:
-    """Enqueue the sweep as the cron process does, and run it in a burst worker."""
-    queue = live.app.extensions["rq"]
-    scheduler = CronScheduler(connection=queue.connection)
-    schedule.register(scheduler, queue.name)
-    [cron_job] = [job for job in scheduler.enqueue_jobs() if job.func is close_stuck_calls]
-    [job_id] = cron_job.get_job_ids(queue.connection)
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
-    return Job.fetch(job_id, connection=queue.connection)
 
 
 def test_stuck_calls_are_closed_with_the_status_the_telephony_api_knows(live):
@@ -155,9 +122,12 @@ def test_the_cron_command_enqueues_the_sweep_at_once(app, database_url, redis_ur
     flask = str(Path(sys.executable).with_name("flask"))
     cron = subprocess.Popen([flask, "--app", "hotline", "cron"], cwd=ROOT, env=env, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 20
-        while len(queue.jobs) < 2 and time.monotonic() < deadline and cron.poll() is None:
-            time.sleep(0.1)
+        eventually(
+            lambda: len(queue.jobs) >= 2 or cron.poll() is not None,
+            timeout=20,
+            what=lambda: f"the cron process enqueued only {queue.jobs}",
+            every=0.1,
+        )
         assert sorted(job.func_name for job in queue.jobs) == [
             "workers.reconciler.close_stuck_calls",
             "workers.sweep.sweep",

@@ -11,8 +11,7 @@ import sys
 from pathlib import Path
 
 from telephony import prompts, recordings
-from tests.conftest import ROOT
-from tests.servers import web_processes
+from tests.support.servers import ROOT, web_processes
 
 FLASK = str(Path(sys.executable).with_name("flask"))
 RECORDABLE = [key for key in prompts.TEXTS if key not in prompts.SPOKEN_ONLY]

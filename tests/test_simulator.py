@@ -28,9 +28,11 @@ from telephony.client import TwilioTelephony
 from telephony.simulator import state
 from telephony.simulator.device import SimulatedDevice
 from telephony.simulator.phone import FlaskClientTransport, Script, SimulatedPhone
-from tests.conftest import AUTH_TOKEN, free_port
-from tests.live_server import LiveServer, serve
-from tests.test_simulator_dial import access_token
+from tests.support.calls import AUTH_TOKEN
+from tests.support.clock import next_saturday_at
+from tests.support.devices import access_token
+from tests.support.live_server import LiveServer, serve
+from tests.support.servers import free_port
 
 NUMBER = "+77015551234"
 HOTLINE = "+77172000000"
@@ -286,7 +288,7 @@ def test_waiting_caller_is_seen_and_taken_through_the_rest_api(live):
     assert result.queue_result == "redirected"
     assert "Оператор на линии." in result.said()
     assert any(line.kind == "connected" and line.text == "client operator-7" for line in result.transcript)
-    assert seen["answered"].result().status == "in-progress"
+    assert seen["answered"].result(timeout=15).status == "in-progress"
     answering.shutdown()
     call = record_of(live, result.call_sid)
     assert (call.queue_result, call.abandoned, call.status) == ("redirected", False, "completed")
@@ -312,7 +314,7 @@ def test_hanging_up_a_waiting_call_through_the_rest_api_ends_it(live):
 def test_after_hours_voice_message_is_recorded(make_app):
     with (
         serve(make_app, HOTLINE_HOURS="mon-fri 09:00-18:00") as live,
-        time_machine.travel("2026-11-28 07:00:00+00:00", tick=True),  # Saturday noon in Almaty
+        time_machine.travel(next_saturday_at(12), tick=True),  # closed on weekday hours
     ):
         result = live.phone().call(NUMBER, Script(digits=("2", "3", "2"), message_seconds=12))
         call = record_of(live, result.call_sid)

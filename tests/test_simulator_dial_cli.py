@@ -8,8 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.live_server import LiveServer, serve
-from tests.test_simulator_dial import OPERATOR_PHONE, FakeHotline, device_for, eventually
+from tests.support.devices import OPERATOR_PHONE, FakeHotline, device_for
+from tests.support.live_server import LiveServer, serve
+from tests.support.waiting import eventually
 
 CALLER = "+77015551234"
 

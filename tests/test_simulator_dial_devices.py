@@ -3,9 +3,8 @@ sees and acts on only the calls ringing for its own identity."""
 
 from __future__ import annotations
 
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import jwt
 import pytest
@@ -17,8 +16,9 @@ from telephony.simulator.device import SimulatedDevice
 from telephony.simulator.errors import Refused
 from telephony.simulator.ids import new_sid
 from telephony.simulator.phone import FlaskClientTransport, SimulatedPhone
-from tests.live_server import serve
-from tests.test_simulator_dial import access_token
+from tests.support.concurrency import at_once
+from tests.support.devices import access_token
+from tests.support.live_server import serve
 
 IDENTITY = "op-a1"
 OTHER = "op-b2"
@@ -170,14 +170,11 @@ def test_of_racing_accepts_and_rejects_exactly_one_wins(make_app):
         phone = SimulatedPhone.for_app(live.app.config, live.url)
         _, child = ring_operator(phone)
         token = access_token(live.app.config, IDENTITY)
-        barrier = threading.Barrier(8)
 
         def press(action: str) -> int:
-            barrier.wait()
             url = f"{live.url}/simulator/devices/calls/{child}/{action}"
             return requests.post(url, headers=bearer(token), timeout=10).status_code
 
-        with ThreadPoolExecutor(8) as pool:
-            codes = list(pool.map(press, ["accept", "reject"] * 4))
+        codes = at_once([partial(press, action) for action in ["accept", "reject"] * 4])
 
     assert sorted(codes) == [200] + [409] * 7

@@ -9,8 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
-from tests.servers import environment, web_processes
+from tests.support.servers import ROOT, environment, web_processes
 
 FLASK = str(Path(sys.executable).with_name("flask"))
 

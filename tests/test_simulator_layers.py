@@ -7,7 +7,7 @@ import ast
 import graphlib
 
 from telephony import vocabulary
-from tests.conftest import ROOT
+from tests.support.servers import ROOT
 
 PACKAGE = "telephony.simulator"
 

@@ -7,7 +7,6 @@ is no page."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 import requests
@@ -16,7 +15,8 @@ from sqlalchemy import select
 from hotline.extensions import db
 from hotline.models import Call
 from telephony.simulator import web_phone
-from tests.live_server import serve
+from tests.support.live_server import serve
+from tests.support.waiting import eventually
 
 CALLER = "+7 701 555 9876"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
@@ -59,24 +59,23 @@ class PagePhone:
 
     def wait_for(self, kind: str, text: str, timeout: float = 15) -> None:
         """Read the transcript as the page does until the line comes (the call runs in a thread)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            body = self.read()
-            if {"kind": kind, "text": text} in self.lines:
-                return
-            if body["ended"]:
-                break
-            time.sleep(0.05)
-        raise AssertionError(f"no {kind}: {text} in {self.lines}")
+        line = {"kind": kind, "text": text}
+        eventually(
+            lambda: self.read()["ended"] or line in self.lines,
+            timeout=timeout,
+            what=lambda: f"no {kind}: {text} in {self.lines}",
+            every=0.05,
+        )
+        assert line in self.lines, f"the call ended with no {kind}: {text} in {self.lines}"
 
     def wait_until_ended(self, timeout: float = 15) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def ended() -> dict | None:
             body = self.read()
-            if body["ended"]:
-                return body
-            time.sleep(0.05)
-        raise AssertionError(f"the call did not end: {self.lines}")
+            return body if body["ended"] else None
+
+        return eventually(
+            ended, timeout=timeout, what=lambda: f"the call did not end: {self.lines}", every=0.05
+        )
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import User
 from telephony import access as softphone
-from tests.pages import PASSWORD, log_in
+from tests.support.pages import PASSWORD, log_in
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from hotline.extensions import db
 from hotline.models import Call, User
 from hotline.models.states import CallStage, Presence, StepOutOfPlace
 from hotline.operators import presence
-from tests.calls import ScriptedCall
+from tests.support.calls import ScriptedCall
 
 
 @pytest.fixture

@@ -1,12 +1,13 @@
 """POST /telephony/voice/status: late, repeated and out-of-order callbacks are harmless."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import time_machine
 
-from tests.calls import ScriptedCall
+from tests.support.calls import ScriptedCall
+from tests.support.clock import later
 
-START = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
+START = later()
 
 
 def status(call, state: str, sequence: str | None = None, duration: str | None = None):

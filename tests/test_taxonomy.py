@@ -9,7 +9,7 @@ import pytest
 from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import Disposition, Role
-from tests.pages import PASSWORD, log_in
+from tests.support.pages import PASSWORD, log_in
 
 OUTCOMES = ["support_given", "referred", "information_given", "callback_arranged", "no_contact"]
 CATEGORIES = [

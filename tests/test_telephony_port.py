@@ -14,7 +14,7 @@ import pytest
 
 from hotline.telephony import TelephonyError
 from telephony.client import TwilioTelephony
-from tests.live_server import serve
+from tests.support.live_server import serve
 
 CALL_SID = "CA" + "1" * 32
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, func, select, update
 from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import ApiToken, AuditRecord, Role, User
+from tests.support.clock import later
 
 WRITE_PATH = "/api/v1/test-only-write"
 
@@ -171,7 +172,7 @@ def test_an_inactive_users_token_is_refused_even_unrevoked(runner, client, write
 
 def test_last_used_at_is_written_at_most_once_a_minute(runner, client, app_context):
     token = created_token(runner, "wallboard")
-    start = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
+    start = later()
     with time_machine.travel(start, tick=False) as clock:
         assert client.get("/api/v1/queues", headers=bearer(token)).status_code == 200
         assert token_named("wallboard").last_used_at == start

@@ -12,9 +12,9 @@ from flask import g, jsonify
 
 from hotline.accounts import auth
 from hotline.models import Role
-from tests.calls import HOTLINE, ScriptedCall
-from tests.conftest import ROOT
-from tests.pages import log_in
+from tests.support.calls import HOTLINE, ScriptedCall
+from tests.support.pages import log_in
+from tests.support.servers import ROOT
 
 CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 PASSWORD = "correct horse battery"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from datetime import UTC, datetime
 
 import pytest
 import time_machine
@@ -25,11 +24,12 @@ from werkzeug.datastructures import MultiDict
 from hotline.extensions import db
 from hotline.models import Call, Callback, Caller, Case
 from telephony import vocabulary
-from tests.calls import ScriptedCall
-from tests.conftest import SEEDED_BY_MIGRATIONS, TwilioWebhooks
+from tests.support.calls import ScriptedCall, TwilioWebhooks
+from tests.support.clock import next_saturday_at, next_weekday_at
+from tests.support.database import empty_tables
 
-WEDNESDAY_NOON_ALMATY = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
-SATURDAY_NOON_ALMATY = datetime(2026, 11, 28, 7, 0, tzinfo=UTC)
+WEEKDAY_NOON = next_weekday_at(12)  # open on weekday hours
+SATURDAY_NOON = next_saturday_at(12, after=WEEKDAY_NOON)  # closed, the same week
 
 STEPS = [
     "/telephony/voice/incoming",
@@ -83,7 +83,7 @@ def requests(draw):
 def stage_calls(hooks: TwilioWebhooks) -> dict[str, str]:
     """One call in each stage; returns the CallSid of each."""
     sids = {}
-    with time_machine.travel(WEDNESDAY_NOON_ALMATY, tick=False):
+    with time_machine.travel(WEEKDAY_NOON, tick=False):
         for stage in ["arrived", "at_need_menu", "queued", "left_queue", "ended"]:
             call = ScriptedCall(hooks, from_number=None if stage == "ended" else "+77015551234")
             sids[stage] = call.sid
@@ -99,7 +99,7 @@ def stage_calls(hooks: TwilioWebhooks) -> dict[str, str]:
             call.post("/telephony/voice/queue-result", QueueResult="hangup", QueueTime="5")
             if stage == "ended":
                 call.post("/telephony/voice/status", CallStatus="completed", SequenceNumber="4")
-    with time_machine.travel(SATURDAY_NOON_ALMATY, tick=False):
+    with time_machine.travel(SATURDAY_NOON, tick=False):
         call = ScriptedCall(hooks, from_number="+77015559876")
         sids["after_hours"] = call.sid
         call.dial()
@@ -107,14 +107,6 @@ def stage_calls(hooks: TwilioWebhooks) -> dict[str, str]:
         call.press("/telephony/voice/menu?attempt=1", "1")
     sids["unknown"] = hooks.new_call_sid()
     return sids
-
-
-def empty_tables() -> None:
-    db.session.rollback()
-    for table in reversed(db.metadata.sorted_tables):
-        if table.name not in SEEDED_BY_MIGRATIONS:  # the wrap-up's codes stay for later tests
-            db.session.execute(table.delete())
-    db.session.commit()
 
 
 def check_the_records() -> None:
@@ -155,7 +147,7 @@ CALLBACK_FROM_THE_MENU = [("/telephony/voice/wait/choice", "arrived", [("Digits"
 def test_signed_random_webhooks_never_fail_and_keep_the_records_whole(line, batch, open_now):
     empty_tables()
     sids = stage_calls(line)
-    moment = WEDNESDAY_NOON_ALMATY if open_now else SATURDAY_NOON_ALMATY
+    moment = WEEKDAY_NOON if open_now else SATURDAY_NOON
     with time_machine.travel(moment, tick=False):
         for step, who, pairs, attempt in batch:
             if who != "missing":

@@ -1,12 +1,9 @@
 """Every /telephony/ endpoint: forged or missing signatures, and nonsense fields."""
 
 import pytest
-from sqlalchemy import func, select
 
-from hotline.extensions import db
-from hotline.models import AuditRecord, Call, Callback, Caller, Case
-from tests.calls import ScriptedCall
-from tests.conftest import TwilioWebhooks
+from tests.support.calls import ScriptedCall, TwilioWebhooks
+from tests.support.database import row_counts
 
 ENDPOINTS = [
     "/telephony/voice/incoming",
@@ -19,13 +16,6 @@ ENDPOINTS = [
     "/telephony/voice/message",
     "/telephony/voice/status",
 ]
-
-
-def row_counts() -> list[int]:
-    return [
-        db.session.scalar(select(func.count()).select_from(model))
-        for model in (Call, Caller, Case, Callback, AuditRecord)
-    ]
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)

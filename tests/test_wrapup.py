@@ -6,8 +6,6 @@ to the case and nowhere else."""
 from __future__ import annotations
 
 import logging
-import secrets
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,71 +13,14 @@ from sqlalchemy import select
 from hotline import events
 from hotline.accounts import auth
 from hotline.extensions import db
-from hotline.models import Assignment, AuditRecord, Call, Case, CaseEvent, CaseNote, Role, User, utcnow
+from hotline.models import AuditRecord, CaseEvent, CaseNote, Role, User
 from hotline.models.states import AssignmentStatus, CallStage, Presence
-from tests.pages import PASSWORD, csrf_token, log_in
+from tests.support.desk import presence_of
+from tests.support.pages import PASSWORD, csrf_token, log_in
+from tests.support.published import published_by
+from tests.support.wrapup import VALID, assignment_of, bearer, call_of, in_wrap_up, post
 
 NOTE = "Говорит, что паспорт забрали при освобождении; zx-private-7781"
-VALID = {"outcome": "referred", "category": "documents"}
-
-
-def in_wrap_up(username: str, *, seconds_left: int = 120, status: str = AssignmentStatus.WRAP_UP) -> str:
-    """Rows as the call's end leaves them (another branch's work): a call on a
-    case, its operator's assignment in wrap-up until `seconds_left` from now,
-    the operator in wrap-up. Returns the CallSid. Needs an app context."""
-    now = utcnow()
-    user = db.session.scalars(select(User).where(User.username == username)).one()
-    case = Case(reference=f"HL-2026-{secrets.randbelow(10**6):06d}", queue="legal", opened_at=now)
-    call = Call(
-        call_sid="CA" + secrets.token_hex(16),
-        case=case,
-        queue="legal",
-        language="ru",
-        status="completed",
-        stage=CallStage.WRAP_UP if status == AssignmentStatus.WRAP_UP else CallStage.CONNECTED,
-        enqueued_at=now - timedelta(minutes=5),
-        operator_id=user.id,
-    )
-    db.session.add(call)
-    db.session.flush()
-    db.session.add(
-        Assignment(
-            call_id=call.id,
-            user_id=user.id,
-            status=status,
-            started_at=now - timedelta(minutes=4),
-            answered_at=now - timedelta(minutes=4),
-            ended_at=now,
-            wrap_up_until=now + timedelta(seconds=seconds_left),
-        )
-    )
-    user.presence = Presence.WRAP_UP if status == AssignmentStatus.WRAP_UP else Presence.BUSY
-    user.presence_since = now
-    db.session.commit()
-    return call.call_sid
-
-
-def assignment_of(call_sid: str) -> Assignment:
-    db.session.expire_all()
-    return db.session.scalars(select(Assignment).join(Call).where(Call.call_sid == call_sid)).one()
-
-
-def call_of(call_sid: str) -> Call:
-    db.session.expire_all()
-    return db.session.scalars(select(Call).where(Call.call_sid == call_sid)).one()
-
-
-def presence_of(username: str) -> str:
-    db.session.expire_all()
-    return db.session.scalar(select(User.presence).where(User.username == username))
-
-
-def bearer(username: str | None, name: str = "console") -> dict:
-    return {"Authorization": f"Bearer {auth.create_token(name, username)}"}
-
-
-def post(client, call_sid: str, body, headers: dict | None = None):
-    return client.post(f"/api/v1/calls/{call_sid}/wrap-up", json=body, headers=headers or {})
 
 
 @pytest.fixture
@@ -93,20 +34,6 @@ def session_post(client, call_sid: str, body):
     log_in(client, "aigerim", PASSWORD)
     token = csrf_token(client, "/console")
     return post(client, call_sid, body, {"X-CSRFToken": token})
-
-
-def published_by(app, monkeypatch) -> list[tuple[str, dict, list[str]]]:
-    """Every event the app's publisher is handed (and still publishes), in order."""
-    publisher = app.extensions["events"]
-    handed: list = []
-    original = publisher.publish
-
-    def publish(event: str, data: dict, rooms: list[str]) -> None:
-        handed.append((event, data, rooms))
-        original(event, data, rooms)
-
-    monkeypatch.setattr(publisher, "publish", publish)
-    return handed
 
 
 def test_saving_the_wrap_up_ends_it_and_makes_the_operator_available(

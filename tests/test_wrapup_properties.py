@@ -11,7 +11,7 @@ from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import CaseNote, Role
 from hotline.models.states import AssignmentStatus
-from tests.test_wrapup import assignment_of, in_wrap_up
+from tests.support.wrapup import assignment_of, in_wrap_up
 
 OUTCOMES = ["support_given", "referred", "no_contact"]
 CATEGORIES = ["documents", "housing", "other"]

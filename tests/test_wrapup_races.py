@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import AuditRecord, Call, CaseEvent, CaseNote, Role
-from tests.live_server import serve
-from tests.test_races import at_once
-from tests.test_wrapup import assignment_of, in_wrap_up, presence_of
+from tests.support.concurrency import at_once
+from tests.support.desk import presence_of
+from tests.support.live_server import serve
+from tests.support.wrapup import assignment_of, in_wrap_up
 
 TRIALS = 5
 

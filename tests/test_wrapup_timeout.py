@@ -17,8 +17,10 @@ from hotline.extensions import db
 from hotline.models import AuditRecord, CaseEvent, User, utcnow
 from hotline.models.states import AssignmentStatus, CallStage, Presence
 from hotline.operators import wrapup
-from tests.test_races import at_once
-from tests.test_wrapup import VALID, assignment_of, call_of, in_wrap_up, post, presence_of, published_by
+from tests.support.concurrency import at_once
+from tests.support.desk import presence_of
+from tests.support.published import published_by
+from tests.support.wrapup import VALID, assignment_of, call_of, in_wrap_up, post
 from workers import sweep
 
 

@@ -19,7 +19,7 @@ from hotline.models import Call, Offer, Role, User
 from telephony.client import TWILIO_API, TwilioTelephony
 from telephony.simulator.carrier import Carrier
 from telephony.simulator.transport import FlaskClientTransport, HttpTransport
-from tests.calls import ScriptedCall
+from tests.support.calls import ScriptedCall
 
 PASSWORD = "correct horse battery"
 

@@ -1,15 +1,41 @@
-"""A scripted caller for webhook tests: posts signed webhooks for one CallSid."""
+"""Webhooks as Twilio posts them, signed, and a scripted caller posting them for one CallSid."""
 
 from __future__ import annotations
 
+import secrets
 import xml.etree.ElementTree as ET
 
+import requests
 from sqlalchemy import select
+from twilio.request_validator import RequestValidator
 
+from config import DEV_AUTH_TOKEN
 from hotline.extensions import db
 from hotline.models import Call
 
 HOTLINE = "+77172000000"
+AUTH_TOKEN = DEV_AUTH_TOKEN
+
+
+class TwilioWebhooks:
+    """Posts webhooks as Twilio does: form-encoded, signed with the auth token."""
+
+    def __init__(self, client, auth_token: str = AUTH_TOKEN, base_url: str = "http://localhost") -> None:
+        self.client = client
+        self.validator = RequestValidator(auth_token)
+        self.base_url = base_url
+
+    @staticmethod
+    def new_call_sid() -> str:
+        return "CA" + secrets.token_hex(16)
+
+    def post(self, path: str, data: dict, signature: str | None = None, headers: dict | None = None):
+        url = self.base_url + path
+        if signature is None:
+            signature = self.validator.compute_signature(url, data)
+        all_headers = {"X-Twilio-Signature": signature} if signature else {}
+        all_headers.update(headers or {})
+        return self.client.post(path, data=data, headers=all_headers)
 
 
 def twiml(response) -> ET.Element:
@@ -48,3 +74,13 @@ class ScriptedCall:
     def record(self) -> Call:
         db.session.expire_all()
         return db.session.scalars(select(Call).where(Call.call_sid == self.sid)).one()
+
+
+class Http:
+    """The client TwilioWebhooks posts through, over real HTTP."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def post(self, path: str, data: dict, headers: dict) -> requests.Response:
+        return requests.post(self.url + path, data=data, headers=headers, timeout=15)

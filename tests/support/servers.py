@@ -24,7 +24,7 @@ import requests
 
 from config import DEV_AUTH_TOKEN
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HOTLINE_APP = "hotline:create_app()"
 OURS = ("HOTLINE_", "TWILIO_", "PHONE_")
 NAMES = {"DATABASE_URL", "REDIS_URL", "HOST", "PORT", "WEB_CONNECTIONS", "TRUSTED_PROXIES", "SECRET_KEY"}

@@ -1,17 +1,18 @@
 """Live screens and a Redis to freeze: a real python-socketio client on a live
-server, as a wallboard or a console connects, and a redis-server of a test's own."""
+server, as a wallboard (a token) or a console (a logged-in session) connects,
+and a redis-server of a test's own."""
 
 from __future__ import annotations
 
 import signal
 import subprocess
 import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import requests
 import socketio
 from flask import Flask
 from redis import Redis
@@ -20,7 +21,9 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from hotline.accounts import auth
 from hotline.core import embedded_redis
 from hotline.extensions import SOCKETIO_CHANNEL
-from tests.servers import free_port
+from tests.support.pages import CSRF_META, PASSWORD
+from tests.support.servers import free_port
+from tests.support.waiting import eventually
 
 
 class LiveScreen:
@@ -33,13 +36,20 @@ class LiveScreen:
         self.client.connect(url, auth={"token": token}, transports=["polling"], wait_timeout=5)
 
     def wait_for(self, event: str, call_sid: str, timeout: float = 5) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for name, data in self.received:
-                if name == event and data.get("call_sid") == call_sid:
-                    return data
-            time.sleep(0.01)
-        raise AssertionError(f"no {event} for {call_sid} within {timeout} s; received {self.received}")
+        return self.heard(
+            event, lambda data: data.get("call_sid") == call_sid, timeout, f"{event} for {call_sid}"
+        )
+
+    def heard(self, event: str, matches: Callable[[dict], bool], timeout: float = 5, what: str = "") -> dict:
+        """The first `event` received whose data `matches`, waiting for it."""
+        return eventually(
+            lambda: next(
+                (data for name, data in list(self.received) if name == event and matches(data)), None
+            ),
+            timeout=timeout,
+            what=lambda: f"no {what or event}; received {self.received}",
+            every=0.01,
+        )
 
     def close(self) -> None:
         self.client.disconnect()
@@ -79,11 +89,12 @@ def listening(redis_url: str, connect):
     redis = Redis.from_url(redis_url)
     before = redis.pubsub_numsub(SOCKETIO_CHANNEL)[0][1]
     result = connect()
-    deadline = time.monotonic() + 5
-    while redis.pubsub_numsub(SOCKETIO_CHANNEL)[0][1] <= before:
-        if time.monotonic() > deadline:
-            raise AssertionError("the Socket.IO server never subscribed to the message queue")
-        time.sleep(0.01)
+    eventually(
+        lambda: redis.pubsub_numsub(SOCKETIO_CHANNEL)[0][1] > before,
+        timeout=5,
+        what="the Socket.IO server never subscribed to the message queue",
+        every=0.01,
+    )
     return result
 
 
@@ -111,3 +122,25 @@ def frozen(process: subprocess.Popen, url: str):
         yield
     finally:
         process.send_signal(signal.SIGCONT)
+
+
+def logged_in(url: str, username: str) -> requests.Session:
+    """A browser's session on the live server: the login form, over HTTP."""
+    browser = requests.Session()
+    token = CSRF_META.search(browser.get(f"{url}/login").text).group(1)
+    answer = browser.post(
+        f"{url}/login", data={"username": username, "password": PASSWORD, "csrf_token": token}
+    )
+    assert answer.ok and answer.url.endswith("/console"), answer.url
+    return browser
+
+
+class Console(LiveScreen):
+    """A console's live connection: the session cookie, no token."""
+
+    def __init__(self, url: str, browser: requests.Session) -> None:
+        self.received = []
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("*", lambda event, data: self.received.append((event, data)))
+        cookie = "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
+        self.client.connect(url, headers={"Cookie": cookie}, transports=["polling"], wait_timeout=5)

@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 
 from playwright.sync_api import Page
 
-from tests.conftest import ROOT
+from tests.support.servers import ROOT
 
 PACKAGE = "axe-core"
 VERSION = json.loads((ROOT / "package.json").read_text())["dependencies"][PACKAGE]

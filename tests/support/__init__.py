@@ -1,0 +1,1 @@
+"""What the tests share: fixtures, helpers and stand-ins; never a test itself."""

@@ -1,0 +1,29 @@
+"""The test database: the tables the migrations seed, and emptying or counting the rest."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from hotline.extensions import db
+from hotline.models import AuditRecord, Call, Callback, Caller, Case
+
+# Tables whose rows the migrations seed: kept between tests (tests only read them).
+SEEDED_BY_MIGRATIONS = frozenset({"disposition"})
+
+
+def empty_tables() -> None:
+    """Every table but those the migrations seed (the wrap-up's codes), in an app context:
+    for a property test's examples, which share one test's database."""
+    db.session.rollback()
+    for table in reversed(db.metadata.sorted_tables):
+        if table.name not in SEEDED_BY_MIGRATIONS:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+def row_counts() -> list[int]:
+    """How many calls, callers, cases, callbacks and audit records there are."""
+    return [
+        db.session.scalar(select(func.count()).select_from(model))
+        for model in (Call, Caller, Case, Callback, AuditRecord)
+    ]
