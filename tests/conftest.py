@@ -86,6 +86,11 @@ def make_app(database_url, redis_url):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+    empty(database_url, redis_url)
+
+
+def empty(database_url: str, redis_url: str) -> None:
+    """Every table but the seeded ones emptied, and Redis: the state a test starts from."""
     engine = create_engine(database_url)
     with engine.begin() as connection:
         for table in reversed(db.metadata.sorted_tables):
