@@ -122,14 +122,26 @@ def aimed_at_the_shift(outcomes: list[str], categories: list[str]) -> HookDispat
 
 class ShiftUnderTest:
     """The shift the cases are sent to, started afresh when a case took what
-    another case would need (a caller, an offer, a call, a wrap-up)."""
+    another case would need (a caller, an offer, a call, a wrap-up): up to
+    RESTARTS times per operation, since a restart costs a second; after that
+    the cases meet what was taken, and are refused."""
+
+    RESTARTS = 3
 
     def __init__(self, app) -> None:
         self.app = app
         self.now: Shift = restart_shift(app)
+        self.restarts: Counter = Counter()
 
     def restart(self) -> None:
         self.now = restart_shift(self.app)
+
+    def after(self, operation, status: int) -> None:
+        """Restart if the answer says the case took something, and restarts are left."""
+        took = operation.method.upper() != "GET" and key(operation) != PRESENCE and status < 300
+        if took and self.restarts[key(operation)] < self.RESTARTS:
+            self.restarts[key(operation)] += 1
+            self.restart()
 
     def aim(self, path_parameters: dict) -> dict:
         """The path parameters with each target's name replaced by its id in this shift."""
@@ -145,11 +157,6 @@ class ShiftUnderTest:
         if name in self.now.offers:
             return str(self.now.offers[name])
         return value
-
-    @staticmethod
-    def took_something(operation, status: int) -> bool:
-        """A write carried out; choosing a presence takes nothing away."""
-        return operation.method.upper() != "GET" and key(operation) != PRESENCE and status < 300
 
 
 @dataclass

@@ -90,8 +90,7 @@ def send_cases(operation, run: str, hooks, shift: runs.ShiftUnderTest, tally: ru
         answer = case.call_and_validate(headers={"Authorization": f"Bearer {shift.now.tokens[who]}"})
         assert answer.status_code < 500, (who, case.path, case.path_parameters, answer.text)
         tally.add(operation, answer.status_code)
-        if shift.took_something(operation, answer.status_code):
-            shift.restart()
+        shift.after(operation, answer.status_code)
 
     if fitting is not None:
         who, path_parameters, body = fitting
