@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from schemathesis.core.failures import FailureGroup
 
 from hotline.accounts import auth
+from hotline.api import desk as desk_api
 from hotline.calls import queues as queue_service
 from hotline.calls.queues import QueueFigures
 from hotline.models import Role
@@ -154,3 +155,17 @@ def test_an_answer_that_leaves_its_schema_is_caught(api_schema, api_token, monke
     queues = api_schema["/api/v1/queues"]["GET"].Case()
     with pytest.raises(FailureGroup, match="Response violates schema"):
         queues.call_and_validate(headers={"Authorization": f"Bearer {api_token}"})
+
+
+@pytest.mark.parametrize(
+    ("path", "schema"), [("/api/v1/me/call", "MyCallSchema"), ("/api/v1/me/offer", "MyOfferSchema")]
+)
+def test_a_call_or_offer_of_another_shape_is_caught(app, api_schema, staff, monkeypatch, path, schema):
+    """A nullable nested object is null or of its schema, not any object (as apispec writes it)."""
+    monkeypatch.setattr(
+        getattr(desk_api, schema), "dump", lambda self, answer: {path.rsplit("/", 1)[1]: {"x": 1}}
+    )
+    with app.app_context():
+        headers = {"Authorization": f"Bearer {auth.create_token('console', 'aigerim')}"}
+    with pytest.raises(FailureGroup, match="Response violates schema"):
+        api_schema[path]["GET"].Case().call_and_validate(headers=headers)
