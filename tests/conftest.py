@@ -7,7 +7,6 @@ import os
 import subprocess
 
 import pytest
-from redis import Redis
 from sqlalchemy import create_engine, inspect, text
 
 os.environ["HOTLINE_ENV"] = "testing"
@@ -16,7 +15,7 @@ from hotline import create_app
 from hotline.core import embedded_redis
 from hotline.extensions import db
 from tests.support.calls import TwilioWebhooks
-from tests.support.database import SEEDED_BY_MIGRATIONS
+from tests.support.database import empty
 from tests.support.servers import free_port
 
 pytest_plugins = ["tests.support.browser", "tests.support.markers", "tests.support.passwords"]
@@ -79,13 +78,7 @@ def make_app(database_url, redis_url):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-    engine = create_engine(database_url)
-    with engine.begin() as connection:
-        for table in reversed(db.metadata.sorted_tables):
-            if table.name not in SEEDED_BY_MIGRATIONS:
-                connection.execute(table.delete())
-    engine.dispose()
-    Redis.from_url(redis_url).flushdb()
+    empty(database_url, redis_url)
 
 
 @pytest.fixture

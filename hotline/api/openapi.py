@@ -22,6 +22,10 @@ from hotline.api.schemas import ErrorSchema
 
 BEARER = "bearer"
 RULE_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+# apispec writes a nullable nested schema, in OpenAPI 3.0, as "any object or
+# null, or the schema": any object at all would match. Null alone is meant.
+ANY_OBJECT_OR_NULL = {"type": "object", "nullable": True}
+NULL_ONLY = {"type": "object", "nullable": True, "enum": [None]}
 
 
 def documented(
@@ -75,14 +79,23 @@ def _operation(endpoint: str, description: dict, arguments: list[str]) -> dict:
     return operation
 
 
+def _null_or_nested(converter, field, ret: dict, **kwargs) -> dict:
+    """A nullable Nested field: null, or an object of its schema."""
+    if "anyOf" not in ret:
+        return {}
+    return {"anyOf": [NULL_ONLY if branch == ANY_OBJECT_OR_NULL else branch for branch in ret["anyOf"]]}
+
+
 def build(app: Flask) -> dict:
+    marshmallow = MarshmallowPlugin()
     spec = APISpec(
         title="Hotline API",
         version="1",
         openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin()],
+        plugins=[marshmallow],
         info={"description": "The hotline's JSON API. Never returns a phone number."},
     )
+    marshmallow.converter.add_attribute_function(_null_or_nested)
     spec.components.security_scheme(
         BEARER, {"type": "http", "scheme": "bearer", "description": "an API token: flask create-token"}
     )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from redis import Redis
+from sqlalchemy import create_engine, func, select
 
 from hotline.extensions import db
 from hotline.models import AuditRecord, Call, Callback, Caller, Case
@@ -27,3 +28,14 @@ def row_counts() -> list[int]:
         db.session.scalar(select(func.count()).select_from(model))
         for model in (Call, Caller, Case, Callback, AuditRecord)
     ]
+
+
+def empty(database_url: str, redis_url: str) -> None:
+    """Every table but the seeded ones emptied, and Redis: the state a test starts from."""
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name not in SEEDED_BY_MIGRATIONS:
+                connection.execute(table.delete())
+    engine.dispose()
+    Redis.from_url(redis_url).flushdb()
