@@ -69,7 +69,7 @@ def test_an_unknown_but_well_shaped_sid_is_still_a_404(client, supervisor_token)
 
 
 def test_the_hold_music_s_keypad_choice_after_the_accept_hears_the_hold_music(line):
-    """The wait's own turn is tests/test_console_taken_wait.py's; its keypad choice
+    """The wait's own turn is tests/http/test_console_taken_wait.py's; its keypad choice
     (1: call me back) crossing the accept is no callback and no error either."""
     call = queued(line)
     take(call)

@@ -1,7 +1,7 @@
 """A simulated caller who holds as long as gunicorn keeps an idle connection
 open (2 s) still reaches the app, against the Procfile's web process. Whether
 gunicorn closes the connection just as the next webhook leaves is a matter of
-milliseconds; tests/test_simulator_transport.py makes that happen every time."""
+milliseconds; tests/http/test_simulator_transport.py makes that happen every time."""
 
 from __future__ import annotations
 
