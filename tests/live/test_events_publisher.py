@@ -78,18 +78,12 @@ def test_a_full_queue_drops_at_once_and_the_publisher_recovers(tmp_path, caplog)
     assert "events published again after" in caplog.text
 
 
-def announce_left(call_sid: str) -> None:
-    """An RQ job that emits, as the workers' jobs do, and returns at once: the
-    worker publishes before its forked work horse exits."""
-    events.caller_left(call_sid, "legal", "ended")
-
-
 def test_a_worker_process_emits_to_live_screens(make_app, database_url, redis_url):
     call_sid = TwilioWebhooks.new_call_sid()
     with serve(make_app) as live:
         screen = listening(redis_url, lambda: LiveScreen(live.url, integration_token(live.app)))
         try:
-            live.app.extensions["rq"].enqueue("tests.test_events_publisher.announce_left", call_sid)
+            live.app.extensions["rq"].enqueue("tests.support.published.announce_left", call_sid)
             env = environment(database_url, redis_url)
             command = [sys.executable, "-m", "flask", "--app", "hotline", "worker", "--burst"]
             worker = subprocess.Popen(

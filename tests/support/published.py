@@ -45,3 +45,9 @@ def published_by(app, monkeypatch) -> list[tuple[str, dict, list[str]]]:
 
     monkeypatch.setattr(publisher, "publish", publish)
     return handed
+
+
+def announce_left(call_sid: str) -> None:
+    """An RQ job that emits, as the workers' jobs do, and returns at once: the
+    worker publishes before its forked work horse exits."""
+    events.caller_left(call_sid, "legal", "ended")
