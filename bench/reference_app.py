@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Flask, Response, request
+from flask import Blueprint, Flask, Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from bench.models import BenchHit
 from hotline import create_app as create_hotline_app
-from hotline.extensions import db
+from hotline.extensions import csrf, db
 from telephony.security import twilio_signed
 
 
@@ -40,16 +40,21 @@ FIXED_TWIML = _fixed_twiml()
 
 def create_app(config=None) -> Flask:
     app = create_hotline_app(config)
+    # Signed as Twilio signs, like the webhooks they stand beside: no CSRF token
+    # comes with them, so they are exempt as telephony/'s blueprints are.
+    references = Blueprint("bench", __name__)
+    csrf.exempt(references)
 
-    @app.post("/bench/bare")
+    @references.post("/bench/bare")
     def bench_bare():
         return Response(FIXED_TWIML, content_type="application/xml")
 
-    @app.post("/bench/insert")
+    @references.post("/bench/insert")
     @twilio_signed
     def bench_insert():
         db.session.add(BenchHit(call_sid=request.form.get("CallSid", ""), created_at=datetime.now(UTC)))
         db.session.commit()
         return Response(FIXED_TWIML, content_type="application/xml")
 
+    app.register_blueprint(references)
     return app
