@@ -17,6 +17,7 @@ from hotline.models import Call, QueueName, Role, utcnow
 from tests.support.axe import assert_accessible
 from tests.support.browser import artifact
 from tests.support.calls import ScriptedCall, TwilioWebhooks
+from tests.support.console_page import open_console
 from tests.support.desk import PASSWORD, network, open_offers, operator
 from tests.support.live_server import LiveServer, serve
 
@@ -78,19 +79,6 @@ def joining_while_they_are_open(callers: Callers) -> None:
     callers.call("+77015550106", "legal")
     callers.call("+77015550107", "legal")
     callers.call("+77015550108", "general")
-
-
-def open_console(browser: Browser, url: str, username: str, locale: str, size: tuple[int, int]) -> Page:
-    context = browser.new_context(locale=locale, viewport={"width": size[0], "height": size[1]})
-    context.set_default_timeout(5000)
-    page = context.new_page()
-    page.goto(f"{url}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/console")
-    expect(page.locator("#live-state")).to_have_attribute("data-state", "live")
-    return page
 
 
 def assert_uncovered(element: Locator, what: str) -> None:

@@ -9,13 +9,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from rq.job import Job
 
 from tests.support.servers import ROOT
+from tests.support.waiting import eventually
 from tests.support.wrapup import in_wrap_up
 
 FLASK = str(Path(sys.executable).with_name("flask"))
@@ -72,12 +72,9 @@ def sweeps_done(queue) -> list[str]:
 
 
 def until(condition: Callable[[], object], seconds: float, what: str, log: Path) -> object:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if found := condition():
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"{what} within {seconds:.0f} s; the log:\n{log.read_text()}")
+    return eventually(
+        condition, timeout=seconds, every=0.2, what=lambda: f"{what}; the log:\n{log.read_text()}"
+    )
 
 
 def lines(log: Path) -> list[str]:

@@ -21,8 +21,12 @@ from tests.support.pages import PASSWORD
 WAITING = Script(digits=("2", "3"), in_queue="wait", wait_loops=400, hold_seconds=0.1, talk_seconds=None)
 
 
-def open_console(browser: Browser, url: str, username: str) -> Page:
-    context = browser.new_context(locale="en-GB")
+def open_console(
+    browser: Browser, url: str, username: str, locale: str = "en-GB", size: tuple[int, int] | None = None
+) -> Page:
+    """A new browser context logged in as `username`, on the live console."""
+    viewport = {"viewport": {"width": size[0], "height": size[1]}} if size else {}
+    context = browser.new_context(locale=locale, **viewport)
     context.set_default_timeout(5000)
     page = context.new_page()
     page.goto(f"{url}/login")
