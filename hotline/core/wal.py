@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 INTERVAL_SECONDS = 0.2
 FALLBACK_PAGES = 10_000  # a commit checkpoints only past this many pages of log (40 MB)
+RESTART_PAGES = 1_000  # past this, a log copied back in full is started over (`checkpoint`)
 
 
 def cooperative() -> bool:
@@ -73,13 +74,31 @@ def start_checkpointer(app: Flask) -> bool:
 
 
 def checkpoint(connection: sqlite3.Connection) -> tuple[int, int, int]:
-    """One PASSIVE checkpoint: (1 if it could not finish, pages in the log, pages copied)."""
-    return tuple(connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
+    """One PASSIVE checkpoint: (1 if it could not finish, pages in the log, pages copied).
+
+    A log copied back in full past RESTART_PAGES is then restarted, if it can be
+    at once: under steady load some request is always reading, so the next
+    writer never finds the log unused and starts it over, and it would grow to
+    FALLBACK_PAGES, where every commit checkpoints inside the event loop. A
+    RESTART waits for readers and holds writers off meanwhile, so it gets no
+    wait (the connection's busy timeout is 0): it succeeds in a moment with no
+    reader, or gives up at once and is tried again next time.
+    """
+    busy, logged, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    if not busy and logged > RESTART_PAGES and copied == logged:
+        busy, logged, copied = connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+    return busy, logged, copied
+
+
+def connect(path: str) -> sqlite3.Connection:
+    """The checkpointer's connection. No busy timeout: a checkpoint that cannot
+    go on at once gives up, rather than hold the webhooks' writes off while it waits."""
+    return sqlite3.connect(path, check_same_thread=False, timeout=0)
 
 
 def checkpoint_forever(path: str, sleep, interval: float = INTERVAL_SECONDS) -> None:
     """The checkpointer's loop, in its own OS thread; a failure is logged once until it clears."""
-    connection = sqlite3.connect(path, check_same_thread=False)
+    connection = connect(path)
     failing = False
     while True:
         sleep(interval)
