@@ -162,7 +162,7 @@ def route(
         call,
         CallStage.QUEUED if open_now else CallStage.AFTER_HOURS,
         allowed_from={CallStage.MENU},
-        where=[Call.case_id.is_(None)],
+        where={"case_id": None},
         case_id=case.id,
         queue=choice.queue,
         priority=priority(crisis=choice.crisis, open_case=case.attached),

@@ -15,14 +15,17 @@ here, in one of two ways, both conditional:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
-from sqlalchemy import ColumnElement, update
+from sqlalchemy import Update, bindparam, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from hotline.extensions import db
 from hotline.models import Call, states
 from hotline.models.states import TRANSITIONS, CallStage, StepOutOfPlace
+
+CALLS = Call.__table__
 
 
 def sources(to: CallStage) -> frozenset[CallStage]:
@@ -35,25 +38,50 @@ def transition(
     to: CallStage,
     *,
     allowed_from: Iterable[CallStage] | None = None,
-    where: Iterable[ColumnElement[bool]] = (),
+    where: Mapping[str, object] | None = None,
     **values,
 ) -> bool:
     """Move `call` to `to`, setting `values` with it, if it is still in one of
-    `allowed_from` (default: every stage `to` may follow) and `where` holds.
-    False, with nothing written, when it is not. Part of the caller's transaction."""
+    `allowed_from` (default: every stage `to` may follow) and each column named
+    in `where` still holds its value there (None: is null). False, with nothing
+    written, when it is not. Part of the caller's transaction."""
     froms = states.sources(TRANSITIONS, to, allowed_from)
-    version = db.session.scalar(
-        update(Call)
-        .where(Call.id == call.id, Call.stage.in_([stage.value for stage in froms]), *where)
-        .values(stage=to, version=Call.version + 1, **values)
-        .returning(Call.version)
-        .execution_options(synchronize_session=False)
+    where = where or {}
+    statement = _move(
+        to, froms, tuple((name, where[name] is None) for name in sorted(where)), tuple(sorted(values))
     )
+    params = {"call_id": call.id, **{f"set_{name}": value for name, value in values.items()}}
+    params.update({f"where_{name}": value for name, value in where.items() if value is not None})
+    version = db.session.connection().scalar(statement, params)
     if version is None:
         return False
     for name, value in {"stage": to.value, "version": version, **values}.items():
         set_committed_value(call, name, value)
     return True
+
+
+@lru_cache(maxsize=64)
+def _move(
+    to: CallStage, froms: frozenset[CallStage], where: tuple[tuple[str, bool], ...], columns: tuple[str, ...]
+) -> Update:
+    """The conditional UPDATE of one kind of move, built once: the phone line's
+    every step makes one, and building it costs more than running it."""
+    conditions = [
+        CALLS.c.id == bindparam("call_id"),
+        CALLS.c.stage.in_(sorted(stage.value for stage in froms)),
+    ]
+    for name, is_null in where:
+        column = CALLS.c[name]
+        conditions.append(
+            column.is_(None) if is_null else column == bindparam(f"where_{name}", type_=column.type)
+        )
+    changes = {name: bindparam(f"set_{name}", type_=CALLS.c[name].type) for name in columns}
+    return (
+        update(CALLS)
+        .where(*conditions)
+        .values(stage=to.value, version=CALLS.c.version + 1, **changes)
+        .returning(CALLS.c.version)
+    )
 
 
 def step(call: Call, to: CallStage) -> None:

@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, bindparam, insert, select, text, update
+from sqlalchemy import ColumnElement, and_, bindparam, select, text, update
 from sqlalchemy import case as sa_case
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -21,7 +21,7 @@ from hotline import audit
 from hotline.cases import timeline
 from hotline.cases.priority import priority
 from hotline.extensions import db
-from hotline.models import AuditRecord, Call, Caller, Case, CaseEvent, CaseNumber, CaseStatus
+from hotline.models import Call, Caller, Case, CaseNumber, CaseStatus
 
 # How many times a new case is tried before giving up: a conflict means another
 # process opened the caller's case meanwhile, and the next look finds it.
@@ -117,8 +117,6 @@ _RAISE_PRIORITY = (
     )
 )
 _MARK_CRISIS = update(Case).where(Case.id == bindparam("case_id")).values(crisis=True)
-_NEW_EVENTS = insert(CaseEvent)
-_NEW_AUDIT = insert(AuditRecord)
 
 
 def next_reference(now: datetime, timezone: ZoneInfo) -> str:
@@ -184,8 +182,8 @@ def open_or_attach(
     written = [
         timeline.rows(case.id, kind, actor=audit.TELEPHONY, call=call, at=now, **data) for kind, data in steps
     ]
-    connection.execute(_NEW_EVENTS, [event for event, _ in written])
-    connection.execute(_NEW_AUDIT, [entry for _, entry in written])
+    connection.execute(timeline.NEW_EVENT, [event for event, _ in written])
+    connection.execute(audit.NEW_RECORD, [entry for _, entry in written])
     return case
 
 

@@ -1,6 +1,8 @@
 """A case's timeline: every step of a case is an event on it and a record in
 the audit log, written together by `record` (or, on the phone line's busiest
-step, as rows for one statement by `rows`).
+step, as rows for one statement by `rows`). Both are INSERTs on the session's
+connection, not objects for the unit of work: they run at once, in the
+caller's transaction.
 
 An event's data and the audit record's detail hold ids, codes and states only:
 never a number, never a note.
@@ -10,9 +12,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import insert
+
 from hotline import audit
 from hotline.extensions import db
-from hotline.models import AuditRecord, Call, CaseEvent, utcnow
+from hotline.models import Call, CaseEvent, utcnow
+
+NEW_EVENT = insert(CaseEvent)
 
 
 def record(case_id: int | None, kind: str, **step) -> None:
@@ -24,9 +30,10 @@ def record(case_id: int | None, kind: str, **step) -> None:
     to the call), else `case.<kind>` on the case. A call with no case (it never
     got past the menu) has the audit record alone."""
     event, entry = rows(case_id, kind, **step)
+    connection = db.session.connection()
     if event is not None:
-        db.session.add(CaseEvent(**event))
-    db.session.add(AuditRecord(**entry))
+        connection.execute(NEW_EVENT, event)
+    connection.execute(audit.NEW_RECORD, entry)
 
 
 def rows(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from hotline import audit, events
 from hotline.calls import stages
@@ -87,24 +87,35 @@ def release_offer_of(user_id: int, keep_call_id: int, now: datetime) -> int | No
     return offer.call_id
 
 
+# Open offers whose caller is no longer offered: they left the queue.
+_OFFERS_OF_GONE_CALLERS = (
+    select(Offer.id, Offer.user_id, Call.call_sid)
+    .join(Call, Call.id == Offer.call_id)
+    .where(Offer.status == OfferStatus.OPEN, Call.stage != CallStage.OFFERED)
+)
+# The same for one call, built once: the webhook of every caller who leaves runs it.
+_OFFERS_OF_GONE_CALLER = _OFFERS_OF_GONE_CALLERS.where(Offer.call_id == bindparam("call_id"))
+
+
 def withdraw_offers_of_gone_callers(now: datetime, call_id: int | None = None) -> list[int]:
     """Sweep rule: an open offer whose caller left the queue (hung up, asked for a
     callback) is withdrawn, reason "left", so its operator is free again and is
     offered the next caller. With `call_id`, that call's offer only (the
-    webhook that saw the caller leave). Returns the ids of the offers withdrawn."""
-    query = (
-        select(Offer.id, Offer.user_id, Call.call_sid)
-        .join(Call, Call.id == Offer.call_id)
-        .where(Offer.status == OfferStatus.OPEN, Call.stage != CallStage.OFFERED)
-    )
-    if call_id is not None:
-        query = query.where(Offer.call_id == call_id)
+    webhook that saw the caller leave). Returns the ids of the offers withdrawn;
+    commits when it withdrew any."""
+    connection = db.session.connection()
+    if call_id is None:
+        found = connection.execute(_OFFERS_OF_GONE_CALLERS).all()
+    else:
+        found = connection.execute(_OFFERS_OF_GONE_CALLER, {"call_id": call_id}).all()
     withdrawn = {}
-    for offer_id, user_id, call_sid in db.session.execute(query).all():
+    for offer_id, user_id, call_sid in found:
         if _close(offer_id, OfferStatus.WITHDRAWN, now):
             events.offer_withdrawn(user_id, offer_id, call_sid, "left")
             audit.record(audit.SYSTEM, "offer.withdrawn", "offer", offer_id, call_sid=call_sid, reason="left")
             withdrawn[offer_id] = user_id
+    if not withdrawn:
+        return []
     db.session.commit()
     for user_id in withdrawn.values():
         operator_ready(user_id, now)

@@ -92,7 +92,7 @@ _LONGEST_AVAILABLE = (
 def _longest_available_for(call_id: int, now: datetime) -> int | None:
     """One query: the operator to offer the queued call `call_id` to, if any."""
     _, fallback = _settings()
-    return db.session.scalar(
+    return db.session.connection().scalar(
         _LONGEST_AVAILABLE, {"call_id": call_id, "fallback_before": now - timedelta(seconds=fallback)}
     )
 

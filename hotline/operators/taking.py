@@ -177,7 +177,7 @@ def caller_gone(taken: Taken, user: User, now: datetime) -> None:
         call,
         CallStage.QUEUED,
         allowed_from={CallStage.CONNECTED},
-        where=[Call.operator_id == user.id],
+        where={"operator_id": user.id},
         operator_id=None,
     )
     presence.move(
