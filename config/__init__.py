@@ -25,6 +25,8 @@ DEV_API_SECRET = "dev-twilio-api-secret-for-the-softphone"
 DEV_PHONE_ENCRYPTION_KEY = "ZGV2LWtleS1kZXYta2V5LWRldi1rZXktZGV2LWtleS0="
 DEV_PHONE_HASH_KEY = "dev-phone-hash-key"
 
+SHIFT = 12 * 3600  # seconds
+
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
@@ -112,6 +114,9 @@ class Config:
         # its login rate limit (per username and per address), and its cookies.
         self.HOTLINE_NAME = _env("HOTLINE_NAME", "")
         self.HOTLINE_LOGIN_RATE_LIMIT = _env("HOTLINE_LOGIN_RATE_LIMIT", "5 per minute")
+        # A login lasts one shift at most: past this, counted from the login, the
+        # server refuses the session whatever the browser keeps (hotline/accounts/auth.py).
+        self.HOTLINE_SESSION_MAX_AGE_SECONDS = int(_env("HOTLINE_SESSION_MAX_AGE_SECONDS", str(SHIFT)))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
@@ -131,6 +136,8 @@ class Config:
         """Refuse settings that cannot work. Overridden where stricter rules apply."""
         if not self.HOTLINE_LANGUAGES:
             raise RuntimeError("HOTLINE_LANGUAGES names no language")
+        if self.HOTLINE_SESSION_MAX_AGE_SECONDS <= 0:
+            raise RuntimeError("HOTLINE_SESSION_MAX_AGE_SECONDS must be a positive number of seconds")
 
 
 class DevelopmentConfig(Config):
@@ -153,6 +160,11 @@ class TestingConfig(Config):
         self.TWILIO_AUTH_TOKEN = DEV_AUTH_TOKEN
         self.TWILIO_ACCOUNT_SID = DEV_ACCOUNT_SID
         self.SECRET_KEY = DEV_SECRET_KEY
+        # Tests log in at the real time and then travel up to a week and a day
+        # ahead (tests/support/clock.py); the tests of the limit itself set their own.
+        self.HOTLINE_SESSION_MAX_AGE_SECONDS = int(
+            _env("HOTLINE_SESSION_MAX_AGE_SECONDS", str(31 * 24 * 3600))
+        )
 
 
 class ProductionConfig(Config):

@@ -60,7 +60,7 @@ def create_app(config: settings.Config | dict | None = None) -> Flask:
     login_manager.init_app(app)
     init_redis(app)
     app.extensions["phone_vault"] = PhoneVault.from_config(app.config)
-    init_socketio(app)
+    init_socketio(app, events.listening_manager(app.config["REDIS_URL"]))
     events.init_app(app)
     sockets.init_app(app)
     auth.init_app(app)

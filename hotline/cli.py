@@ -10,11 +10,15 @@ from flask import Flask
 from flask.cli import with_appcontext
 from rq import Queue
 
+from hotline import events
 from hotline.accounts import auth, users
 from hotline.accounts.users import LANGUAGES
 from hotline.core import phones
 from hotline.doctor import doctor
 from hotline.models import QueueName, Role
+
+# How long deactivate-user and revoke-token wait, at most, to tell the web processes.
+ENDING_SECONDS = 2.0
 
 
 def init_app(app: Flask) -> None:
@@ -71,6 +75,7 @@ def deactivate_user(name: str) -> None:
         revoked = auth.deactivate_user(name)
     except (auth.UnknownUser, auth.UserInactive) as error:
         raise click.ClickException(str(error)) from None
+    _live_connections_told()
     click.echo(f"deactivated {name}; revoked {revoked} API token(s)")
 
 
@@ -100,7 +105,15 @@ def revoke_token(name: str) -> None:
         revoked = auth.revoke_token(name)
     except auth.UnknownToken as error:
         raise click.ClickException(str(error)) from None
+    _live_connections_told()
     click.echo(f"revoked {revoked} API token(s) named {name!r}")
+
+
+def _live_connections_told() -> None:
+    """Before the command exits: its publisher has told the web processes to
+    disconnect what ended (or given up, when Redis failed: then the next
+    heartbeat of each connection ends it)."""
+    events.drain(ENDING_SECONDS)
 
 
 # The demo operator bin/run creates in development; its password is in the README on purpose.

@@ -15,6 +15,14 @@ bounded in-memory queue drained by a background thread (a greenlet under
 gunicorn's gevent worker) that publishes through the Socket.IO message queue
 with short timeouts. When the queue is full or Redis fails, the event is
 dropped and logged by name and CallSid, never with its payload.
+
+Access that ends (a logout, a deactivation, a revoked token) is said the same
+way, after commit: `access_ended` names the rooms whose sockets lost their
+right. python-socketio can disconnect across processes only by sid, and rooms
+are each process's own, so the message is a `close_room` marked `DISCONNECTS`:
+every web process's `ListeningManager` disconnects its own sockets in that
+room (a stock manager would still close the room). When Redis fails, the
+sockets stay until their next heartbeat, which checks the right again.
 """
 
 from __future__ import annotations
@@ -55,6 +63,11 @@ def queue_room(queue_name: str) -> str:
 def user_room(user_id: int) -> str:
     """One user's consoles (every tab they have open)."""
     return f"user:{user_id}"
+
+
+def token_room(token_id: int) -> str:
+    """The live screens connected with one API token."""
+    return f"token:{token_id}"
 
 
 @dataclass(frozen=True)
@@ -139,7 +152,21 @@ def operator_call(user_id: int, call: dict) -> None:
     _after_commit(OPERATOR_CALL, call, [user_room(user_id)])
 
 
+def access_ended(rooms: list[str]) -> None:
+    """The sockets in `rooms` lost their right: once the transaction commits,
+    every web process disconnects those it holds."""
+    if rooms:
+        db.session.info.setdefault(_PENDING, []).append(_Ending(tuple(rooms)))
+
+
 _PENDING = "hotline_events"
+# The mark on a close_room message that disconnects the room's sockets too.
+DISCONNECTS = "hotline_disconnects"
+
+
+@dataclass(frozen=True)
+class _Ending:
+    rooms: tuple[str, ...]
 
 
 def _after_commit(event: str, data: dict, rooms: list[str]) -> None:
@@ -147,8 +174,11 @@ def _after_commit(event: str, data: dict, rooms: list[str]) -> None:
 
 
 def _publish_pending(session: Session) -> None:
-    for event, data, rooms in session.info.pop(_PENDING, []):
-        _publisher().publish(event, data, rooms)
+    for item in session.info.pop(_PENDING, []):
+        if isinstance(item, _Ending):
+            _publisher().end(item.rooms)
+        else:
+            _publisher().publish(*item)
 
 
 def _forget_pending(session: Session, previous: SessionTransaction) -> None:
@@ -188,6 +218,36 @@ class _SingleAttemptRedisManager(socketio.RedisManager):
             self.connected = False
             raise
 
+    def end(self, room: str) -> None:
+        """Close `room` in every web process, disconnecting its sockets."""
+        self._publish(
+            {
+                "method": "close_room",
+                "room": room,
+                "namespace": "/",
+                "host_id": self.host_id,
+                DISCONNECTS: True,
+            }
+        )
+
+
+class ListeningManager(socketio.RedisManager):
+    """A web process's own manager: python-socketio's Redis manager, whose
+    close_room, when marked DISCONNECTS, first disconnects this process's
+    sockets in the room (each leaves every room as it goes)."""
+
+    def _handle_close_room(self, message: dict) -> None:
+        room, namespace = message.get("room"), message.get("namespace") or "/"
+        if message.get(DISCONNECTS) and isinstance(room, str):
+            for sid, _eio_sid in list(self.get_participants(namespace, room)):
+                self.server.disconnect(sid, namespace=namespace, ignore_queue=True)
+        super()._handle_close_room(message)
+
+
+def listening_manager(redis_url: str) -> ListeningManager:
+    """The manager for the app's Socket.IO server (`hotline.extensions.init_socketio`)."""
+    return ListeningManager(redis_url, channel=SOCKETIO_CHANNEL)
+
 
 @dataclass(frozen=True)
 class _Marker:
@@ -219,6 +279,13 @@ class Publisher:
         except queue.Full:
             self._drop(event, data, "the event queue is full")
 
+    def end(self, rooms: tuple[str, ...]) -> None:
+        """Hand over an ending of access to the sockets in `rooms`; returns at once."""
+        try:
+            self._running().put_nowait(_Ending(rooms))
+        except queue.Full:
+            self._not_ended(rooms, "the event queue is full")
+
     def drain(self, timeout: float) -> bool:
         marker = _Marker(threading.Event())
         try:
@@ -245,6 +312,9 @@ class Publisher:
             if isinstance(item, _Marker):
                 item.reached.set()
                 continue
+            if isinstance(item, _Ending):
+                self._end(item.rooms)
+                continue
             event, data, rooms = item
             try:
                 self.manager.emit(event, data, room=rooms, namespace="/")
@@ -254,6 +324,16 @@ class Publisher:
             if self.dropped:
                 log.info("events published again after %d dropped", self.dropped)
                 self.dropped = 0
+
+    def _end(self, rooms: tuple[str, ...]) -> None:
+        for room in rooms:
+            try:
+                self.manager.end(room)
+            except Exception as error:  # whatever Redis does, the thread carries on
+                self._not_ended((room,), f"Redis failed ({type(error).__name__})")
+
+    def _not_ended(self, rooms: tuple[str, ...], why: str) -> None:
+        log.warning("sockets of %s not disconnected now (%s): their heartbeat will", ", ".join(rooms), why)
 
     def _drop(self, event: str, data: dict, why: str) -> None:
         if self.dropped == 0:

@@ -13,6 +13,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from redis import Redis
 from rq import Queue
+from socketio import PubSubManager
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -45,20 +46,18 @@ def init_redis(app: Flask) -> None:
     app.extensions["rq"] = Queue(app.config["RQ_QUEUE"], connection=connection)
 
 
-def init_socketio(app: Flask) -> None:
+def init_socketio(app: Flask, manager: PubSubManager) -> None:
     """Same-origin browsers only (the default). The async mode follows the server:
     gevent under the Procfile's gunicorn (which patches sockets first), threads
     under any other (the Flask CLI, a test's live server).
 
-    The server's own Redis connection only listens, and a listen must not time
-    out; events are published by `hotline.events` (bound by the factory), with
-    short timeouts."""
+    `manager` is the server's own Redis connection (`hotline.events.listening_manager`,
+    given by the factory): it only listens, and a listen must not time out; events
+    are published by `hotline.events`, with short timeouts."""
     from gevent import monkey
 
     async_mode = "gevent" if monkey.is_module_patched("socket") else "threading"
-    socketio.init_app(
-        app, message_queue=app.config["REDIS_URL"], channel=SOCKETIO_CHANNEL, async_mode=async_mode
-    )
+    socketio.init_app(app, client_manager=manager, async_mode=async_mode)
 
 
 def init_limiter(app: Flask) -> None:

@@ -1,5 +1,13 @@
 """Who is asking: browser logins (passwords, roles) and API tokens.
 
+A browser session is Flask's signed cookie; the server decides whether it
+still stands. At login (Flask-Login's `user_logged_in`) the session takes the
+user's `session_version` and the time; the user loader, which runs on every
+request and every Socket.IO event, accepts the session only while the user is
+active, the version is still theirs (logging out and deactivation change it,
+ending all of that user's sessions at once) and the login is at most
+HOTLINE_SESSION_MAX_AGE_SECONDS old. A replayed cookie is then no login.
+
 A token with a user acts as that user; a token without one (an integration's)
 only reads. A token works only while it is unrevoked and its user is active.
 Creating and deactivating users is hotline/users.py's (its names are kept here
@@ -15,8 +23,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cache, wraps
 
-from flask import Flask, abort, g, request
-from flask_login import current_user, login_required
+from flask import Flask, abort, current_app, g, request, session
+from flask_login import current_user, login_required, user_logged_in
 from sqlalchemy import or_, select, text, update
 from sqlalchemy.exc import OperationalError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -47,17 +55,41 @@ class UnknownToken(LookupError):
     pass
 
 
+# What a login puts in the session beside Flask-Login's own keys.
+SESSION_VERSION = "hotline_session_version"
+LOGGED_IN_AT = "hotline_logged_in_at"
+
+
 def init_app(app: Flask) -> None:
     login_manager.user_loader(_load_user)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
+    user_logged_in.connect(_session_begins, app)
+    # Flask refuses a cookie signed longer ago than this; a session that
+    # changes is signed again, so the login's own time is what bounds it.
+    max_age = app.config["HOTLINE_SESSION_MAX_AGE_SECONDS"]
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=max_age)
+
+
+def _session_begins(_app: Flask, user: User, **_extra) -> None:
+    session[SESSION_VERSION] = user.session_version
+    session[LOGGED_IN_AT] = int(utcnow().timestamp())
 
 
 def _load_user(user_id: str) -> User | None:
-    """The session's user, unless deactivated since: their session ends on its next request."""
+    """The session's user, while the session stands: the user active, the
+    session's version theirs, the login not older than the maximum age."""
     number = whole_number(user_id, max_digits=18)
     user = db.session.get(User, number) if number is not None else None
-    return user if user is not None and user.active else None
+    return user if user is not None and user.active and _session_stands(user) else None
+
+
+def _session_stands(user: User) -> bool:
+    version, since = session.get(SESSION_VERSION), session.get(LOGGED_IN_AT)
+    if not isinstance(version, int) or not isinstance(since, int):
+        return False
+    age = utcnow().timestamp() - since
+    return version == user.session_version and age <= current_app.config["HOTLINE_SESSION_MAX_AGE_SECONDS"]
 
 
 @cache
@@ -135,14 +167,19 @@ def find_token(token: str) -> tuple[ApiToken, User | None] | None:
     """The token and its user, if the token is unrevoked and its user (if any)
     is active. Joining the user refuses a deactivated user's token even when a
     token was created while the deactivation committed and so escaped it."""
+    return _token_in_force(ApiToken.token_hash == token_digest(token))
+
+
+def token_in_force(token_id: int) -> tuple[ApiToken, User | None] | None:
+    """As find_token, by the token's id: for a connection made with it, asked again."""
+    return _token_in_force(ApiToken.id == token_id)
+
+
+def _token_in_force(which) -> tuple[ApiToken, User | None] | None:
     row = db.session.execute(
         select(ApiToken, User)
         .outerjoin(User, ApiToken.user_id == User.id)
-        .where(
-            ApiToken.token_hash == token_digest(token),
-            ApiToken.revoked_at.is_(None),
-            or_(ApiToken.user_id.is_(None), User.active.is_(True)),
-        )
+        .where(which, ApiToken.revoked_at.is_(None), or_(ApiToken.user_id.is_(None), User.active.is_(True)))
     ).first()
     return (row[0], row[1]) if row else None
 

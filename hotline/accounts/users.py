@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
-from hotline import audit
+from hotline import audit, events
 from hotline.core import phones
 from hotline.extensions import db
 from hotline.models import ApiToken, OperatorLanguage, OperatorSkill, QueueName, Role, User, utcnow
@@ -161,18 +161,31 @@ def user_named(username: str) -> User:
     return user
 
 
+def end_sessions(user_id: int) -> None:
+    """End every browser session of this user (hotline.accounts.auth refuses a
+    session of an older version) and, once the caller commits, their consoles'
+    live connections."""
+    db.session.execute(
+        update(User).where(User.id == user_id).values(session_version=User.session_version + 1)
+    )
+    events.access_ended([events.user_room(user_id)])
+
+
 def deactivate_user(username: str, actor: str = audit.SYSTEM) -> int:
-    """Deactivate a user and revoke their API tokens, in one transaction.
-    Returns how many tokens were revoked. The update is conditional, so of two
-    deactivations at once only one writes its audit records. Their browser
-    session stops working on its next request (the user loader refuses them)."""
+    """Deactivate a user, end their sessions and revoke their API tokens, in one
+    transaction; their live connections are closed after it commits. Returns how
+    many tokens were revoked. The update is conditional, so of two deactivations
+    at once only one writes its audit records."""
     user = user_named(username)
     changed = db.session.execute(
-        update(User).where(User.id == user.id, User.active.is_(True)).values(active=False)
+        update(User)
+        .where(User.id == user.id, User.active.is_(True))
+        .values(active=False, session_version=User.session_version + 1)
     ).rowcount
     if not changed:
         db.session.rollback()
         raise UserInactive(f"the user {username!r} is deactivated already")
+    events.access_ended([events.user_room(user.id)])
     audit.record(actor, "user.deactivated", "user", user.id)
     tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
@@ -183,7 +196,9 @@ def deactivate_user(username: str, actor: str = audit.SYSTEM) -> int:
 
 
 def revoke_tokens(tokens: list[ApiToken], reason: str, actor: str = audit.SYSTEM) -> None:
+    """Revoke the tokens; the live screens connected with them are closed once the caller commits."""
     now = utcnow()
     for token in tokens:
         token.revoked_at = now
         audit.record(actor, "token.revoked", "api_token", token.id, name=token.name, reason=reason)
+    events.access_ended([events.token_room(token.id) for token in tokens])

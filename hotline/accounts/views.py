@@ -85,7 +85,10 @@ def _safe_next() -> str | None:
 @bp.post("/logout")
 @login_required
 def logout():
+    """Ends every session of the user, not only this browser's: a cookie copied
+    before the logout is refused, and their open consoles are disconnected."""
     audit.record(current_user.username, "user.logged_out", "user", current_user.id)
+    users.end_sessions(current_user.id)
     db.session.commit()
     logout_user()
     session.clear()

@@ -13,6 +13,14 @@ Two ways in:
 
 A token, when sent, decides: a browser with a session and a bad token is refused.
 
+A connection lasts while its right does. A console also joins its user's room
+and a token's connection the token's room (`token:<id>`): a logout, a
+deactivation or a revoked token closes those rooms in every web process,
+disconnecting them (`hotline.events.access_ended`). Each heartbeat asks again
+(the session through the user loader, the token in the database) and
+disconnects a connection whose right has gone, which covers an ending that
+Redis did not carry.
+
 A logged-in console is also a heartbeat: its connect, and the `console.alive`
 it emits every HOTLINE_PRESENCE_GRACE_SECONDS / 3, record that its user is
 here (`hotline.operators.presence.seen`); the sweep sends away those gone quiet. Redis
@@ -23,15 +31,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app
+from flask import Flask, current_app, session
 from flask_login import current_user
-from flask_socketio import ConnectionRefusedError, join_room
+from flask_socketio import ConnectionRefusedError, disconnect, join_room
 from redis.exceptions import RedisError
 
 from hotline import events
 from hotline.accounts import auth
 from hotline.extensions import socketio
-from hotline.models import Role, User, utcnow
+from hotline.models import ApiToken, Role, User, utcnow
 from hotline.operators import presence
 
 log = logging.getLogger(__name__)
@@ -39,6 +47,9 @@ log = logging.getLogger(__name__)
 ALIVE = "console.alive"
 
 WATCH_EVERY_QUEUE = frozenset({Role.SUPERVISOR, Role.ADMIN})
+# In the connection's own session (Flask-SocketIO keeps one per connection, in
+# the server's memory): the id of the token it connected with.
+TOKEN_ID = "hotline_socket_token"
 
 
 def init_app(app: Flask) -> None:
@@ -57,10 +68,17 @@ def connect(credentials: object = None) -> None:
     found = auth.find_token(token) if isinstance(token, str) and token else None
     if found is None:
         raise ConnectionRefusedError("send a valid API token: auth={'token': …}, or log in")
-    _token, user = found
-    if user is not None and user.role not in WATCH_EVERY_QUEUE:
+    if not _may_watch(found):
         raise ConnectionRefusedError("this token's user has no live rooms yet")
+    record, _user = found
+    session[TOKEN_ID] = record.id
     join_room(events.SUPERVISORS_ROOM)
+    join_room(events.token_room(record.id))
+
+
+def _may_watch(found: tuple[ApiToken, User | None]) -> bool:
+    _token, user = found
+    return user is None or user.role in WATCH_EVERY_QUEUE
 
 
 def rooms_of(user: User) -> list[str]:
@@ -72,9 +90,17 @@ def rooms_of(user: User) -> list[str]:
 
 
 def alive(_data: object = None) -> None:
-    """A console's heartbeat; from anything but a logged-in console, ignored."""
-    if current_user.is_authenticated:
+    """A heartbeat: a connection whose right has gone is disconnected; a
+    console's records that its user is here."""
+    token_id = session.get(TOKEN_ID)
+    if token_id is not None:
+        found = auth.token_in_force(token_id)
+        if found is None or not _may_watch(found):
+            disconnect()
+    elif current_user.is_authenticated:
         _heard(current_user.id)
+    else:
+        disconnect()
 
 
 def _heard(user_id: int) -> None:

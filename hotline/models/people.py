@@ -37,6 +37,9 @@ class User(db.Model):
     # Since when: of the available operators, the one available longest is offered a caller first.
     presence_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     device: Mapped[str] = mapped_column(String(16), default=Device.BROWSER, server_default=Device.BROWSER)
+    # A browser session holds the version its login found; logging out and
+    # deactivation add one, and every session holding an older one has ended.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     skills: Mapped[list[OperatorSkill]] = relationship(
         cascade="all, delete-orphan", order_by="OperatorSkill.queue"

@@ -7,7 +7,8 @@ freezing (a login's session cookie) is "from the future" and is refused.
 Every moment ahead is at least a day ahead of now (or of the moment it is told to
 follow), so a module may compute one at import and a long run never catches up
 with it; and a working day or a Saturday is at most a week ahead, well within a
-session's lifetime (31 days). Moments are in UTC, on the second.
+session's maximum age in testing (31 days, config.TestingConfig). Moments are in
+UTC, on the second.
 """
 
 from __future__ import annotations

@@ -55,8 +55,9 @@ class LiveScreen:
         self.client.disconnect()
 
 
-def refusal(url: str, credentials: object) -> str:
-    """Connect as a client with `credentials`; the server's reason for refusing.
+def refusal(url: str, credentials: object, headers: dict | None = None) -> str:
+    """Connect as a client with `credentials` (and `headers`: a browser's
+    cookie); the server's reason for refusing.
 
     The client hangs up without waiting for its long-poll to end: after a
     refusal python-engineio may hold it until the next ping (25 s)."""
@@ -69,7 +70,7 @@ def refusal(url: str, credentials: object) -> str:
         reasons.append(data.get("message") if isinstance(data, dict) else str(data))
         refused.set()
 
-    client.connect(url, auth=credentials, transports=["polling"], wait=False)
+    client.connect(url, auth=credentials, headers=headers or {}, transports=["polling"], wait=False)
     try:
         if not refused.wait(5):
             raise AssertionError(f"connected with {credentials!r}")
@@ -142,5 +143,9 @@ class Console(LiveScreen):
         self.received = []
         self.client = socketio.Client(reconnection=False)
         self.client.on("*", lambda event, data: self.received.append((event, data)))
-        cookie = "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
-        self.client.connect(url, headers={"Cookie": cookie}, transports=["polling"], wait_timeout=5)
+        self.client.connect(url, headers=cookie_header(browser), transports=["polling"], wait_timeout=5)
+
+
+def cookie_header(browser: requests.Session) -> dict[str, str]:
+    """The browser's cookies as it sends them: for a Socket.IO client, or to replay them."""
+    return {"Cookie": "; ".join(f"{name}={value}" for name, value in browser.cookies.items())}

@@ -24,6 +24,8 @@ class Published:
         found = []
         while (message := self.pubsub.get_message(timeout=0.2)) is not None:
             body = json.loads(message["data"])
+            if body.get("method") != "emit":  # an ending of access (hotline.events.access_ended)
+                continue
             data = body["data"]
             # python-socketio sends an emit's arguments as a list.
             found.append((body["event"], data[0] if isinstance(data, list) else data, body["room"]))

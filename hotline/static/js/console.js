@@ -46,4 +46,10 @@ page.on("presence.changed", "me", me.changed);
 setInterval(() => {
   if (socket.connected) socket.emit("console.alive");
 }, data.presence.heartbeat_seconds * 1000);
+// The server ends the connection only when the session has ended (a logout in
+// another tab or browser, a deactivation, the login's maximum age): reloading
+// takes the page to the login form.
+socket.on("disconnect", (reason) => {
+  if (reason === "io server disconnect") window.location.reload();
+});
 setInterval(lists.tick, 1000);
