@@ -28,17 +28,14 @@ sockets stay until their next heartbeat, which checks the right again.
 from __future__ import annotations
 
 import logging
-import os
-import queue
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-import socketio
 from flask import Flask, current_app
 from sqlalchemy import event as orm_event
 from sqlalchemy.orm import Session, SessionTransaction
 
+from hotline.core.publisher import Ending, ListeningManager, Publisher
 from hotline.extensions import SOCKETIO_CHANNEL, db
 
 log = logging.getLogger(__name__)
@@ -156,17 +153,10 @@ def access_ended(rooms: list[str]) -> None:
     """The sockets in `rooms` lost their right: once the transaction commits,
     every web process disconnects those it holds."""
     if rooms:
-        db.session.info.setdefault(_PENDING, []).append(_Ending(tuple(rooms)))
+        db.session.info.setdefault(_PENDING, []).append(Ending(tuple(rooms)))
 
 
 _PENDING = "hotline_events"
-# The mark on a close_room message that disconnects the room's sockets too.
-DISCONNECTS = "hotline_disconnects"
-
-
-@dataclass(frozen=True)
-class _Ending:
-    rooms: tuple[str, ...]
 
 
 def _after_commit(event: str, data: dict, rooms: list[str]) -> None:
@@ -175,7 +165,7 @@ def _after_commit(event: str, data: dict, rooms: list[str]) -> None:
 
 def _publish_pending(session: Session) -> None:
     for item in session.info.pop(_PENDING, []):
-        if isinstance(item, _Ending):
+        if isinstance(item, Ending):
             _publisher().end(item.rooms)
         else:
             _publisher().publish(*item)
@@ -197,51 +187,7 @@ def drain(timeout: float = 5.0) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["events"] = Publisher(app.config["REDIS_URL"])
-
-
-def _publisher() -> Publisher:
-    return current_app.extensions["events"]
-
-
-class _SingleAttemptRedisManager(socketio.RedisManager):
-    """python-socketio's write-only Redis manager (its message format, its
-    connection from `redis_options`), publishing once and raising on failure,
-    where the stock one logs, reconnects and tries again."""
-
-    def _publish(self, data):
-        if not self.connected:
-            self._redis_connect()
-        try:
-            return self.redis.publish(self.channel, self.json.dumps(data))
-        except Exception:
-            self.connected = False
-            raise
-
-    def end(self, room: str) -> None:
-        """Close `room` in every web process, disconnecting its sockets."""
-        self._publish(
-            {
-                "method": "close_room",
-                "room": room,
-                "namespace": "/",
-                "host_id": self.host_id,
-                DISCONNECTS: True,
-            }
-        )
-
-
-class ListeningManager(socketio.RedisManager):
-    """A web process's own manager: python-socketio's Redis manager, whose
-    close_room, when marked DISCONNECTS, first disconnects this process's
-    sockets in the room (each leaves every room as it goes)."""
-
-    def _handle_close_room(self, message: dict) -> None:
-        room, namespace = message.get("room"), message.get("namespace") or "/"
-        if message.get(DISCONNECTS) and isinstance(room, str):
-            for sid, _eio_sid in list(self.get_participants(namespace, room)):
-                self.server.disconnect(sid, namespace=namespace, ignore_queue=True)
-        super()._handle_close_room(message)
+    app.extensions["events"] = Publisher(app.config["REDIS_URL"], SOCKETIO_CHANNEL)
 
 
 def listening_manager(redis_url: str) -> ListeningManager:
@@ -249,93 +195,5 @@ def listening_manager(redis_url: str) -> ListeningManager:
     return ListeningManager(redis_url, channel=SOCKETIO_CHANNEL)
 
 
-@dataclass(frozen=True)
-class _Marker:
-    reached: threading.Event
-
-
-class Publisher:
-    """One per app (so one per process): a bounded queue and the thread that
-    publishes it. The thread starts on first use, and again in a forked child."""
-
-    def __init__(self, redis_url: str, capacity: int = 1000, timeout: float = 0.25) -> None:
-        self.manager = _SingleAttemptRedisManager(
-            redis_url,
-            channel=SOCKETIO_CHANNEL,
-            write_only=True,
-            logger=log,
-            redis_options={"socket_timeout": timeout, "socket_connect_timeout": timeout},
-        )
-        self.capacity = capacity
-        self.dropped = 0
-        self._queue: queue.Queue | None = None
-        self._pid: int | None = None
-        self._lock = threading.Lock()
-
-    def publish(self, event: str, data: dict, rooms: list[str]) -> None:
-        """Hand the event over; returns at once."""
-        try:
-            self._running().put_nowait((event, data, rooms))
-        except queue.Full:
-            self._drop(event, data, "the event queue is full")
-
-    def end(self, rooms: tuple[str, ...]) -> None:
-        """Hand over an ending of access to the sockets in `rooms`; returns at once."""
-        try:
-            self._running().put_nowait(_Ending(rooms))
-        except queue.Full:
-            self._not_ended(rooms, "the event queue is full")
-
-    def drain(self, timeout: float) -> bool:
-        marker = _Marker(threading.Event())
-        try:
-            self._running().put(marker, timeout=timeout)
-        except queue.Full:
-            return False
-        return marker.reached.wait(timeout)
-
-    def _running(self) -> queue.Queue:
-        if self._pid != os.getpid():
-            with self._lock:
-                if self._pid != os.getpid():
-                    self._queue = queue.Queue(self.capacity)
-                    thread = threading.Thread(
-                        target=self._run, args=(self._queue,), name="hotline-events", daemon=True
-                    )
-                    thread.start()
-                    self._pid = os.getpid()
-        return self._queue
-
-    def _run(self, pending: queue.Queue) -> None:
-        while True:
-            item = pending.get()
-            if isinstance(item, _Marker):
-                item.reached.set()
-                continue
-            if isinstance(item, _Ending):
-                self._end(item.rooms)
-                continue
-            event, data, rooms = item
-            try:
-                self.manager.emit(event, data, room=rooms, namespace="/")
-            except Exception as error:  # whatever Redis does, the thread carries on
-                self._drop(event, data, f"Redis failed ({type(error).__name__})")
-                continue
-            if self.dropped:
-                log.info("events published again after %d dropped", self.dropped)
-                self.dropped = 0
-
-    def _end(self, rooms: tuple[str, ...]) -> None:
-        for room in rooms:
-            try:
-                self.manager.end(room)
-            except Exception as error:  # whatever Redis does, the thread carries on
-                self._not_ended((room,), f"Redis failed ({type(error).__name__})")
-
-    def _not_ended(self, rooms: tuple[str, ...], why: str) -> None:
-        log.warning("sockets of %s not disconnected now (%s): their heartbeat will", ", ".join(rooms), why)
-
-    def _drop(self, event: str, data: dict, why: str) -> None:
-        if self.dropped == 0:
-            log.warning("event %s for call %s dropped: %s", event, data.get("call_sid"), why)
-        self.dropped += 1
+def _publisher() -> Publisher:
+    return current_app.extensions["events"]

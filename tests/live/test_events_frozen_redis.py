@@ -9,6 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from hotline import events
+from hotline.core.publisher import Publisher
+from hotline.extensions import SOCKETIO_CHANNEL
 from tests.support.calls import ScriptedCall, TwilioWebhooks
 from tests.support.live_events import LiveScreen, frozen, integration_token, listening, private_redis
 from tests.support.live_server import serve
@@ -47,7 +49,7 @@ def assert_written(app, hangs_up: ScriptedCall, ends: ScriptedCall) -> None:
 def test_webhooks_answer_at_once_while_redis_is_frozen(make_app, tmp_path, monkeypatch):
     with private_redis(tmp_path) as (process, url), serve(make_app, REDIS_URL=url) as live:
         # Timeouts far longer than PROMPT: a webhook that waited on Redis at all would fail.
-        monkeypatch.setitem(live.app.extensions, "events", events.Publisher(url, timeout=5))
+        monkeypatch.setitem(live.app.extensions, "events", Publisher(url, SOCKETIO_CHANNEL, timeout=5))
         screen = listening(url, lambda: LiveScreen(live.url, integration_token(live.app)))
         try:
             with live.app.app_context():

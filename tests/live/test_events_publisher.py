@@ -8,6 +8,8 @@ import subprocess
 import sys
 
 from hotline import events
+from hotline.core.publisher import Publisher
+from hotline.extensions import SOCKETIO_CHANNEL
 from tests.support.calls import TwilioWebhooks
 from tests.support.clock import recent
 from tests.support.live_events import LiveScreen, frozen, integration_token, listening, private_redis
@@ -50,8 +52,8 @@ def test_a_waiting_caller_becomes_a_message_with_no_number():
 
 
 def test_an_unreachable_redis_drops_the_event_and_logs_it_without_its_payload(caplog):
-    publisher = events.Publisher(f"redis://127.0.0.1:{free_port()}/0")
-    with caplog.at_level(logging.INFO, logger="hotline.events"):
+    publisher = Publisher(f"redis://127.0.0.1:{free_port()}/0", SOCKETIO_CHANNEL)
+    with caplog.at_level(logging.INFO, logger="hotline.core.publisher"):
         publisher.publish(events.CALLER_JOINED, waiting().message(), ["queue:legal"])
         assert publisher.drain(5)
     assert publisher.dropped == 1
@@ -61,9 +63,9 @@ def test_an_unreachable_redis_drops_the_event_and_logs_it_without_its_payload(ca
 
 def test_a_full_queue_drops_at_once_and_the_publisher_recovers(tmp_path, caplog):
     with private_redis(tmp_path) as (process, url):
-        publisher = events.Publisher(url, capacity=2)
+        publisher = Publisher(url, SOCKETIO_CHANNEL, capacity=2)
         assert publisher.drain(5)  # started and connected
-        with caplog.at_level(logging.INFO, logger="hotline.events"):
+        with caplog.at_level(logging.INFO, logger="hotline.core.publisher"):
             with frozen(process, url):
                 for n in range(10):
                     publisher.publish(events.CALLER_JOINED, waiting(f"CA{n:032x}").message(), ["queue:legal"])
