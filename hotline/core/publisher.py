@@ -20,6 +20,8 @@ import socketio
 
 log = logging.getLogger(__name__)
 
+BATCH = 100  # events published in one round trip at most
+
 # The mark on a close_room message that disconnects the room's sockets too.
 DISCONNECTS = "hotline_disconnects"
 
@@ -36,11 +38,35 @@ class _SingleAttemptRedisManager(socketio.RedisManager):
     connection from `redis_options`), publishing once and raising on failure,
     where the stock one logs, reconnects and tries again."""
 
+    _batch: list[str] | None = None
+
     def _publish(self, data):
+        if self._batch is not None:
+            self._batch.append(self.json.dumps(data))
+            return None
         if not self.connected:
             self._redis_connect()
         try:
             return self.redis.publish(self.channel, self.json.dumps(data))
+        except Exception:
+            self.connected = False
+            raise
+
+    def emit_all(self, events: list[tuple[str, dict, list[str]]]) -> None:
+        """Publish `events`, in order, in one round trip; on failure all of them are lost."""
+        self._batch = messages = []
+        try:
+            for event, data, rooms in events:
+                self.emit(event, data, room=rooms, namespace="/")
+        finally:
+            self._batch = None
+        if not self.connected:
+            self._redis_connect()
+        pipeline = self.redis.pipeline(transaction=False)
+        for message in messages:
+            pipeline.publish(self.channel, message)
+        try:
+            pipeline.execute()
         except Exception:
             self.connected = False
             raise
@@ -129,23 +155,38 @@ class Publisher:
         return self._queue
 
     def _run(self, pending: queue.Queue) -> None:
+        """Publish what is pending, as many events at once as have piled up: under
+        load the thread gets its turn less often, and one round trip for them all
+        keeps the queue from filling (a drop is a screen left behind)."""
         while True:
-            item = pending.get()
-            if isinstance(item, _Marker):
-                item.reached.set()
-                continue
-            if isinstance(item, Ending):
-                self._end(item.rooms)
-                continue
-            event, data, rooms = item
-            try:
-                self.manager.emit(event, data, room=rooms, namespace="/")
-            except Exception as error:  # whatever Redis does, the thread carries on
+            batch = [pending.get()]
+            while len(batch) < BATCH and not pending.empty():
+                batch.append(pending.get_nowait())
+            events = []
+            for item in batch:
+                if isinstance(item, tuple):
+                    events.append(item)
+                    continue
+                self._emit(events)  # what came before a marker or an ending goes first
+                events = []
+                if isinstance(item, _Marker):
+                    item.reached.set()
+                else:
+                    self._end(item.rooms)
+            self._emit(events)
+
+    def _emit(self, events: list[tuple[str, dict, list[str]]]) -> None:
+        if not events:
+            return
+        try:
+            self.manager.emit_all(events)
+        except Exception as error:  # whatever Redis does, the thread carries on
+            for event, data, _rooms in events:
                 self._drop(event, data, f"Redis failed ({type(error).__name__})")
-                continue
-            if self.dropped:
-                log.info("events published again after %d dropped", self.dropped)
-                self.dropped = 0
+            return
+        if self.dropped:
+            log.info("events published again after %d dropped", self.dropped)
+            self.dropped = 0
 
     def _end(self, rooms: tuple[str, ...]) -> None:
         for room in rooms:

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import sys
+
+from redis import Redis
 
 from hotline import events
 from hotline.core.publisher import Publisher
@@ -69,7 +72,8 @@ def test_a_full_queue_drops_at_once_and_the_publisher_recovers(tmp_path, caplog)
             with frozen(process, url):
                 for n in range(10):
                     publisher.publish(events.CALLER_JOINED, waiting(f"CA{n:032x}").message(), ["queue:legal"])
-                assert publisher.dropped >= 7
+                # The queue holds 2; the thread, stuck publishing, holds what it took at once.
+                assert publisher.dropped >= 6
             assert publisher.drain(5)
             publisher.publish(
                 events.CALLER_LEFT, {"call_sid": CALL_SID, "queue": "legal", "reason": "ended"}, []
@@ -78,6 +82,28 @@ def test_a_full_queue_drops_at_once_and_the_publisher_recovers(tmp_path, caplog)
     assert publisher.dropped == 0
     assert caplog.text.count("dropped: the event queue is full") == 1
     assert "events published again after" in caplog.text
+
+
+def test_a_burst_is_published_whole_and_in_order_with_the_endings_between(tmp_path):
+    """Events that pile up go out together, in the order they were handed over;
+    an ending of access keeps its place among them."""
+    with private_redis(tmp_path) as (_process, url):
+        subscriber = Redis.from_url(url).pubsub(ignore_subscribe_messages=True)
+        subscriber.subscribe(SOCKETIO_CHANNEL)
+        subscriber.get_message(timeout=1)
+        publisher = Publisher(url, SOCKETIO_CHANNEL)
+        for n in range(300):
+            publisher.publish(events.CALLER_JOINED, waiting(f"CA{n:032x}").message(), ["queue:legal"])
+            if n == 150:
+                publisher.end(("user:7",))
+        assert publisher.drain(5)
+        received = []
+        while (message := subscriber.get_message(timeout=0.5)) is not None:
+            body = json.loads(message["data"])
+            received.append(body["data"][0]["call_sid"] if body["method"] == "emit" else body["room"])
+    assert publisher.dropped == 0
+    expected = [f"CA{n:032x}" for n in range(300)]
+    assert received == [*expected[:151], "user:7", *expected[151:]]
 
 
 def test_a_worker_process_emits_to_live_screens(make_app, database_url, redis_url):
