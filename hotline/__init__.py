@@ -15,7 +15,7 @@ from hotline.console import sockets
 from hotline.core import sqlite, wal  # noqa: F401  (sqlite: its listener tunes every connection)
 from hotline.core.phones import PhoneVault
 from hotline.extensions import db, init_limiter, init_redis, init_socketio, login_manager, migrate
-from hotline.web import errors, limits
+from hotline.web import bodies, errors, limits
 from hotline.web import security as web_security
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +66,7 @@ def create_app(config: settings.Config | dict | None = None) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     limits.init_app(app)
+    bodies.init_app(app)
     web_security.init_app(app)
     init_limiter(app)
     locale.init_app(app)

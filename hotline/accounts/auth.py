@@ -166,7 +166,11 @@ def revoke_token(name: str) -> int:
 def find_token(token: str) -> tuple[ApiToken, User | None] | None:
     """The token and its user, if the token is unrevoked and its user (if any)
     is active. Joining the user refuses a deactivated user's token even when a
-    token was created while the deactivation committed and so escaped it."""
+    token was created while the deactivation committed and so escaped it.
+    A token is ASCII: other text (a Socket.IO `auth` payload may hold a lone
+    surrogate, which cannot even be hashed) is no token's."""
+    if not token.isascii():
+        return None
     return _token_in_force(ApiToken.token_hash == token_digest(token))
 
 

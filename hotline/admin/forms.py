@@ -8,16 +8,15 @@ next to the field.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from hotline.accounts.forms import NO_NUL
+from hotline.accounts.forms import NO_NUL, PageForm
 from hotline.accounts.users import LANGUAGES
 from hotline.models import QueueName, Role
 
 
-class UserForm(FlaskForm):
+class UserForm(PageForm):
     role = SelectField(
         _l("Role"),
         choices=[role.value for role in Role],

@@ -1,6 +1,9 @@
 """Who may read the console's endpoints: the browser's logged-in session, or an
 API token (`auth.token_required`) for everyone else. Either way `g.api_user` is
-the user asking, None for an integration's read-only token."""
+the user asking, None for an integration's read-only token.
+
+What they may read of the calls and queues is one rule, `may_watch`: every
+view that answers a call or a queue's figures or callers asks it."""
 
 from __future__ import annotations
 
@@ -11,8 +14,10 @@ from flask import abort, g, request
 from flask_login import current_user
 
 from hotline.accounts.auth import token_required
+from hotline.calls.service import get_call
 from hotline.core.parsing import CALL_SID
-from hotline.models import QueueName, User
+from hotline.models import Call, QueueName, User
+from hotline.operators.legs import SUPERVISING
 
 
 def session_or_token(view: Callable | None = None, *, write: bool = False):
@@ -48,6 +53,16 @@ def known_queue(name: str) -> str:
     return name
 
 
-def may_watch(user: User | None, queue: str) -> bool:
-    """An integration's wallboard watches every queue; a user the queues they serve."""
-    return user is None or queue in user.queue_names
+def may_watch(user: User | None, queue: str | None) -> bool:
+    """An integration's wallboard, supervisors and admins watch every queue and
+    every call, queued yet or not; an operator the queues they serve, and the
+    calls in them."""
+    return user is None or user.role in SUPERVISING or queue in user.queue_names
+
+
+def watched_call(call_sid: str) -> Call:
+    """The call, if the user asking may watch its queue: 404 unknown, 403 not theirs."""
+    call = get_call(call_sid_shaped(call_sid))
+    if not may_watch(g.api_user, call.queue):
+        abort(403, description="you do not serve this call's queue")
+    return call

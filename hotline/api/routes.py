@@ -2,29 +2,30 @@ from __future__ import annotations
 
 from flask import abort, g
 
-from hotline.accounts.auth import token_required
 from hotline.api import bp
-from hotline.api.access import call_sid_shaped, known_queue, may_watch, session_or_token
+from hotline.api.access import known_queue, may_watch, session_or_token, watched_call
 from hotline.api.openapi import documented
 from hotline.api.schemas import CallSchema, ErrorSchema, MeSchema, QueuesSchema, WaitingSchema
 from hotline.calls import queues as queue_service
-from hotline.calls.service import get_call
 from hotline.console.waiting import waiting_list
 from hotline.models import utcnow
 
 
 @bp.get("/calls/<call_sid>")
-@documented("One call by its CallSid", {200: CallSchema, 404: ErrorSchema})
-@token_required
+@documented(
+    "One call by its CallSid, if you serve its queue", {200: CallSchema, 403: ErrorSchema, 404: ErrorSchema}
+)
+@session_or_token
 def call_detail(call_sid: str):
-    return CallSchema().dump(get_call(call_sid_shaped(call_sid)))
+    return CallSchema().dump(watched_call(call_sid))
 
 
 @bp.get("/queues")
-@documented("Who waits in each queue now", {200: QueuesSchema})
-@token_required
+@documented("Who waits now in each queue you serve", {200: QueuesSchema})
+@session_or_token
 def queues():
-    return QueuesSchema().dump({"queues": queue_service.figures(utcnow())})
+    watched = [row for row in queue_service.figures(utcnow()) if may_watch(g.api_user, row.name)]
+    return QueuesSchema().dump({"queues": watched})
 
 
 @bp.get("/queues/<name>/waiting")

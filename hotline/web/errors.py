@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from hotline.api.schemas import ErrorSchema
 from hotline.extensions import db
+from hotline.web.bodies import UnreadableText
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,14 @@ EXPIRED_FORM = (
     _l("The form has expired"),
     _l("The page was open too long, or the form did not come from this site. Reload the page and try again."),
 )
+UNREADABLE_TEXT = (
+    _l("The text could not be read"),
+    _l("Part of what was sent is not text the hotline can store. Type it again, then try once more."),
+)
 ANY_OTHER = (_l("This did not work"), _l("The hotline could not do what was asked. Go back and try again."))
+
+# Errors whose page says more than their status's.
+OWN_WORDS = {CSRFError: EXPIRED_FORM, UnreadableText: UNREADABLE_TEXT}
 
 
 def init_app(app: Flask) -> None:
@@ -86,7 +94,9 @@ def _http_error(error: HTTPException):
 def _page(error: HTTPException, status: int) -> Response:
     """The error page; if even the layout cannot be drawn (the database is down
     and the account cannot be read), the status line alone."""
-    title, message = EXPIRED_FORM if isinstance(error, CSRFError) else PAGES.get(status, ANY_OTHER)
+    title, message = next(
+        (words for kind, words in OWN_WORDS.items() if isinstance(error, kind)), PAGES.get(status, ANY_OTHER)
+    )
     try:
         page = render_template("errors/error.html", status=status, title=title, message=message)
         return Response(page, status)

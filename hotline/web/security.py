@@ -1,6 +1,13 @@
 """What every browser-facing response and request goes through: the
 Content-Security-Policy and its companion headers, and the CSRF check.
 
+Every answer but a static file is `Cache-Control: no-store`: each is the asker's
+own (an account's data, an access token, a CSRF token in a form, a page in
+their language), so no browser or proxy may keep it; static files are the
+same for everyone and keep Flask's caching (ETag, Last-Modified). Flask-SocketIO
+answers /socket.io/ (engine.io's handshake and long-polling) before Flask sees
+the request, so `SocketIOHeaders` gives those answers the same headers.
+
 CSRF is checked on every state-changing request except where no browser form
 can reach: the blueprints `telephony/` exempts (the webhooks Twilio signs, the
 simulator's REST API and signalling behind HTTP Basic auth), and API requests
@@ -29,11 +36,15 @@ CONSOLE_POLICY = (
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
 CONSOLE_ENDPOINT = "console.console"
+STATIC_ENDPOINT = "static"
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
+NO_STORE = {"Cache-Control": "no-store"}
+# Flask-SocketIO's default path, where its middleware answers without Flask.
+SOCKETIO_PATH = "/socket.io/"
 
 
 def init_app(app: Flask) -> None:
@@ -42,6 +53,30 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.before_request(_check_csrf)
     app.after_request(_add_headers)
+    app.wsgi_app = SocketIOHeaders(app.wsgi_app)  # create_app binds Socket.IO first: this wraps it
+
+
+class SocketIOHeaders:
+    """WSGI middleware around Flask-SocketIO's: its answers under SOCKETIO_PATH
+    get HEADERS and no-store, as Flask's answers do in `_add_headers`."""
+
+    def __init__(self, wsgi_app) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict, start_response):
+        if not (environ.get("PATH_INFO") or "").startswith(SOCKETIO_PATH):
+            return self.wsgi_app(environ, start_response)
+
+        def start_with_headers(status: str, headers: list, exc_info=None):
+            present = {name.lower() for name, _ in headers}
+            added = [
+                (name, value)
+                for name, value in {**HEADERS, **NO_STORE}.items()
+                if name.lower() not in present
+            ]
+            return start_response(status, [*headers, *added], exc_info)
+
+        return self.wsgi_app(environ, start_with_headers)
 
 
 def _api_request_without_session() -> bool:
@@ -59,6 +94,8 @@ def _check_csrf() -> None:
 def _add_headers(response: Response) -> Response:
     for name, value in HEADERS.items():
         response.headers[name] = value
+    if request.endpoint != STATIC_ENDPOINT:
+        response.headers.update(NO_STORE)
     if request.endpoint == CONSOLE_ENDPOINT and not current_app.config["TELEPHONY_SIMULATOR"]:
         # The real SDK runs only against Twilio (production refuses the simulator);
         # with the simulator the console's softphone speaks to this app alone.

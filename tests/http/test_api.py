@@ -1,4 +1,6 @@
-"""GET /api/v1/calls/<CallSid>, GET /api/v1/queues: bearer token, no phone number."""
+"""GET /api/v1/calls/<CallSid>, GET /api/v1/queues: a token or the console's
+session, no phone number; an operator reads only the calls and figures of the
+queues they serve."""
 
 from datetime import timedelta
 
@@ -6,8 +8,10 @@ import pytest
 import time_machine
 
 from hotline.accounts import auth
+from hotline.models import Role
 from tests.support.calls import ScriptedCall
 from tests.support.clock import later, local_year
+from tests.support.pages import PASSWORD, log_in
 
 
 @pytest.fixture
@@ -103,3 +107,66 @@ def test_queues_list_who_waits_where(client, twilio, token):
         {"name": "legal", "waiting": 0, "longest_wait_seconds": 0},
         {"name": "general", "waiting": 0, "longest_wait_seconds": 0},
     ]
+
+
+# --- who reads which call and queue: access.may_watch, as for the waiting lists -----
+
+
+@pytest.fixture
+def readers(app, staff) -> dict[str, dict]:
+    """Each kind of asker's headers: aigerim (an operator of `legal`) by token,
+    boris (a supervisor) by token, an integration's token."""
+    with app.app_context():
+        auth.create_user("dana", Role.ADMIN)
+        return {
+            name: bearer(auth.create_token(name, user))
+            for name, user in (
+                ("operator", "aigerim"),
+                ("supervisor", "boris"),
+                ("admin", "dana"),
+                ("wallboard", None),
+            )
+        }
+
+
+def test_an_operator_reads_only_the_calls_of_the_queues_they_serve(app, client, twilio, readers):
+    with app.app_context():
+        legal, medical, in_menu = ScriptedCall(twilio), ScriptedCall(twilio), ScriptedCall(twilio)
+        legal.to_queue(need="3")
+        medical.to_queue(need="2")
+        in_menu.dial()
+    operator = readers["operator"]
+    assert client.get(f"/api/v1/calls/{legal.sid}", headers=operator).status_code == 200
+    for other in (medical, in_menu):
+        refused = client.get(f"/api/v1/calls/{other.sid}", headers=operator)
+        assert refused.status_code == 403
+        assert refused.json == {"error": "Forbidden", "message": "you do not serve this call's queue"}
+        assert other.sid not in refused.get_data(as_text=True)
+    for name in ("supervisor", "admin", "wallboard"):
+        for call in (legal, medical, in_menu):
+            assert client.get(f"/api/v1/calls/{call.sid}", headers=readers[name]).status_code == 200, name
+    assert client.get("/api/v1/calls/CA" + "0" * 32, headers=operator).status_code == 404
+
+
+def test_an_operators_session_reads_by_the_same_rule(app, twilio, staff):
+    with app.app_context():
+        legal, medical = ScriptedCall(twilio), ScriptedCall(twilio)
+        legal.to_queue(need="3")
+        medical.to_queue(need="2")
+    for username, medical_answer in (("aigerim", 403), ("boris", 200)):
+        browser = app.test_client()
+        assert log_in(browser, username, PASSWORD).status_code == 302
+        assert browser.get(f"/api/v1/calls/{legal.sid}").status_code == 200
+        assert browser.get(f"/api/v1/calls/{medical.sid}").status_code == medical_answer
+        assert browser.get("/api/v1/queues/medical/waiting").status_code == medical_answer
+
+
+def test_an_operator_sees_the_figures_of_their_queues_only(app, client, twilio, readers):
+    with app.app_context():
+        ScriptedCall(twilio).to_queue(need="2")
+    operator = client.get("/api/v1/queues", headers=readers["operator"])
+    assert [row["name"] for row in operator.json["queues"]] == ["legal"]
+    everyone = ["psychologist", "medical", "legal", "general"]
+    for name in ("supervisor", "admin", "wallboard"):
+        answer = client.get("/api/v1/queues", headers=readers[name])
+        assert [row["name"] for row in answer.json["queues"]] == everyone, name

@@ -1,5 +1,6 @@
 """Whatever is typed into the login form, or sent as its headers and query, the
-answer is a page or a clear 4xx: never a 500, never a login."""
+answer is a page or a clear 4xx: never a 500, never a login. A lone surrogate
+in a field, however sent, is a 400 page in the browser's language."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from hypothesis import strategies as st
 
 from hotline.accounts import auth
 from hotline.models import Role
+from tests.support import surrogates
+from tests.support.database import row_counts
 from tests.support.pages import csrf_token
 
 PASSWORD = "correct horse battery"
@@ -49,3 +52,47 @@ def login_app(make_app):
     with app.app_context():
         auth.create_user("aigerim", Role.OPERATOR, PASSWORD)
     return app
+
+
+UNREADABLE = {
+    "kk": "Мәтінді оқу мүмкін болмады",
+    "ru": "Не удалось прочитать текст",
+    "en": "The text could not be read",
+}
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    username=st.sampled_from(["aigerim", ""]) | st.text(max_size=30) | surrogates.with_surrogates,
+    password=st.sampled_from([PASSWORD, ""]) | st.text(max_size=30) | surrogates.with_surrogates,
+    carrier=st.sampled_from(surrogates.CARRIERS),
+    language=st.sampled_from(sorted(UNREADABLE)),
+)
+@example(username="aigerim\ud800", password=PASSWORD, carrier="form-percent", language="kk")
+@example(username="aigerim", password=PASSWORD + "\udfff", carrier="form-raw", language="en")
+@example(username="\ud800", password=PASSWORD, carrier="json-escaped", language="ru")
+def test_a_login_field_with_a_lone_surrogate_is_a_400_page_and_writes_nothing(
+    login_app, username, password, carrier, language
+):
+    """However the surrogate is sent (a JSON escape, JSON's or a form's raw
+    bytes, percent-encoded), a page in the browser's language; no audit record."""
+    client = login_app.test_client()
+    browser = {"Accept-Language": language}
+    form = {"username": username, "password": password, "csrf_token": csrf_token(client, headers=browser)}
+    sent, content_type = surrogates.body(form, carrier)
+    with login_app.app_context():
+        before = row_counts()
+    response = client.post("/login", data=sent, content_type=content_type, headers=browser)
+    page = response.get_data(as_text=True)
+    if surrogates.has_surrogate(username, password):
+        assert response.status_code == 400
+        assert f'<h1 id="error-heading">{UNREADABLE[language]}</h1>' in page
+        assert f'<html lang="{language}">' in page
+        with login_app.app_context():
+            assert row_counts() == before
+    else:
+        assert response.status_code in (200, 302, 400, 415), page[:300]

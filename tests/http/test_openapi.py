@@ -62,7 +62,7 @@ def test_the_document_describes_the_api(api_schema):
     }
     detail = document["paths"]["/api/v1/calls/{call_sid}"]["get"]
     assert detail["security"] == [{"bearer": []}]
-    assert set(detail["responses"]) == {"200", "401", "404"}
+    assert set(detail["responses"]) == {"200", "401", "403", "404"}
     assert document["paths"]["/healthz"]["get"]["security"] == []
     waiting = document["paths"]["/api/v1/queues/{name}/waiting"]["get"]
     assert set(waiting["responses"]) == {"200", "401", "403", "404"}

@@ -1,4 +1,5 @@
-"""Every response's security headers, CSRF's exemptions (signed webhooks, the
+"""Every response's security headers (and no-store on all but static files,
+/socket.io/'s answers too), CSRF's exemptions (signed webhooks, the
 simulator's Basic-auth API, Bearer-token API requests), roles' 403, and no
 inline script or style in any template."""
 
@@ -13,11 +14,10 @@ from flask import g, jsonify
 from hotline.accounts import auth
 from hotline.models import Role
 from tests.support.calls import HOTLINE, ScriptedCall
-from tests.support.pages import log_in
+from tests.support.pages import PASSWORD, log_in
 from tests.support.servers import ROOT
 
 CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
-PASSWORD = "correct horse battery"
 
 
 def assert_secure_headers(response) -> None:
@@ -35,6 +35,41 @@ def test_pages_errors_and_webhooks_carry_the_security_headers(client, twilio):
     assert refused.status_code == 400
     assert_secure_headers(refused)
     assert_secure_headers(ScriptedCall(twilio).dial())
+
+
+def test_every_answer_but_a_static_file_is_no_store(app, client, twilio, staff):
+    with app.app_context():
+        token = {"Authorization": f"Bearer {auth.create_token('console', 'aigerim')}"}
+    answers = [client.get("/login"), client.get("/api/v1/me"), client.get("/no-such-page")]
+    answers += [client.get(path, headers=token) for path in ("/api/v1/me/voice-token", "/api/v1/queues")]
+    assert log_in(client, "aigerim", PASSWORD).status_code == 302
+    answers += [client.get(path) for path in ("/console", "/api/v1/me", "/api/v1/me/voice-token")]
+    answers += [client.get("/admin/users"), ScriptedCall(twilio).dial()]
+    assert [answer.status_code for answer in answers] == [200, 401, 404, 200, 200, 200, 200, 200, 403, 200]
+    for answer in answers:
+        assert answer.headers["Cache-Control"] == "no-store", answer.request.path
+
+
+def test_static_files_keep_their_caching(client, staff):
+    assert log_in(client, "aigerim", PASSWORD).status_code == 302
+    first = client.get("/static/css/hotline.css")
+    assert first.status_code == 200
+    assert "no-store" not in first.headers.get("Cache-Control", "")
+    assert first.headers["ETag"] and first.headers["Last-Modified"]
+    assert_secure_headers(first)
+    again = client.get("/static/css/hotline.css", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_socketio_answers_carry_the_same_headers(client):
+    """Flask-SocketIO's middleware answers these before Flask: the handshake, and a refusal."""
+    handshake = client.get("/socket.io/?EIO=4&transport=polling")
+    assert handshake.status_code == 200 and handshake.get_data(as_text=True).startswith("0{")
+    unknown = client.get("/socket.io/?EIO=4&transport=polling&sid=nobody")
+    assert unknown.status_code == 400
+    for answer in (handshake, unknown):
+        assert_secure_headers(answer)
+        assert answer.headers["Cache-Control"] == "no-store"
 
 
 def test_signed_webhooks_need_no_csrf_token(twilio):

@@ -3,8 +3,10 @@ stage, the answer is never a 5xx and the records stay whole.
 
 The requests are signed with the right token, so every one reaches the views: any
 unicode, NULs, huge and negative numbers, missing and repeated fields, and any
-`attempt` in the query string. A step that makes no sense for the call's stage may be
-refused (409) or answered harmlessly; either way these hold afterwards: every call has
+`attempt` in the query string. Text with a lone surrogate (sent as its raw bytes,
+which are no UTF-8) is refused with 400 before any view, signed or not. A step
+that makes no sense for the call's stage may be refused (409) or answered
+harmlessly; either way these hold afterwards: every call has
 a caller (a withheld one has no number at all), every case a reference, no
 queue_result on a call that never queued, and no callback from the phone without a case.
 """
@@ -12,7 +14,6 @@ queue_result on a call that never queued, and no callback from the phone without
 from __future__ import annotations
 
 import re
-import urllib.parse
 
 import pytest
 import time_machine
@@ -24,6 +25,7 @@ from werkzeug.datastructures import MultiDict
 from hotline.extensions import db
 from hotline.models import Call, Callback, Caller, Case
 from telephony import vocabulary
+from tests.support import surrogates
 from tests.support.calls import ScriptedCall, TwilioWebhooks
 from tests.support.clock import next_saturday_at, next_weekday_at
 from tests.support.database import empty_tables
@@ -49,7 +51,7 @@ numbers = st.one_of(
     st.integers(min_value=-(10**30), max_value=10**30).map(str),
     st.sampled_from(["0", "1", "2", "9", "", "²", "٣", "+1", " 1", "1\n", "9" * 40]),
 )
-anything = st.text(max_size=40)
+anything = st.text(max_size=40) | surrogates.with_surrogates
 FIELDS = {
     "Digits": st.one_of(st.sampled_from(["1", "2", "3", "9", "*", "#", "", "3\n", "٣"]), anything),
     "From": st.one_of(st.sampled_from(["+77015551234", "+77015559876", "anonymous", ""]), anything),
@@ -134,6 +136,10 @@ def line(make_app):
 # Two steps out of place that wrote records before the stage checks (now 409, nothing written).
 STEP_BEFORE_THE_QUEUE = [("/telephony/voice/queue-result", "arrived", [("QueueResult", "bridged")], None)]
 CALLBACK_FROM_THE_MENU = [("/telephony/voice/wait/choice", "arrived", [("Digits", "1")], None)]
+# A caller's number with a lone surrogate: it once failed at commit.
+SURROGATE_CALLER = [
+    ("/telephony/voice/incoming", "missing", [("CallSid", "CA" + "1" * 32), ("From", "+7701\ud800")], None)
+]
 
 
 @settings(
@@ -144,6 +150,7 @@ CALLBACK_FROM_THE_MENU = [("/telephony/voice/wait/choice", "arrived", [("Digits"
 @given(batch=st.lists(requests(), min_size=1, max_size=4), open_now=st.booleans())
 @example(batch=STEP_BEFORE_THE_QUEUE, open_now=True)
 @example(batch=CALLBACK_FROM_THE_MENU, open_now=False)
+@example(batch=SURROGATE_CALLER, open_now=True)
 def test_signed_random_webhooks_never_fail_and_keep_the_records_whole(line, batch, open_now):
     empty_tables()
     sids = stage_calls(line)
@@ -154,8 +161,10 @@ def test_signed_random_webhooks_never_fail_and_keep_the_records_whole(line, batc
                 pairs = [("CallSid", sids.get(who, who)), *pairs]
             path = step
             if attempt is not None:
-                path += "?attempt=" + urllib.parse.quote(attempt, safe="")
+                path += "?attempt=" + surrogates.quoted(attempt)
             response = line.post(path, MultiDict(pairs))
             assert response.status_code < 500, (step, who, pairs, attempt, response.get_data(as_text=True))
             assert response.status_code in {200, 204, 400, 404, 409}, response.status_code
+            if surrogates.has_surrogate(attempt or "", *(text for pair in pairs for text in pair)):
+                assert response.status_code == 400
     check_the_records()

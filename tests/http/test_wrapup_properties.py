@@ -1,7 +1,11 @@
 """Any body at the wrap-up: a 200 with a valid outcome and category, or a 400
-that leaves the wrap-up as it was; never a 5xx, never a half-written record."""
+that leaves the wrap-up as it was; never a 5xx, never a half-written record.
+Text with a lone surrogate anywhere in the body (which no database can store)
+is always the 400."""
 
 from __future__ import annotations
+
+import json
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -11,14 +15,16 @@ from hotline.accounts import auth
 from hotline.extensions import db
 from hotline.models import CaseNote, Role
 from hotline.models.states import AssignmentStatus
+from tests.support import surrogates
 from tests.support.wrapup import assignment_of, in_wrap_up
 
 OUTCOMES = ["support_given", "referred", "no_contact"]
 CATEGORIES = ["documents", "housing", "other"]
 
+texts = st.text(max_size=40) | surrogates.with_surrogates
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | texts,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(texts, inner, max_size=3),
     max_leaves=6,
 )
 fields = {
@@ -27,12 +33,19 @@ fields = {
     "note": st.none()
     | st.text(max_size=60)
     | st.text(min_size=3990, max_size=4010, alphabet="ab\x00я")
+    | surrogates.with_surrogates
     | json_values,
 }
 bodies = st.fixed_dictionaries({}, optional=fields) | st.dictionaries(
     st.sampled_from([*fields, "extra"]) | st.text(max_size=10), json_values, max_size=4
 )
-raw = st.binary(max_size=200) | st.text(max_size=200).map(str.encode)
+raw = (
+    st.binary(max_size=200)
+    | st.text(max_size=200).map(str.encode)
+    | surrogates.with_surrogates.map(
+        lambda text: surrogates.raw(json.dumps({"note": text}, ensure_ascii=False))
+    )
+)
 
 
 def test_any_body_is_answered_without_a_5xx_and_leaves_no_half_record(app, client):
@@ -49,6 +62,8 @@ def test_any_body_is_answered_without_a_5xx_and_leaves_no_half_record(app, clien
 
     def check(sid: str, answer, body) -> None:
         assert answer.status_code in (200, 400), answer.get_data(as_text=True)
+        if surrogates.has_surrogate(json.dumps(body, ensure_ascii=False)):
+            assert answer.status_code == 400
         with app.app_context():
             assignment = assignment_of(sid)
             notes = db.session.scalar(select(func.count()).where(CaseNote.call_id == assignment.call_id))

@@ -8,17 +8,22 @@ import xml.etree.ElementTree as ET
 import requests
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import MultiDict
 
 from config import DEV_AUTH_TOKEN
 from hotline.extensions import db
 from hotline.models import Call
+from tests.support import surrogates
 
 HOTLINE = "+77172000000"
 AUTH_TOKEN = DEV_AUTH_TOKEN
 
 
 class TwilioWebhooks:
-    """Posts webhooks as Twilio does: form-encoded, signed with the auth token."""
+    """Posts webhooks as Twilio does: form-encoded, signed with the auth token.
+
+    A value with a lone surrogate (which UTF-8 cannot encode) goes as its raw
+    bytes, percent-encoded, signed over the text the app would read from them."""
 
     def __init__(self, client, auth_token: str = AUTH_TOKEN, base_url: str = "http://localhost") -> None:
         self.client = client
@@ -31,10 +36,16 @@ class TwilioWebhooks:
 
     def post(self, path: str, data: dict, signature: str | None = None, headers: dict | None = None):
         url = self.base_url + path
+        pairs = list(MultiDict(data).items(multi=True))
+        unencodable = surrogates.has_surrogate(*(text for pair in pairs for text in pair))
         if signature is None:
-            signature = self.validator.compute_signature(url, data)
+            read = MultiDict([(surrogates.as_read(name), surrogates.as_read(value)) for name, value in pairs])
+            signature = self.validator.compute_signature(url, read)
         all_headers = {"X-Twilio-Signature": signature} if signature else {}
         all_headers.update(headers or {})
+        if unencodable:
+            all_headers["Content-Type"] = surrogates.FORM
+            return self.client.post(path, data=surrogates.form_body(pairs), headers=all_headers)
         return self.client.post(path, data=data, headers=all_headers)
 
 
