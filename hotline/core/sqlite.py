@@ -1,12 +1,24 @@
 """SQLite's settings on every connection the app opens: WAL, synchronous=NORMAL,
 foreign keys, a short busy timeout, and (in the gevent web process) checkpoints
-left to `wal`'s thread. Registered when imported (the factory imports it)."""
+left to `wal`'s thread. Registered when imported (the factory imports it).
+
+In the gevent web process a write that finds another process holding the
+lock (the worker's sweep, a CLI command) does not wait inside SQLite: that
+wait is a sleep in C on the one thread every request shares, and stops them
+all. Its connections have no busy timeout, and a statement refused as busy
+is tried again after a gevent sleep, so the other requests go on meanwhile,
+within the same SQLITE_BUSY_TIMEOUT_MS. A refused statement has done nothing
+and holds no snapshot (SQLite lets its read lock go), so trying it again is safe.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.engine import Engine
 
 from hotline.core import wal
@@ -16,6 +28,9 @@ from hotline.core import wal
 # lock held longer is another process's (a migration, a shell), and a few such waits
 # in a row must stay well inside gunicorn's 14 s before it kills the worker.
 SQLITE_BUSY_TIMEOUT_MS = 2000
+BUSY_FIRST_PAUSE = 0.0005  # seconds; doubled on each refusal, up to BUSY_LONGEST_PAUSE
+BUSY_LONGEST_PAUSE = 0.02
+_PATIENCE = "hotline_busy_timeout_ms"  # a connection's own wait, set by `busy_timeout`
 
 
 @event.listens_for(Engine, "connect")
@@ -26,6 +41,56 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={0 if wal.cooperative() else SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
         wal.tune_connection(dbapi_connection)
+
+
+@event.listens_for(Engine, "do_execute")
+def _execute(cursor, statement, parameters, context) -> bool | None:
+    return _waiting_cooperatively(cursor, cursor.execute, statement, parameters, context)
+
+
+@event.listens_for(Engine, "do_executemany")
+def _executemany(cursor, statement, parameters, context) -> bool | None:
+    return _waiting_cooperatively(cursor, cursor.executemany, statement, parameters, context)
+
+
+def _waiting_cooperatively(cursor, run, statement, parameters, context) -> bool | None:
+    """Run the statement, trying again after a gevent sleep while SQLite says
+    busy; None (SQLAlchemy runs it as usual) outside the gevent web process."""
+    if not isinstance(cursor, sqlite3.Cursor) or not wal.cooperative():
+        return None
+    from gevent import sleep
+
+    patience = context.root_connection.info.get(_PATIENCE, SQLITE_BUSY_TIMEOUT_MS) / 1000
+    deadline = time.monotonic() + patience
+    pause = BUSY_FIRST_PAUSE
+    while True:
+        try:
+            run(statement, parameters)
+            return True
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() + pause > deadline:
+                raise
+        sleep(pause)
+        pause = min(pause * 2, BUSY_LONGEST_PAUSE)
+
+
+@contextmanager
+def busy_timeout(connection: Connection, milliseconds: int) -> Iterator[None]:
+    """Wait at most `milliseconds` for the write lock on `connection`, not
+    SQLITE_BUSY_TIMEOUT_MS, while inside (in the gevent web process too)."""
+    if wal.cooperative():
+        connection.info[_PATIENCE] = milliseconds
+        try:
+            yield
+        finally:
+            connection.info.pop(_PATIENCE, None)
+        return
+    usual = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+    connection.exec_driver_sql(f"PRAGMA busy_timeout={milliseconds}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={int(usual)}")

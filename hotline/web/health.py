@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from hotline.api.openapi import documented
 from hotline.api.schemas import HealthSchema
+from hotline.core import sqlite
 from hotline.extensions import db
 
 bp = Blueprint("health", __name__)
@@ -58,15 +59,11 @@ def database_state() -> str:
 
 
 def _probe_sqlite(connection: Connection) -> None:
-    """Take the write lock, waiting at most a second for it. The wait blocks the
-    whole (gevent) process, so it is kept to the probe's second."""
-    usual = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
-    connection.exec_driver_sql(f"PRAGMA busy_timeout={PROBE_MILLISECONDS}")
-    try:
+    """Take the write lock, waiting at most a second for it (as any write waits:
+    in the gevent web process, without stopping the other requests)."""
+    with sqlite.busy_timeout(connection, PROBE_MILLISECONDS):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
         connection.exec_driver_sql("ROLLBACK")
-    finally:
-        connection.exec_driver_sql(f"PRAGMA busy_timeout={int(usual)}")
 
 
 def _probe_postgresql(connection: Connection) -> None:
