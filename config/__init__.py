@@ -112,6 +112,11 @@ class Config:
         # its login rate limit (per username and per address), and its cookies.
         self.HOTLINE_NAME = _env("HOTLINE_NAME", "")
         self.HOTLINE_LOGIN_RATE_LIMIT = _env("HOTLINE_LOGIN_RATE_LIMIT", "5 per minute")
+        # Password checks (scrypt, ~0.1 s of a CPU each) run at most this many at once per web
+        # process, off its event loop: by default half the CPUs, so webhooks keep the rest.
+        self.HOTLINE_PASSWORD_CHECKS = int(
+            _env("HOTLINE_PASSWORD_CHECKS", str(max(1, (os.cpu_count() or 2) // 2)))
+        )
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
