@@ -69,11 +69,14 @@ def test_of_30_wrong_passwords_at_once_only_the_limit_are_checked(line):
     url, _process, _redis_url, app = line
     browsers = [Browser(url) for _ in range(30)]
     statuses = at_once([lambda b=browser: b.log_in("wrong") for browser in browsers])
-    assert sorted(statuses) == [200] * LIMIT + [429] * (30 - LIMIT)
-    assert login_actions(app) == ["user.login_failed"] * LIMIT
+    checked = statuses.count(200)
+    # Each attempt is counted per username and per address, and must be within both:
+    # the two counters may order the attempts differently, so fewer than the limit may pass.
+    assert 1 <= checked <= LIMIT and statuses.count(429) == 30 - checked, statuses
+    assert login_actions(app) == ["user.login_failed"] * checked
     # The right password within the minute waits out the limit too, unchecked.
     assert Browser(url).log_in(PASSWORD) == 429
-    assert login_actions(app) == ["user.login_failed"] * LIMIT
+    assert login_actions(app) == ["user.login_failed"] * checked
 
 
 def test_logins_are_refused_while_the_limiters_redis_is_frozen(line):
