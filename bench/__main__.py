@@ -1,11 +1,12 @@
-"""`python -m bench [webhooks|console|all] [options]`: the benchmarks (bin/bench runs this).
+"""`python -m bench [webhooks|console|logins|all] [options]`: the benchmarks (bin/bench runs this).
 
     python -m bench webhooks --duration 5        # the phone line's webhooks, nobody waiting
     python -m bench console --waiting 1500       # the consoles, then the webhooks with 1,500 waiting
-    python -m bench                              # both, one after the other (exit 1 if either fails)
+    python -m bench logins                       # incoming alone, then while 20 logins are checked
+    python -m bench                              # all three, one after the other (exit 1 if any fails)
 
 Options after the name go to that bench (`python -m bench webhooks --help`); with
-`all` (the default) they go to both, so only the options both have make sense there.
+`all` (the default) they go to each, so only the options all have make sense there.
 It installs nothing: without wrk it says `apt-get install wrk` and uses the Python client.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import sys
 
-BENCHES = ("webhooks", "console")
+BENCHES = ("webhooks", "console", "logins")
 
 
 def main(argv: list[str]) -> int:
@@ -25,8 +26,10 @@ def main(argv: list[str]) -> int:
     for bench in BENCHES if name == "all" else (name,):
         if bench == "webhooks":
             from bench.webhooks import main as run
-        else:
+        elif bench == "console":
             from bench.console import main as run
+        else:
+            from bench.logins import main as run
         try:
             status = max(status, run(rest))
         except KeyboardInterrupt:

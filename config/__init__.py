@@ -117,6 +117,11 @@ class Config:
         # A login lasts one shift at most: past this, counted from the login, the
         # server refuses the session whatever the browser keeps (hotline/accounts/auth.py).
         self.HOTLINE_SESSION_MAX_AGE_SECONDS = int(_env("HOTLINE_SESSION_MAX_AGE_SECONDS", str(SHIFT)))
+        # Password checks (scrypt, ~0.1 s of a CPU each) run at most this many at once per web
+        # process, off its event loop: by default half the CPUs, so webhooks keep the rest.
+        self.HOTLINE_PASSWORD_CHECKS = int(
+            _env("HOTLINE_PASSWORD_CHECKS", str(max(1, (os.cpu_count() or 2) // 2)))
+        )
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)

@@ -12,6 +12,8 @@ from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from rq import Queue
 from socketio import PubSubManager
 from sqlalchemy.orm import DeclarativeBase
@@ -32,8 +34,9 @@ csrf = CSRFProtect()
 # `hotline.events` publishes on it.
 SOCKETIO_CHANNEL = "flask-socketio"
 babel = Babel()
-# No default limits: only the routes that name a limit (the login) are limited.
-limiter = Limiter(key_func=get_remote_address, key_prefix="hotline:limit")
+# No default limits; the login counts its own attempts in the limiter's storage.
+LIMIT_PREFIX = "hotline:limit"
+limiter = Limiter(key_func=get_remote_address, key_prefix=LIMIT_PREFIX)
 
 
 def init_redis(app: Flask) -> None:
@@ -61,10 +64,20 @@ def init_socketio(app: Flask, manager: PubSubManager) -> None:
 
 
 def init_limiter(app: Flask) -> None:
-    """Counters in the app's Redis, so every web process shares them. While Redis
-    is down the limits hold per process in memory rather than failing the login."""
+    """Counters in the app's Redis, so every web process shares them; the login counts
+    its attempts there itself (hotline/accounts/attempts.py).
+
+    A counter that does not answer within a second is an error, raised as the limits
+    library's StorageError and never retried: a login is then refused, not let through
+    uncounted. No in-memory fallback (it would start every process's counts from zero)
+    and no swallowed errors, so a limit declared on a route fails closed too."""
     app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
-    app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_timeout": 2, "socket_connect_timeout": 2}
-    app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
-    app.config["RATELIMIT_SWALLOW_ERRORS"] = True
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = {
+        "socket_timeout": 1,
+        "socket_connect_timeout": 1,
+        "retry": Retry(NoBackoff(), 0),
+        "wrap_exceptions": True,
+    }
+    app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = False
+    app.config["RATELIMIT_SWALLOW_ERRORS"] = False
     limiter.init_app(app)

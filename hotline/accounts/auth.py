@@ -39,6 +39,7 @@ from hotline.accounts.users import (  # noqa: F401  (kept importable from here)
     revoke_tokens,
     user_named,
 )
+from hotline.core.offload import off_the_loop
 from hotline.core.parsing import whole_number
 from hotline.extensions import db, login_manager
 from hotline.models import ApiToken, User, utcnow
@@ -97,14 +98,28 @@ def _dummy_hash() -> str:
     return generate_password_hash(secrets.token_urlsafe(16))
 
 
+def _password_matches(password_hash: str | None, password: str) -> bool:
+    return check_password_hash(password_hash or _dummy_hash(), password)
+
+
 def authenticate(username: str, password: str) -> User | None:
     """The active user with this username and password, or None. An unknown or
     deactivated user costs the same hash check as a wrong password, so neither
-    the answer nor its time tells which usernames exist."""
+    the answer nor its time tells which usernames exist.
+
+    The check runs off the event loop (hotline/core/offload.py), at most
+    HOTLINE_PASSWORD_CHECKS at once per process, after the read's transaction has
+    ended: logins waiting their turn hold no database connection a webhook needs."""
     # PostgreSQL text cannot hold NUL; no username has one, so no need to ask.
     known = "\x00" not in username
     user = db.session.scalars(select(User).where(User.username == username)).first() if known else None
-    matches = check_password_hash(user.password_hash if user else _dummy_hash(), password)
+    db.session.commit()
+    matches = off_the_loop(
+        current_app.config["HOTLINE_PASSWORD_CHECKS"],
+        _password_matches,
+        user.password_hash if user else None,
+        password,
+    )
     return user if user is not None and user.active and matches else None
 
 

@@ -1,70 +1,67 @@
 """Login, logout, the console's language, and `/`.
 
-Login attempts are limited per username and per address (HOTLINE_LOGIN_RATE_LIMIT,
-counted in Redis); only failed attempts count, so an office where everyone logs in
-at the start of a shift is not locked out. A wrong password, an unknown user and
-a deactivated one get the same answer.
+Login attempts are limited per username and per address (HOTLINE_LOGIN_RATE_LIMIT):
+each is counted before its password is checked and given back when it succeeds
+(hotline/accounts/attempts.py). Over the limit the answer is 429; when the counters
+do not answer, 503: never a check that was not counted. A wrong password, an unknown
+user and a deactivated one get the same answer. The login takes its own form only
+(form-encoded): any other body is 415, and counts for nobody.
 """
 
 from __future__ import annotations
 
-import hashlib
 from urllib.parse import urlsplit
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from hotline import audit
-from hotline.accounts import auth, bp, users
+from hotline.accounts import attempts, auth, bp, users
 from hotline.accounts.forms import LanguageForm, LoginForm
-from hotline.extensions import db, limiter
+from hotline.extensions import db
 
-USERNAME_CHARS = 64
-
-
-def _login_limit() -> str:
-    return current_app.config["HOTLINE_LOGIN_RATE_LIMIT"]
-
-
-def _failed(response) -> bool:
-    return response.status_code != 302
-
-
-def _username_key() -> str:
-    """A digest, so whatever is typed as a username never becomes a Redis key itself."""
-    typed = request.form.get("username", "").strip().lower()[:USERNAME_CHARS]
-    return "user:" + hashlib.sha256(typed.encode()).hexdigest()[:32]
-
-
-def _address_key() -> str:
-    return "address:" + (get_remote_address() or "unknown")
+FORM = "application/x-www-form-urlencoded"
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, key_func=_username_key, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_login_limit, key_func=_address_key, methods=["POST"], deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("console.console"))
+    if request.method == "POST" and request.mimetype != FORM:
+        abort(415, description="the login takes its form, application/x-www-form-urlencoded")
     form = LoginForm()
     failed = False
     if form.validate_on_submit():
         username = form.username.data.strip()
+        attempt = _counted(username)
         user = auth.authenticate(username, form.password.data)
         if user is not None:
+            attempts.give_back(attempt)
             session.clear()
             login_user(user)
             audit.record(user.username, "user.logged_in", "user", user.id)
             db.session.commit()
             return redirect(_safe_next() or url_for("console.console"))
-        audit.record(username[:USERNAME_CHARS], "user.login_failed", "user", "")
+        audit.record(username[: attempts.USERNAME_CHARS], "user.login_failed", "user", "")
         db.session.commit()
         failed = True
     elif request.method == "POST":
         failed = True
     return render_template("accounts/login.html", form=form, failed=failed)
+
+
+def _counted(username: str) -> attempts.Attempt:
+    """This attempt, counted; else the login ends here with 429 or 503."""
+    try:
+        return attempts.count(
+            current_app.config["HOTLINE_LOGIN_RATE_LIMIT"], username, get_remote_address() or "unknown"
+        )
+    except attempts.TooManyAttempts as refused:
+        abort(429, description="too many login attempts", retry_after=refused.retry_after)
+    except attempts.AttemptsUncounted as refused:
+        abort(503, description="login attempts cannot be counted just now", retry_after=refused.retry_after)
 
 
 def _safe_next() -> str | None:

@@ -54,10 +54,18 @@ PAGES = {
         _l("Too much at once"),
         _l("What was sent is larger than the hotline accepts. Send less and try again."),
     ),
+    415: (
+        _l("Not sent as this page's form"),
+        _l("This page takes only its own form. Reload the page, fill in the form and send it again."),
+    ),
     429: (_l("Too many attempts"), _l("Wait a few minutes, then try again.")),
     500: (
         _l("Something went wrong"),
         _l("The hotline could not finish this; it has been noted. Try again in a moment."),
+    ),
+    503: (
+        _l("Not available just now"),
+        _l("The hotline cannot do this at the moment. Wait a minute, then try again."),
     ),
 }
 EXPIRED_FORM = (
