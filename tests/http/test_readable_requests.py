@@ -261,5 +261,5 @@ def test_a_form_posted_as_json_is_415_and_changes_nothing(admin, path, body):
         headers={"X-CSRFToken": token},
     )
     assert response.status_code == 415, response.get_data(as_text=True)[:300]
-    assert refusal(response) == "Не получилось"
+    assert refusal(response) == "Отправлено не через форму этой страницы"  # 415 in Russian
     assert audit_count(app) == before
