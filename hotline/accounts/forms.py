@@ -12,6 +12,8 @@ from wtforms.validators import DataRequired, Length, Regexp
 
 from hotline.accounts.users import LANGUAGES
 
+FORM = "application/x-www-form-urlencoded"  # what the pages' forms send (none uploads a file)
+
 # Each language by its own name, so a reader finds theirs whatever the page's language.
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 
@@ -25,11 +27,12 @@ class PageForm(FlaskForm):
     fill it from a JSON body too, whose values need not be text (a number, a
     list, an object) and fail the validators, written for text, with a 500;
     ignoring the body instead would let an edit form save what it shows. A
-    form posted as JSON is refused with 415."""
+    form posted as anything but a form (JSON, plain text …) is refused with 415."""
 
     class Meta:
         def wrap_formdata(self, form, formdata):
-            if formdata is not None and has_request_context() and request.is_json and form.is_submitted():
+            posted_otherwise = has_request_context() and request.mimetype != FORM
+            if formdata is not None and posted_otherwise and form.is_submitted():
                 abort(415, description="send the form as application/x-www-form-urlencoded")
             return super().wrap_formdata(form, formdata)
 

@@ -5,7 +5,7 @@ each is counted before its password is checked and given back when it succeeds
 (hotline/accounts/attempts.py). Over the limit the answer is 429; when the counters
 do not answer, 503: never a check that was not counted. A wrong password, an unknown
 user and a deactivated one get the same answer. The login takes its own form only
-(form-encoded): any other body is 415, and counts for nobody.
+(form-encoded; `forms.PageForm`): any other body is 415, and counts for nobody.
 """
 
 from __future__ import annotations
@@ -22,15 +22,11 @@ from hotline.accounts import attempts, auth, bp, users
 from hotline.accounts.forms import LanguageForm, LoginForm
 from hotline.extensions import db
 
-FORM = "application/x-www-form-urlencoded"
-
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("console.console"))
-    if request.method == "POST" and request.mimetype != FORM:
-        abort(415, description="the login takes its form, application/x-www-form-urlencoded")
     form = LoginForm()
     failed = False
     if form.validate_on_submit():
