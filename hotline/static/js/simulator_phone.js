@@ -57,13 +57,21 @@ async function poll() {
   setTimeout(poll, POLL_MS);
 }
 
-async function press(key) {
+let sending = Promise.resolve();
+
+async function send(key) {
   if (!call) return;
   try {
     await post(`${data.calls}/${call.sid}/digits`, { digits: key });
   } catch (error) {
     status.textContent = error.message;
   }
+}
+
+// Keys go one after another, as pressed: two requests in flight at once may
+// arrive in either order.
+function press(key) {
+  sending = sending.then(() => send(key));
 }
 
 form.addEventListener("submit", async (event) => {
