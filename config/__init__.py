@@ -39,6 +39,28 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_count(name: str, default: str) -> int:
+    """A count of ASCII digits (int() reads '٣' and ' 3'), refused by name otherwise."""
+    from hotline.core.parsing import whole_number
+
+    value = _env(name, default)
+    number = whole_number(value)
+    if number is None:
+        raise RuntimeError(f"{name} must be a whole number, not {value!r}")
+    return number
+
+
+def _env_rate(name: str, default: str) -> float:
+    """A positive decimal such as 1 or 0.5 (float() reads 'nan' and 'inf'), refused by name otherwise."""
+    from hotline.core.parsing import decimal_number
+
+    value = _env(name, default)
+    number = decimal_number(value)
+    if not number:
+        raise RuntimeError(f"{name} must be a number above 0, such as 1 or 0.5, not {value!r}")
+    return number
+
+
 def _database_url() -> str:
     url = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'hotline.db'}")
     # Heroku-style URLs name the old driver; SQLAlchemy 2 wants psycopg 3.
@@ -101,6 +123,18 @@ class Config:
         self.HOTLINE_WRAP_UP_SECONDS = int(_env("HOTLINE_WRAP_UP_SECONDS", "120"))
         self.HOTLINE_LANGUAGE_FALLBACK_SECONDS = int(_env("HOTLINE_LANGUAGE_FALLBACK_SECONDS", "60"))
         self.HOTLINE_PRESENCE_GRACE_SECONDS = int(_env("HOTLINE_PRESENCE_GRACE_SECONDS", "30"))
+        # Callbacks (hotline/callbacks/policy.py reads the first three, in HOTLINE_TIMEZONE):
+        # attempts, the gaps after the 1st, 2nd… failed attempt (the last repeats), the hours
+        # when they are dialled (HOTLINE_HOURS' forms; never overnight). A caller who hangs up
+        # in the queue after more than HOTLINE_SHORT_ABANDON_SECONDS is called back unless
+        # HOTLINE_MISSED_CALL_CALLBACKS is 0. All processes together dial at most
+        # HOTLINE_DIAL_RATE calls a second (Twilio's default account rate is 1).
+        self.HOTLINE_CALLBACK_ATTEMPTS = _env_count("HOTLINE_CALLBACK_ATTEMPTS", "3")
+        self.HOTLINE_CALLBACK_RETRY_SECONDS = _env("HOTLINE_CALLBACK_RETRY_SECONDS", "900,7200")
+        self.HOTLINE_CALLBACK_HOURS = _env("HOTLINE_CALLBACK_HOURS", "09:00-20:00")
+        self.HOTLINE_SHORT_ABANDON_SECONDS = _env_count("HOTLINE_SHORT_ABANDON_SECONDS", "5")
+        self.HOTLINE_MISSED_CALL_CALLBACKS = _env_bool("HOTLINE_MISSED_CALL_CALLBACKS", True)
+        self.HOTLINE_DIAL_RATE = _env_rate("HOTLINE_DIAL_RATE", "1")
         # The console's softphone (Twilio Voice SDK): an API key and secret mint its
         # access tokens. The simulator checks them as Twilio would.
         self.TWILIO_API_KEY = _env("TWILIO_API_KEY", DEV_API_KEY)
@@ -143,6 +177,9 @@ class Config:
             raise RuntimeError("HOTLINE_LANGUAGES names no language")
         if self.HOTLINE_SESSION_MAX_AGE_SECONDS <= 0:
             raise RuntimeError("HOTLINE_SESSION_MAX_AGE_SECONDS must be a positive number of seconds")
+        from hotline.callbacks.policy import CallbackPolicy
+
+        CallbackPolicy.from_config(vars(self))  # raises InvalidPolicy, a RuntimeError naming the setting
 
 
 class DevelopmentConfig(Config):

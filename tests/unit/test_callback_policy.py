@@ -14,11 +14,13 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
+import config
 from hotline.callbacks.policy import (
     WINDOW_MAX_CHARS,
     CallbackPolicy,
     Expectation,
     ExpectationKind,
+    InvalidPolicy,
     InvalidWindow,
     Window,
     due_after_failure,
@@ -341,6 +343,96 @@ def test_a_past_due_time_after_hours_is_told_from_the_next_opening():
     told = expect(DEFAULT, f"{WEDNESDAY}T19:00", f"{WEDNESDAY}T21:00")
     assert told.kind == ExpectationKind.TOMORROW_AFTER
     assert told.due_at == local("2026-11-26T09:00")
+
+
+# --- the settings ---
+
+
+def test_the_default_settings(monkeypatch):
+    for name in CALLBACK_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    settings_ = config.Config()
+    settings_.check()
+    policy = CallbackPolicy.from_config(vars(settings_))
+    assert policy.attempts == 3
+    assert policy.retry_gaps == (timedelta(seconds=900), timedelta(seconds=7200))
+    assert policy.hours.text == "09:00-20:00"
+    assert policy.timezone == ZoneInfo(ALMATY)
+    assert settings_.HOTLINE_SHORT_ABANDON_SECONDS == 5
+    assert settings_.HOTLINE_MISSED_CALL_CALLBACKS is True
+    assert settings_.HOTLINE_DIAL_RATE == 1.0
+
+
+CALLBACK_SETTINGS = [
+    "HOTLINE_CALLBACK_ATTEMPTS",
+    "HOTLINE_CALLBACK_RETRY_SECONDS",
+    "HOTLINE_CALLBACK_HOURS",
+    "HOTLINE_SHORT_ABANDON_SECONDS",
+    "HOTLINE_MISSED_CALL_CALLBACKS",
+    "HOTLINE_DIAL_RATE",
+]
+
+
+def test_settings_read_from_the_environment(monkeypatch):
+    monkeypatch.setenv("HOTLINE_CALLBACK_ATTEMPTS", "5")
+    monkeypatch.setenv("HOTLINE_CALLBACK_RETRY_SECONDS", "60, 600")
+    monkeypatch.setenv("HOTLINE_CALLBACK_HOURS", "mon-fri 09:00-18:00; sat 10:00-14:00")
+    monkeypatch.setenv("HOTLINE_SHORT_ABANDON_SECONDS", "0")
+    monkeypatch.setenv("HOTLINE_MISSED_CALL_CALLBACKS", "0")
+    monkeypatch.setenv("HOTLINE_DIAL_RATE", "0.5")
+    settings_ = config.Config()
+    settings_.check()
+    policy = CallbackPolicy.from_config(vars(settings_))
+    assert (policy.attempts, policy.retry_gaps) == (5, (timedelta(seconds=60), timedelta(seconds=600)))
+    assert settings_.HOTLINE_SHORT_ABANDON_SECONDS == 0
+    assert settings_.HOTLINE_MISSED_CALL_CALLBACKS is False
+    assert settings_.HOTLINE_DIAL_RATE == 0.5
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("HOTLINE_CALLBACK_ATTEMPTS", "0"),
+        ("HOTLINE_CALLBACK_ATTEMPTS", "three"),
+        ("HOTLINE_CALLBACK_ATTEMPTS", "٣"),
+        ("HOTLINE_CALLBACK_RETRY_SECONDS", ""),
+        ("HOTLINE_CALLBACK_RETRY_SECONDS", "900,,7200"),
+        ("HOTLINE_CALLBACK_RETRY_SECONDS", "900,0"),
+        ("HOTLINE_CALLBACK_RETRY_SECONDS", "15m"),
+        ("HOTLINE_CALLBACK_HOURS", ""),
+        ("HOTLINE_CALLBACK_HOURS", "nine to eight"),
+        ("HOTLINE_CALLBACK_HOURS", "20:00-08:00"),
+        ("HOTLINE_CALLBACK_HOURS", "mon-fri 09:00-18:00; sat 22:00-02:00"),
+        ("HOTLINE_CALLBACK_HOURS", "09:00-09:00"),
+        ("HOTLINE_SHORT_ABANDON_SECONDS", "-1"),
+        ("HOTLINE_SHORT_ABANDON_SECONDS", "5s"),
+        ("HOTLINE_DIAL_RATE", "0"),
+        ("HOTLINE_DIAL_RATE", "0.0"),
+        ("HOTLINE_DIAL_RATE", "-1"),
+        ("HOTLINE_DIAL_RATE", "nan"),
+        ("HOTLINE_DIAL_RATE", "inf"),
+        ("HOTLINE_DIAL_RATE", "1e3"),
+        ("HOTLINE_TIMEZONE", "Mars/Olympus"),
+    ],
+)
+def test_a_setting_that_cannot_work_is_refused_at_start_up_by_name(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(RuntimeError, match=name):
+        config.load("testing")
+
+
+def test_overnight_callback_hours_are_refused_saying_why(monkeypatch):
+    monkeypatch.setenv("HOTLINE_CALLBACK_HOURS", "20:00-08:00")
+    with pytest.raises(InvalidPolicy, match="never dialled at night"):
+        config.load("testing")
+
+
+def test_the_policy_refuses_overrides_that_bypass_the_environment():
+    with pytest.raises(InvalidPolicy, match="HOTLINE_CALLBACK_ATTEMPTS"):
+        make_policy(attempts=True)
+    with pytest.raises(InvalidPolicy, match="HOTLINE_CALLBACK_ATTEMPTS"):
+        make_policy(attempts=-2)
+    assert make_policy(attempts="4").attempts == 4
 
 
 # --- properties over random hours, zones with clock changes and moments near the changes ---
