@@ -16,11 +16,10 @@ here, in one of two ways, both conditional:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
 
-from sqlalchemy import Update, bindparam, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from hotline.core import moves
 from hotline.extensions import db
 from hotline.models import Call, states
 from hotline.models.states import TRANSITIONS, CallStage, StepOutOfPlace
@@ -47,41 +46,23 @@ def transition(
     written, when it is not. Part of the caller's transaction."""
     froms = states.sources(TRANSITIONS, to, allowed_from)
     where = where or {}
-    statement = _move(
-        to, froms, tuple((name, where[name] is None) for name in sorted(where)), tuple(sorted(values))
+    compared, columns = moves.shape(where, values)
+    statement = moves.statement(
+        CALLS,
+        "stage",
+        to.value,
+        frozenset(s.value for s in froms),
+        compared,
+        columns,
+        "version",
+        bump="version",
     )
-    params = {"call_id": call.id, **{f"set_{name}": value for name, value in values.items()}}
-    params.update({f"where_{name}": value for name, value in where.items() if value is not None})
-    version = db.session.connection().scalar(statement, params)
+    version = db.session.connection().scalar(statement, moves.parameters(call.id, where, values))
     if version is None:
         return False
     for name, value in {"stage": to.value, "version": version, **values}.items():
         set_committed_value(call, name, value)
     return True
-
-
-@lru_cache(maxsize=64)
-def _move(
-    to: CallStage, froms: frozenset[CallStage], where: tuple[tuple[str, bool], ...], columns: tuple[str, ...]
-) -> Update:
-    """The conditional UPDATE of one kind of move, built once: the phone line's
-    every step makes one, and building it costs more than running it."""
-    conditions = [
-        CALLS.c.id == bindparam("call_id"),
-        CALLS.c.stage.in_(sorted(stage.value for stage in froms)),
-    ]
-    for name, is_null in where:
-        column = CALLS.c[name]
-        conditions.append(
-            column.is_(None) if is_null else column == bindparam(f"where_{name}", type_=column.type)
-        )
-    changes = {name: bindparam(f"set_{name}", type_=CALLS.c[name].type) for name in columns}
-    return (
-        update(CALLS)
-        .where(*conditions)
-        .values(stage=to.value, version=CALLS.c.version + 1, **changes)
-        .returning(CALLS.c.version)
-    )
 
 
 def step(call: Call, to: CallStage) -> None:
