@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from hotline.models.audit import AuditRecord
 from hotline.models.base import QueueName, UTCDateTime, render_migration_type, utcnow
-from hotline.models.callbacks import Callback
+from hotline.models.callbacks import Callback, CallbackAttempt
 from hotline.models.calls import Call, Caller
 from hotline.models.cases import Case, CaseEvent, CaseNote, CaseNumber, CaseStatus
 from hotline.models.people import ApiToken, OperatorLanguage, OperatorSkill, Role, User
@@ -18,6 +18,7 @@ __all__ = [
     "AuditRecord",
     "Call",
     "Callback",
+    "CallbackAttempt",
     "Caller",
     "Case",
     "CaseEvent",

@@ -149,6 +149,64 @@ HOLDING_OPERATOR = frozenset(
 )
 
 
+class CallbackStatus(enum.StrEnum):
+    """A request to be called back: `scheduled` until due, then `queued` beside
+    the callers on hold, `dialling` while an operator calls the person, and one
+    of the three ends."""
+
+    SCHEDULED = "scheduled"
+    QUEUED = "queued"
+    DIALLING = "dialling"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+# A callback still to be made: one per person and queue (uq_callback_open_caller_queue).
+OPEN_CALLBACK = frozenset({CallbackStatus.SCHEDULED, CallbackStatus.QUEUED, CallbackStatus.DIALLING})
+# Changed by a person (cancel, reschedule) only before anyone dials.
+BEFORE_DIALLING = frozenset({CallbackStatus.SCHEDULED, CallbackStatus.QUEUED})
+
+CALLBACK_TRANSITIONS: dict[CallbackStatus, frozenset[CallbackStatus]] = {
+    # Scheduled again: a reschedule (or a merged request) moves its due time.
+    CallbackStatus.SCHEDULED: frozenset(
+        {CallbackStatus.SCHEDULED, CallbackStatus.QUEUED, CallbackStatus.CANCELLED}
+    ),
+    CallbackStatus.QUEUED: frozenset(
+        {CallbackStatus.SCHEDULED, CallbackStatus.DIALLING, CallbackStatus.CANCELLED}
+    ),
+    # An attempt ends: reached, to be tried again, the last one failed, or the
+    # operator's phone was not answered (back in the queue, no attempt counted).
+    CallbackStatus.DIALLING: frozenset(
+        {CallbackStatus.COMPLETED, CallbackStatus.SCHEDULED, CallbackStatus.FAILED, CallbackStatus.QUEUED}
+    ),
+    CallbackStatus.COMPLETED: frozenset(),
+    CallbackStatus.FAILED: frozenset(),
+    CallbackStatus.CANCELLED: frozenset(),
+}
+
+
+class CallbackSource(enum.StrEnum):
+    """Where a request to be called back came from (the API's `source`)."""
+
+    IVR = "ivr"  # pressed 1 while waiting
+    AFTER_HOURS = "after_hours"
+    MISSED = "missed"  # hung up in the queue after the short-abandon threshold
+    WEB = "web"
+    OPERATOR = "operator"
+    FOLLOW_UP = "follow_up"
+
+
+class AttemptOutcome(enum.StrEnum):
+    """How one attempt to reach the person ended."""
+
+    ANSWERED = "answered"
+    NO_ANSWER = "no-answer"
+    BUSY = "busy"
+    FAILED = "failed"
+    MACHINE = "machine"
+
+
 class StepOutOfPlace(Exception):
     """A step that makes no sense for the call's stage (a queue result for a call
     still at the menu, say): refused with 409, nothing written."""
