@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import config as settings
 from hotline import cli, doctor, events, models
 from hotline.accounts import auth, locale
+from hotline.callbacks.policy import CallbackPolicy
 from hotline.console import sockets
 from hotline.core import sqlite, wal  # noqa: F401  (sqlite: its listener tunes every connection)
 from hotline.core.phones import PhoneVault
@@ -60,6 +61,7 @@ def create_app(config: settings.Config | dict | None = None) -> Flask:
     login_manager.init_app(app)
     init_redis(app)
     app.extensions["phone_vault"] = PhoneVault.from_config(app.config)
+    app.extensions["callback_policy"] = CallbackPolicy.from_config(app.config)
     init_socketio(app, events.listening_manager(app.config["REDIS_URL"]))
     events.init_app(app)
     sockets.init_app(app)

@@ -49,6 +49,8 @@ OFFER_WITHDRAWN = "offer.withdrawn"
 PRESENCE_CHANGED = "presence.changed"
 # The operator's own call: connecting, talking, wrap_up, done (to their user room).
 OPERATOR_CALL = "operator.call"
+# A callback's life: callback.scheduled, .queued, .attempted, .completed, .failed, .cancelled.
+CALLBACK_EVENTS = frozenset({"scheduled", "queued", "attempted", "completed", "failed", "cancelled"})
 SUPERVISORS_ROOM = "supervisors"
 ENDED_WHILE_WAITING = "ended"
 
@@ -147,6 +149,15 @@ def operator_call(user_id: int, call: dict) -> None:
     talking, wrap_up, done, missed: their phone was not answered) and what the
     console shows of it; never a full number."""
     _after_commit(OPERATOR_CALL, call, [user_room(user_id)])
+
+
+def callback_changed(name: str, callback: dict) -> None:
+    """`callback.<name>` to the callback's queue and the supervisors. `callback`
+    is the API's view of it (`hotline.callbacks.views`): ids, codes and times,
+    the number only as its last two digits."""
+    if name not in CALLBACK_EVENTS:
+        raise ValueError(f"no callback event {name!r}")
+    _after_commit(f"callback.{name}", callback, [queue_room(callback["queue"]), SUPERVISORS_ROOM])
 
 
 def access_ended(rooms: list[str]) -> None:

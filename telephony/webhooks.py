@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, current_app, request, url_for
 
 from hotline import events
+from hotline.callbacks import service as callbacks
 from hotline.callbacks.service import NoNumberToCall, request_from_call
 from hotline.calls import queues, routing
 from hotline.calls import service as calls
 from hotline.calls.incoming import CallNotRecorded, record_incoming
 from hotline.cases.service import CaseConflict
 from hotline.models import Call, utcnow
-from hotline.models.states import CallStage, LeftQueue, StepOutOfPlace
+from hotline.models.states import CallbackSource, CallStage, LeftQueue, StepOutOfPlace
 from hotline.operators import departures, offers
 from telephony import forms, line_settings, prompts, twiml, vocabulary
 from telephony.security import twilio_signed
@@ -211,7 +212,7 @@ def wait_choice():
         return _twiml(twiml.hold(line.hold_audio))
     if forms.digits() == "1":
         try:
-            request_from_call(step.call, "ivr", utcnow())
+            request_from_call(step.call, CallbackSource.IVR, utcnow(), *callbacks.settings())
         except NoNumberToCall:
             return _twiml(twiml.keep_waiting(line.speaker, step.language, _url("wait"), withheld=True))
         return _twiml(twiml.leave_queue())
@@ -259,7 +260,7 @@ def after_hours():
     attempt = forms.attempt()
     digits = forms.digits()
     if digits == "1" and not step.call.caller.withheld:
-        request_from_call(step.call, "after_hours", utcnow())
+        request_from_call(step.call, CallbackSource.AFTER_HOURS, utcnow(), *callbacks.settings())
         return _twiml(twiml.goodbye(line.speaker, step.language, "callback_confirmed"))
     if digits == "2":
         return _twiml(

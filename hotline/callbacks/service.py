@@ -1,73 +1,303 @@
-"""Callback service: a request to be called back is a row first.
+"""Callback requests: every source records one the same way, as a row first.
 
-Dialling it (the job, the retry policy, allowed hours) belongs to the callback
-worker; here a request is recorded, once per call.
+The phone (1 while waiting, 1 after hours), a missed call, the web page and an
+operator all end in `record`: the callback is due at the first moment inside
+callback hours and the requester's window, `queued` at once when that is now,
+else `scheduled` (the sweep queues it when due). Each request opens or joins
+a case in its queue, so every callback has a case.
+
+One person has at most one open callback per queue, held by the database (the
+partial unique index uq_callback_open_caller_queue): the insert does nothing
+when one is open, and the request merges into it instead, the earlier due time
+and the earlier place in the queue winning. A callback being dialled is left as
+it is. Events go out after commit.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from flask import current_app
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import case as sa_case
+from sqlalchemy.dialects import postgresql, sqlite
 
-from hotline import audit
+from hotline import audit, events
+from hotline.callbacks import listing, stages
+from hotline.callbacks.policy import CallbackPolicy, Window, due_within
+from hotline.cases import service as cases
 from hotline.cases import timeline
-from hotline.core.transactions import savepoint
+from hotline.core.phones import PhoneVault
 from hotline.extensions import db
-from hotline.models import Call, Callback, QueueName
+from hotline.models import Call, Callback, Caller, QueueName
+from hotline.models.states import BEFORE_DIALLING, OPEN_CALLBACK, CallbackSource, CallbackStatus
 
 log = logging.getLogger(__name__)
 
-SOURCES = frozenset({"ivr", "after_hours", "web", "operator", "follow_up"})
+# How many times a request looks again when the open callback it would merge
+# into closed between the insert and the merge.
+MERGE_TRIES = 3
 
 
 class NoNumberToCall(ValueError):
     """The caller withheld their number, so nobody can call them back."""
 
 
-def request_from_call(call: Call, source: str, now: datetime) -> Callback:
-    """Record that the caller on `call` asked to be called back. Idempotent per call.
+@dataclass(frozen=True)
+class Requested:
+    """What the requester is told: when to expect the call, and whether their
+    request joined one already open."""
 
-    One callback per call is held by the unique index uq_callback_call, not by
-    looking first: the insert runs in a SAVEPOINT, and when another request for
-    the same call (two presses of 1 at once, a retried webhook) got there first,
-    it is undone and that request's callback is returned.
-    """
-    if source not in SOURCES:
-        raise ValueError(f"unknown callback source {source!r}")
+    callback_id: int
+    status: CallbackStatus
+    due_at: datetime
+    case_reference: str
+    merged: bool
+
+
+@dataclass(frozen=True)
+class Request:
+    """A request to be called back on the number of `caller_id` (or `number`, E.164, keyed in)."""
+
+    caller_id: int
+    queue: str
+    source: CallbackSource
+    asked_at: datetime
+    case_id: int | None = None
+    call_id: int | None = None
+    number: str | None = None
+    window: Window | None = None
+    waiting_since: datetime | None = None
+    language: str | None = None
+    priority: int = 0
+    crisis: bool = False
+    operator_id: int | None = None
+
+
+def settings() -> tuple[CallbackPolicy, PhoneVault]:
+    """The app's callback policy and phone vault (needs an app context, no request)."""
+    return current_app.extensions["callback_policy"], current_app.extensions["phone_vault"]
+
+
+def missed(call: Call, now: datetime) -> Requested | None:
+    """The caller hung up waiting in the queue: after more than
+    HOTLINE_SHORT_ABANDON_SECONDS of waiting, by the hotline's own clock, they
+    are called back (source `missed`), unless HOTLINE_MISSED_CALL_CALLBACKS is
+    off. A withheld number cannot be: the case says so, to be counted."""
+    config = current_app.config
+    if not config["HOTLINE_MISSED_CALL_CALLBACKS"] or call.enqueued_at is None:
+        return None
+    waited = call.wait_seconds
+    if waited is None:
+        waited = int((now - call.enqueued_at).total_seconds())
+    if waited <= config["HOTLINE_SHORT_ABANDON_SECONDS"]:
+        return None
     if call.caller is None or call.caller.withheld:
+        timeline.record(
+            call.case_id,
+            "callback_impossible",
+            actor=audit.TELEPHONY,
+            call=call,
+            at=now,
+            action="callback.impossible",
+            source=CallbackSource.MISSED.value,
+        )
+        db.session.commit()
+        return None
+    policy, vault = settings()
+    return request_from_call(call, CallbackSource.MISSED, now, policy, vault)
+
+
+def request_from_call(
+    call: Call,
+    source: CallbackSource,
+    now: datetime,
+    policy: CallbackPolicy,
+    vault: PhoneVault,
+    number: str | None = None,
+) -> Requested:
+    """The caller on `call` asked to be called back (1 while waiting, 1 after
+    hours), or hung up waiting (`missed`); on `number` when they keyed one in.
+    A caller who asked while waiting keeps their place: the callback waits
+    since the call entered the queue. Committed; NoNumberToCall for a withheld
+    number with none keyed in."""
+    if number is None and (call.caller is None or call.caller.withheld):
         raise NoNumberToCall("the number is withheld")
-    callback = Callback(
+    waiting = source in (CallbackSource.IVR, CallbackSource.MISSED)
+    request = Request(
         caller_id=call.caller_id,
-        case_id=call.case_id,
-        call_id=call.id,
         queue=call.queue or QueueName.GENERAL,
         source=source,
-        requested_at=now,
+        asked_at=now,
+        case_id=call.case_id,
+        call_id=call.id,
+        number=number,
+        waiting_since=call.enqueued_at if waiting else None,
+        language=call.language,
+        priority=call.priority,
+        crisis=call.crisis,
     )
-    try:
-        with savepoint():
-            db.session.add(callback)
-            db.session.flush()
-    except IntegrityError:
-        existing = db.session.scalars(select(Callback).where(Callback.call_id == call.id)).first()
-        if existing is None:
-            raise
-        db.session.commit()
-        return existing
+    return record(request, now, policy, vault, actor=audit.TELEPHONY, call=call)
+
+
+def record(
+    request: Request,
+    now: datetime,
+    policy: CallbackPolicy,
+    vault: PhoneVault,
+    *,
+    actor: str,
+    actor_id: int | None = None,
+    call: Call | None = None,
+) -> Requested:
+    """Record `request`, or merge it into the person's open callback in its
+    queue; the case's timeline and the audit log say which. Committed."""
+    due_at = due_within(policy, max(request.asked_at, now), request.window)
+    number = _number(request, vault)
+    case_id, reference = _case(request, now, policy, actor)
+    for _ in range(MERGE_TRIES):
+        values = {
+            "caller_id": request.caller_id,
+            "case_id": case_id,
+            "call_id": request.call_id,
+            "queue": request.queue,
+            "source": request.source.value,
+            **number,
+            "language": request.language,
+            "priority": request.priority,
+            "crisis": request.crisis,
+            "operator_id": request.operator_id,
+            "window_start": request.window.start.strftime("%H:%M") if request.window else None,
+            "window_end": request.window.end.strftime("%H:%M") if request.window else None,
+            "requested_at": now,
+            "due_at": due_at,
+            "waiting_since": request.waiting_since,
+        }
+        if due_at <= now:
+            values |= {
+                "status": CallbackStatus.QUEUED.value,
+                "queued_at": now,
+                "waiting_since": request.waiting_since or due_at,
+            }
+        else:
+            values["status"] = CallbackStatus.SCHEDULED.value
+        callback_id = db.session.scalar(_insert(values))
+        merged = False
+        if callback_id is None:
+            callback_id = _merge(values, now)
+            merged = True
+        if callback_id is not None:
+            break
+    else:
+        raise RuntimeError(f"callback request for caller {request.caller_id}: no open callback after retries")
+    callback = db.session.get(Callback, callback_id, populate_existing=True)
     timeline.record(
-        call.case_id,
+        case_id,
         "callback_requested",
-        actor=audit.TELEPHONY,
+        actor=actor,
+        actor_id=actor_id,
         call=call,
         at=now,
-        action="callback.requested",
-        subject=("callback", callback.id),
-        source=source,
-        callback_id=callback.id,
+        action="callback.merged" if merged else "callback.requested",
+        subject=("callback", callback_id),
+        source=request.source.value,
+        callback_id=callback_id,
+        status=callback.status,
     )
+    events.callback_changed(callback.status, listing.shown(callback, reference))
     db.session.commit()
-    log.info("call %s: callback %d requested (%s)", call.call_sid, callback.id, source)
-    return callback
+    log.info("callback %d %s (%s)", callback_id, "merged" if merged else callback.status, request.source)
+    return Requested(callback_id, CallbackStatus(callback.status), callback.due_at, reference, merged)
+
+
+def _number(request: Request, vault: PhoneVault) -> dict:
+    """The number to call, as the callback keeps it: hash, encrypted, last two digits."""
+    number = request.number
+    if number is None:
+        encrypted = db.session.scalar(select(Caller.number_encrypted).where(Caller.id == request.caller_id))
+        if encrypted is None:
+            raise NoNumberToCall("the number is withheld")
+        number = vault.decrypt(encrypted)
+    return {
+        "number_hash": vault.digest(number),
+        "number_encrypted": vault.encrypt(number),
+        "number_tail": number[-2:],
+    }
+
+
+def _case(request: Request, now: datetime, policy: CallbackPolicy, actor: str) -> tuple[int, str]:
+    if request.case_id is not None:
+        reference = db.session.scalar(cases.REFERENCE_OF, {"case_id": request.case_id})
+        return request.case_id, reference
+    case = cases.open_for_caller(request.caller_id, request.queue, now, policy.timezone, actor)
+    return case.id, case.reference
+
+
+def _insert(values: dict):
+    dialect_insert = (
+        postgresql.insert if db.session.connection().dialect.name == "postgresql" else sqlite.insert
+    )
+    # No conflict target: the person's open callback in the queue, or one for this call, makes it do nothing.
+    return dialect_insert(Callback).values(**values).on_conflict_do_nothing().returning(Callback.id)
+
+
+def _merge(values: dict, now: datetime) -> int | None:
+    """Merge the request into the person's open callback in the queue: the
+    earlier due time and place win, the latest number asked for is called.
+    Its id, or None when none is open any more (try the insert again)."""
+    open_one = db.session.execute(
+        select(Callback.id, Callback.status).where(
+            Callback.caller_id == values["caller_id"],
+            Callback.queue == values["queue"],
+            Callback.status.in_(sorted(OPEN_CALLBACK)),
+        )
+    ).first()
+    if open_one is None:
+        if values["call_id"] is not None:
+            # This call's own request, made already and since closed.
+            return db.session.scalar(select(Callback.id).where(Callback.call_id == values["call_id"]))
+        return None
+    if open_one.status not in BEFORE_DIALLING:
+        return open_one.id
+    changes = {
+        "due_at": sa_case((Callback.due_at > bindparam("due"), bindparam("due")), else_=Callback.due_at),
+        "priority": sa_case(
+            (Callback.priority < bindparam("priority"), bindparam("priority")), else_=Callback.priority
+        ),
+        "crisis": or_(Callback.crisis, bindparam("crisis")),
+        "number_hash": bindparam("number_hash"),
+        "number_encrypted": bindparam("number_encrypted"),
+        "number_tail": bindparam("number_tail"),
+    }
+    params = {
+        key: values[key] for key in ("priority", "crisis", "number_hash", "number_encrypted", "number_tail")
+    }
+    params["due"] = values["due_at"]
+    if values["waiting_since"] is not None:
+        changes["waiting_since"] = sa_case(
+            (Callback.waiting_since.is_(None), bindparam("since")),
+            (Callback.waiting_since > bindparam("since"), bindparam("since")),
+            else_=Callback.waiting_since,
+        )
+        params["since"] = values["waiting_since"]
+    merged = db.session.execute(
+        update(Callback)
+        .where(Callback.id == open_one.id, Callback.status.in_(sorted(BEFORE_DIALLING)))
+        .values(changes)
+        .returning(Callback.status, Callback.due_at, Callback.waiting_since)
+        .execution_options(synchronize_session=False),
+        params,
+    ).first()
+    if merged is None:
+        return None
+    if merged.status == CallbackStatus.SCHEDULED and merged.due_at <= now:
+        stages.transition(
+            open_one.id,
+            CallbackStatus.QUEUED,
+            allowed_from={CallbackStatus.SCHEDULED},
+            queued_at=now,
+            waiting_since=merged.waiting_since or merged.due_at,
+        )
+    return open_one.id

@@ -104,6 +104,7 @@ _OPEN_CASE = (
     .join(Caller, open_case_of_caller(Caller, bindparam("queue")))
     .where(Caller.id == bindparam("caller_id"))
 )
+REFERENCE_OF = select(Case.reference).where(Case.id == bindparam("case_id"))
 _GIVE_BACK_NUMBER = (
     update(CaseNumber)
     .where(CaseNumber.year == bindparam("of_year"), CaseNumber.last_number == bindparam("taken"))
@@ -171,7 +172,7 @@ def open_or_attach(
             _raise(connection, found, priority(crisis=crisis, open_case=True), crisis)
             case = CaseForCall(found.id, found.reference, attached=True)
             break
-        case = _open(connection, call, queue, crisis, now, timezone)
+        case = _open(connection, call.caller_id, queue, crisis, now, timezone)
         if case is not None:
             break
     else:
@@ -187,8 +188,24 @@ def open_or_attach(
     return case
 
 
+def open_for_caller(caller_id: int, queue: str, now: datetime, timezone: ZoneInfo, actor: str) -> CaseForCall:
+    """The caller's open case in `queue`, or a new one (on its timeline, by
+    `actor`), for a step that comes with no call: a callback asked for on the
+    web page or by an operator. Part of the caller's transaction."""
+    connection = db.session.connection()
+    for _ in range(OPEN_TRIES):
+        found = open_case_of(caller_id, queue)
+        if found is not None:
+            return CaseForCall(found.id, found.reference, attached=True)
+        case = _open(connection, caller_id, queue, False, now, timezone)
+        if case is not None:
+            timeline.record(case.id, "opened", actor=actor, at=now, queue=queue, reference=case.reference)
+            return case
+    raise CaseConflict(f"caller {caller_id}: no open case in {queue} after {OPEN_TRIES} tries")
+
+
 def _open(
-    connection, call: Call, queue: str, crisis: bool, now: datetime, timezone: ZoneInfo
+    connection, caller_id: int | None, queue: str, crisis: bool, now: datetime, timezone: ZoneInfo
 ) -> CaseForCall | None:
     """A new open case for the caller; None (and the number given back) when
     another process opened it meanwhile."""
@@ -197,7 +214,7 @@ def _open(
         _statements(connection.dialect.name).new_case,
         {
             "reference": reference,
-            "caller_id": call.caller_id,
+            "caller_id": caller_id,
             "queue": queue,
             "status": CaseStatus.OPEN,
             "priority": priority(crisis=crisis, open_case=False),

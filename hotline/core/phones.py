@@ -43,9 +43,14 @@ def normalise(raw: str | None, default_region: str) -> str | None:
 
 def mask(e164: str | None) -> str:
     """What a screen that is not working the case may show: the last two digits."""
-    if not e164:
+    return mask_tail(e164[-2:] if e164 else None)
+
+
+def mask_tail(tail: str | None) -> str:
+    """The masked form of a number of which only the last two digits are kept."""
+    if not tail:
         return "withheld"
-    return "•" * 4 + e164[-2:]
+    return "•" * 4 + tail
 
 
 @dataclass(frozen=True)

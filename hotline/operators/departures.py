@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from hotline import events
+from hotline.callbacks import service as callbacks
 from hotline.calls import service as calls
 from hotline.models import Call
 from hotline.models.states import LeftQueue, Progress
@@ -43,3 +44,5 @@ def left_queue(
 def _gone(call: Call, reason: str, now: datetime) -> None:
     events.caller_left(call.call_sid, call.queue, reason)
     offer_endings.withdraw_offers_of_gone_callers(now, call.id)
+    if reason in (LeftQueue.HUNG_UP, events.ENDED_WHILE_WAITING):
+        callbacks.missed(call, now)

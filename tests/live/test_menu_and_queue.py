@@ -140,7 +140,7 @@ def test_pressing_1_while_waiting_asks_for_a_callback_and_leaves(twilio, app_con
 
     callback = db.session.scalars(select(Callback)).one()
     record = call.record()
-    assert (callback.queue, callback.source, callback.status) == ("legal", "ivr", "requested")
+    assert (callback.queue, callback.source, callback.status) == ("legal", "ivr", "queued")
     assert callback.case_id == record.case_id and callback.caller_id == record.caller_id
     assert record.queue_result == "leave" and not record.abandoned
     assert record.wait_seconds == 40
