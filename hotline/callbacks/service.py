@@ -184,9 +184,9 @@ def record(
         else:
             values["status"] = CallbackStatus.SCHEDULED.value
         callback_id = db.session.scalar(_insert(values))
-        merged = False
+        merged, queued_now = False, False
         if callback_id is None:
-            callback_id = _merge(values, now)
+            callback_id, queued_now = _merge(values, now)
             merged = True
         if callback_id is not None:
             break
@@ -206,7 +206,9 @@ def record(
         callback_id=callback_id,
         status=callback.status,
     )
-    events.callback_changed(callback.status, listing.shown(callback, reference))
+    # A merge tells the screens only what moved: a new due time, or the queue joined now.
+    if not merged or callback.status == CallbackStatus.SCHEDULED or queued_now:
+        events.callback_changed(callback.status, listing.shown(callback, reference))
     db.session.commit()
     log.info("callback %d %s (%s)", callback_id, "merged" if merged else callback.status, request.source)
     return Requested(callback_id, CallbackStatus(callback.status), callback.due_at, reference, merged)
@@ -243,10 +245,11 @@ def _insert(values: dict):
     return dialect_insert(Callback).values(**values).on_conflict_do_nothing().returning(Callback.id)
 
 
-def _merge(values: dict, now: datetime) -> int | None:
+def _merge(values: dict, now: datetime) -> tuple[int | None, bool]:
     """Merge the request into the person's open callback in the queue: the
     earlier due time and place win, the latest number asked for is called.
-    Its id, or None when none is open any more (try the insert again)."""
+    Its id (None when none is open any more: try the insert again), and
+    whether the merge queued it now."""
     open_one = db.session.execute(
         select(Callback.id, Callback.status).where(
             Callback.caller_id == values["caller_id"],
@@ -257,10 +260,10 @@ def _merge(values: dict, now: datetime) -> int | None:
     if open_one is None:
         if values["call_id"] is not None:
             # This call's own request, made already and since closed.
-            return db.session.scalar(select(Callback.id).where(Callback.call_id == values["call_id"]))
-        return None
+            return db.session.scalar(select(Callback.id).where(Callback.call_id == values["call_id"])), False
+        return None, False
     if open_one.status not in BEFORE_DIALLING:
-        return open_one.id
+        return open_one.id, False
     changes = {
         "due_at": sa_case((Callback.due_at > bindparam("due"), bindparam("due")), else_=Callback.due_at),
         "priority": sa_case(
@@ -291,13 +294,13 @@ def _merge(values: dict, now: datetime) -> int | None:
         params,
     ).first()
     if merged is None:
-        return None
+        return None, False
     if merged.status == CallbackStatus.SCHEDULED and merged.due_at <= now:
-        stages.transition(
+        return open_one.id, stages.transition(
             open_one.id,
             CallbackStatus.QUEUED,
             allowed_from={CallbackStatus.SCHEDULED},
             queued_at=now,
             waiting_since=merged.waiting_since or merged.due_at,
         )
-    return open_one.id
+    return open_one.id, False

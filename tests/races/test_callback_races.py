@@ -1,0 +1,86 @@
+"""Callback requests and moves at the same moment, in real threads on one database:
+one open callback per person and queue whatever arrives at once, and of two
+moves of one callback exactly one wins."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from hotline.callbacks import schedule, service
+from hotline.callbacks.stages import CallbackOutOfPlace
+from hotline.extensions import db
+from hotline.models import Callback, Case
+from hotline.models.states import CallbackSource
+from tests.support import clock
+from tests.support.calls import ScriptedCall, TwilioWebhooks
+from tests.support.concurrency import at_once
+
+TRIALS = 4
+
+
+def _caller_in_queue(app, number: str):
+    with app.app_context():
+        call = ScriptedCall(TwilioWebhooks(app.test_client()), number)
+        call.to_queue(need="3")
+        record = call.record()
+        return record.caller_id, record.enqueued_at
+
+
+def _ask(app, caller_id: int, at, number: str | None = None):
+    def action():
+        with app.app_context():
+            request = service.Request(
+                caller_id=caller_id, queue="legal", source=CallbackSource.WEB, asked_at=at, number=number
+            )
+            return service.record(request, at, *service.settings(), actor="web")
+
+    return action
+
+
+def test_requests_at_once_from_one_person_make_one_callback(make_app):
+    app = make_app(HOTLINE_CALLBACK_HOURS="09:00-20:00")
+    day = clock.next_weekday_at(12).astimezone(clock.ZONE).date()
+    for trial in range(TRIALS):
+        caller_id, _ = _caller_in_queue(app, f"+7701444{trial:04d}")
+        moments = [clock.local(day, 21 + n % 3) for n in range(6)]
+        results = at_once([_ask(app, caller_id, at) for at in moments])
+        with app.app_context():
+            assert len({result.callback_id for result in results}) == 1
+            assert sum(not result.merged for result in results) == 1
+            rows = db.session.scalars(select(Callback).where(Callback.caller_id == caller_id)).all()
+            assert len(rows) == 1 and rows[0].due_at == clock.local(day + timedelta(days=1), 9)
+            # Every request joined the caller's one case in the queue.
+            cases = db.session.scalar(
+                select(func.count()).select_from(Case).where(Case.caller_id == caller_id)
+            )
+            assert cases == 1
+
+
+def test_a_cancel_and_the_sweep_at_once_make_one_move(make_app):
+    app = make_app(HOTLINE_CALLBACK_HOURS="09:00-20:00")
+    day = clock.next_weekday_at(12).astimezone(clock.ZONE).date()
+    morning = clock.local(day + timedelta(days=1), 9)
+    for trial in range(TRIALS):
+        caller_id, _ = _caller_in_queue(app, f"+7701333{trial:04d}")
+        callback_id = _ask(app, caller_id, clock.local(day, 21))().callback_id
+
+        def cancel(callback_id=callback_id):
+            with app.app_context():
+                try:
+                    return schedule.cancel(callback_id, "boris", None, morning)["status"]
+                except CallbackOutOfPlace:
+                    return "refused"
+
+        def sweep(callback_id=callback_id):
+            with app.app_context():
+                return "queued" if callback_id in schedule.queue_due(morning) else "none"
+
+        outcomes = at_once([cancel, sweep, sweep])
+        with app.app_context():
+            status = db.session.get(Callback, callback_id).status
+        # The sweep queued it once at most; a cancel either came first or was
+        # still allowed on the queued callback: it is cancelled, or queued once.
+        assert outcomes.count("queued") <= 1
+        assert status == "cancelled" if outcomes[0] == "cancelled" else status == "queued"
