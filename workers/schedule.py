@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from rq.cron import CronScheduler
 
+from workers import callbacks
+from workers.callbacks import queue_due_callbacks
 from workers.reconciler import close_stuck_calls
 from workers.sweep import EVERY_SECONDS, sweep
 
 EVERY_MINUTE = 60
 # Every job registered below.
-JOBS = (close_stuck_calls, sweep)
+JOBS = (close_stuck_calls, sweep, queue_due_callbacks)
 
 
 def register(scheduler: CronScheduler, queue_name: str) -> None:
@@ -25,4 +27,11 @@ def register(scheduler: CronScheduler, queue_name: str) -> None:
     )
     scheduler.register(
         sweep, queue_name, interval=EVERY_SECONDS, ttl=EVERY_SECONDS, job_timeout=EVERY_SECONDS * 6
+    )
+    scheduler.register(
+        queue_due_callbacks,
+        queue_name,
+        interval=callbacks.EVERY_SECONDS,
+        ttl=callbacks.EVERY_SECONDS,
+        job_timeout=callbacks.EVERY_SECONDS * 30,
     )

@@ -18,7 +18,6 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from hotline.callbacks import schedule as callbacks
 from hotline.extensions import db
 from hotline.models import utcnow
 from hotline.operators import offer_endings, offers, presence, wrapup
@@ -35,7 +34,6 @@ RULES: list[tuple[str, Callable[[datetime], Sequence[object]]]] = [
     ("operators away", presence.away_when_gone),
     ("offers lapsed", offer_endings.lapse_offers),
     ("offers withdrawn", offer_endings.withdraw_offers_of_gone_callers),
-    ("callbacks queued", callbacks.queue_due),
     ("offers made", offers.distribute),
 ]
 
