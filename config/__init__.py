@@ -84,6 +84,9 @@ class Config:
         self.TWILIO_ACCOUNT_SID = _env("TWILIO_ACCOUNT_SID", DEV_ACCOUNT_SID)
         self.TWILIO_AUTH_TOKEN = _env("TWILIO_AUTH_TOKEN", DEV_AUTH_TOKEN)
         self.HOTLINE_NUMBER = _env("HOTLINE_NUMBER", "+77172000000")
+        # Where the phone network reaches the hotline's webhooks, for the calls a
+        # worker places (a callback), which have no request to take it from.
+        self.HOTLINE_PUBLIC_URL = _env("HOTLINE_PUBLIC_URL", "http://127.0.0.1:5000")
         # Where the REST client sends requests. Empty means Twilio itself; the
         # development default is the simulator mounted in this app.
         self.TWILIO_API_BASE_URL = _env("TWILIO_API_BASE_URL", "")
@@ -135,6 +138,8 @@ class Config:
         self.HOTLINE_SHORT_ABANDON_SECONDS = _env_count("HOTLINE_SHORT_ABANDON_SECONDS", "5")
         self.HOTLINE_MISSED_CALL_CALLBACKS = _env_bool("HOTLINE_MISSED_CALL_CALLBACKS", True)
         self.HOTLINE_DIAL_RATE = _env_rate("HOTLINE_DIAL_RATE", "1")
+        # The SMS after the last failed attempt, per language (hotline/callbacks/messages.py).
+        self.HOTLINE_CALLBACK_FAILED_SMS = _env("HOTLINE_CALLBACK_FAILED_SMS", "")
         # The console's softphone (Twilio Voice SDK): an API key and secret mint its
         # access tokens. The simulator checks them as Twilio would.
         self.TWILIO_API_KEY = _env("TWILIO_API_KEY", DEV_API_KEY)

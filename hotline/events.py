@@ -133,9 +133,14 @@ def offer_created(user_id: int, offer: dict) -> None:
     _after_commit(OFFER_CREATED, offer, [user_room(user_id)])
 
 
-def offer_withdrawn(user_id: int, offer_id: int, call_sid: str, reason: str) -> None:
-    """`reason`: lapsed, taken (by someone else), left (the caller), declined."""
+def offer_withdrawn(
+    user_id: int, offer_id: int, call_sid: str | None, reason: str, *, callback_id: int | None = None
+) -> None:
+    """`reason`: lapsed, taken (by someone else), left (the caller), declined.
+    A callback's offer names its `callback_id` (and no CallSid)."""
     message = {"offer_id": offer_id, "call_sid": call_sid, "reason": reason}
+    if callback_id is not None:
+        message["callback_id"] = callback_id
     _after_commit(OFFER_WITHDRAWN, message, [user_room(user_id)])
 
 

@@ -54,3 +54,11 @@ class Telephony(Protocol):
     def call_report(self, call_sid: str) -> CallReport: ...
 
     def voice_token(self, user_id: int) -> VoiceToken: ...
+
+    def ring_for_callback(self, attempt_id: int, operator_id: int, phone: str | None) -> str:
+        """Ring the operator of callback attempt `attempt_id`: their softphone, or
+        `phone` (E.164); once they answer, the network asks the hotline what
+        follows (the person is dialled). Returns the CallSid of this call."""
+
+    def send_sms(self, to: str, body: str) -> None:
+        """Send `body` to `to` (E.164) from the hotline's number."""

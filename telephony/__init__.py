@@ -38,7 +38,7 @@ def line_settings(app: Flask) -> LineSettings:
 
 
 def init_app(app: Flask) -> None:
-    from telephony import operators  # noqa: F401  (its webhooks join bp)
+    from telephony import callbacks, operators  # noqa: F401  (their webhooks join bp)
     from telephony.client import TwilioTelephony
     from telephony.webhooks import bp
 

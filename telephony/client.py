@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TypeVar
+from urllib.parse import urlsplit
 
-from flask import url_for
+from flask import current_app, url_for
 from requests import RequestException
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http import HttpClient
@@ -52,6 +53,8 @@ class TwilioTelephony:
         self.client = Client(self.account_sid, config["TWILIO_AUTH_TOKEN"], http_client=http_client)
         self._secret_key = config["SECRET_KEY"]
         self._api_key = (config["TWILIO_API_KEY"], config["TWILIO_API_SECRET"])
+        self._hotline_number = config["HOTLINE_NUMBER"]
+        self._public_url = config["HOTLINE_PUBLIC_URL"]
 
     @classmethod
     def from_config(cls, config) -> TwilioTelephony:
@@ -103,8 +106,30 @@ class TwilioTelephony:
         )
         return call.sid
 
-    def send_sms(self, to: str, from_: str, body: str) -> str:
-        return self._ask("message", lambda: self.client.messages.create(to=to, from_=from_, body=body)).sid
+    def send_sms(self, to: str, body: str) -> str:
+        """Returns the message's sid."""
+        message = self._ask(
+            "message", lambda: self.client.messages.create(to=to, from_=self._hotline_number, body=body)
+        )
+        return message.sid
+
+    def ring_for_callback(self, attempt_id: int, operator_id: int, phone: str | None) -> str:
+        to = phone or f"client:{access.client_identity(operator_id, self._secret_key)}"
+        return self.place_call(
+            to,
+            self._hotline_number,
+            self._webhook("telephony.callback_operator", attempt_id=attempt_id),
+            status_callback=self._webhook("telephony.callback_status", attempt_id=attempt_id),
+        )
+
+    def _webhook(self, endpoint: str, **values) -> str:
+        """The absolute URL of one of the hotline's webhooks, at HOTLINE_PUBLIC_URL:
+        a worker placing a call has no request to take the address from."""
+        parts = urlsplit(self._public_url)
+        adapter = current_app.url_map.bind(
+            parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme
+        )
+        return adapter.build(endpoint, values, force_external=True)
 
     def queue_sizes(self) -> dict[str, int]:
         """Twilio's own count of callers in each queue, by queue name."""

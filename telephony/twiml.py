@@ -197,3 +197,29 @@ def dial_operator(
     else:
         dial.number(number, **callbacks)
     return str(response)
+
+
+def dial_person(
+    number: str,
+    *,
+    caller_id: str,
+    action: str,
+    screen: str,
+    timeout: int = 30,
+) -> str:
+    """Call back: the operator, who has answered, hears the person's phone ring.
+    Machine detection screens the answer (`screen` is asked with AnsweredBy
+    before the two are put through); the Dial's result goes to `action`. The
+    operator hears nothing before it: their console says whom they call."""
+    response = VoiceResponse()
+    dial = response.dial(caller_id=caller_id, action=action, method="POST", timeout=timeout)
+    dial.number(number, machine_detection="Enable", url=screen, method="POST")
+    return str(response)
+
+
+def pause_and_retry(url: str, seconds: int = 1) -> str:
+    """Wait a moment and ask again at `url` (the hotline is still recording the call)."""
+    response = VoiceResponse()
+    response.pause(length=seconds)
+    response.redirect(url, method="POST")
+    return str(response)

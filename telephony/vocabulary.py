@@ -46,3 +46,16 @@ DIAL_STATUSES = frozenset(DIAL_OUTCOME)
 # An operator's leg (the <Dial>'s child call) that reached one of these was answered:
 # a leg never answered ends no-answer, busy, failed or canceled, never completed.
 LEG_ANSWERED = frozenset({"in-progress", "answered", "completed"})
+
+# Who answered a call placed with machine detection (`AnsweredBy`, Twilio's words).
+ANSWERED_BY = frozenset(
+    {
+        "human",
+        "unknown",
+        "fax",
+        "machine_start",
+        "machine_end_beep",
+        "machine_end_silence",
+        "machine_end_other",
+    }
+)

@@ -15,9 +15,10 @@ from hotline.api import bp
 from hotline.api.access import session_or_token
 from hotline.api.openapi import documented
 from hotline.api.schemas import QUEUE_NAMES, ErrorSchema
-from hotline.core.phones import mask
+from hotline.callbacks import listing
+from hotline.core.phones import mask, mask_tail
 from hotline.extensions import db
-from hotline.models import Assignment, Offer
+from hotline.models import Assignment, Callback, CallbackAttempt, Offer
 from hotline.models.states import HOLDING_OPERATOR, AssignmentStatus, OfferStatus
 
 STATES = {
@@ -31,6 +32,8 @@ class CurrentCallSchema(Schema):
     """The operator's call as their console shows it; never a full number."""
 
     call_sid = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["call", "callback"]))
+    callback_id = fields.Integer(required=True, allow_none=True)
     state = fields.String(required=True, validate=validate.OneOf(sorted(STATES.values())))
     case_reference = fields.String(required=True, allow_none=True)
     queue = fields.String(required=True, allow_none=True, validate=QUEUE_NAMES)
@@ -55,8 +58,15 @@ def _shown(assignment: Assignment) -> dict:
         encrypted = call.caller.number_encrypted if call.caller else None
         vault = current_app.extensions["phone_vault"]
         masked = mask(vault.decrypt(encrypted) if encrypted else None)
+    callback_id = db.session.scalar(
+        select(CallbackAttempt.callback_id).where(CallbackAttempt.call_sid == call.call_sid)
+    )
+    if masked is not None and callback_id is not None:
+        masked = mask_tail(db.session.scalar(select(Callback.number_tail).where(Callback.id == callback_id)))
     return {
         "call_sid": call.call_sid,
+        "kind": "callback" if callback_id is not None else "call",
+        "callback_id": callback_id,
         "state": state,
         "case_reference": call.case.reference if call.case else None,
         "queue": call.queue,
@@ -90,7 +100,10 @@ class OpenOfferSchema(Schema):
     """A caller offered to the operator until `expires_at`: the offer.created event's fields."""
 
     offer_id = fields.Integer(required=True)
-    call_sid = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["call", "callback"]))
+    callback_id = fields.Integer(metadata={"description": "a callback's id"})
+    requested_at = fields.DateTime(metadata={"description": "when a callback was asked for"})
+    call_sid = fields.String(required=True, allow_none=True)
     queue = fields.String(required=True, allow_none=True, validate=QUEUE_NAMES)
     priority = fields.Integer(required=True)
     crisis = fields.Boolean(required=True)
@@ -114,9 +127,26 @@ def my_offer():
     ).first()
     if offer is None:
         return MyOfferSchema().dump({"offer": None})
+    if offer.callback_id is not None:
+        callback, view = listing.get(offer.callback_id)
+        shown = {
+            "offer_id": offer.id,
+            "kind": "callback",
+            "callback_id": callback.id,
+            "call_sid": None,
+            "queue": callback.queue,
+            "priority": int(callback.priority),
+            "crisis": callback.crisis,
+            "language": callback.language,
+            "case_reference": view["case_reference"],
+            "requested_at": callback.requested_at,
+            "expires_at": offer.expires_at,
+        }
+        return MyOfferSchema().dump({"offer": shown})
     call = offer.call
     shown = {
         "offer_id": offer.id,
+        "kind": "call",
         "call_sid": call.call_sid,
         "queue": call.queue,
         "priority": int(call.priority),

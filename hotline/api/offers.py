@@ -45,6 +45,9 @@ def _take(call_sid: str, offer_id: int | None = None):
 def accept_offer(offer_id: int):
     _no_body()
     offer = _open_offer(offer_id, g.api_user)
+    if offer.callback_id is not None:
+        taken = desk.take_callback(offer_id, g.api_user, utcnow())
+        return TakenCallSchema().dump(taken.message("connecting"))
     return _take(offer.call.call_sid, offer_id)
 
 

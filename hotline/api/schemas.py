@@ -115,10 +115,14 @@ class OfferAnsweredSchema(Schema):
 
 
 class TakenCallSchema(Schema):
-    """The caller an operator took: being put through to them."""
+    """The caller an operator took, being put through to them; or the callback
+    they accepted, whose call (`call_sid`, then) is placed in a moment."""
 
-    assignment_id = fields.Integer(required=True)
-    call_sid = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["call", "callback"]))
+    assignment_id = fields.Integer(required=True, allow_none=True)
+    call_sid = fields.String(required=True, allow_none=True)
+    callback_id = fields.Integer(metadata={"description": "a callback's id"})
+    attempt = fields.Integer(metadata={"description": "which attempt at reaching the person"})
     case_reference = fields.String(required=True, allow_none=True)
     queue = fields.String(required=True, validate=QUEUE_NAMES)
     language = fields.String(required=True, allow_none=True)

@@ -80,7 +80,12 @@ class CallbackAttempt(db.Model):
     number: Mapped[int] = mapped_column(Integer)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", name="fk_attempt_user"))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When a process claimed placing its call (one does), and the call it placed.
+    placed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Whether the person's phone was dialled: an attempt whose operator's phone
+    # was not answered never reached it, and is not counted against the callback.
+    dialled: Mapped[bool] = mapped_column(default=False, server_default="0")
     outcome: Mapped[str | None] = mapped_column(String(16))
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -29,17 +29,26 @@ class Offer(db.Model):
     The database holds the rule: one open offer per call and one per operator."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", name="fk_offer_call"))
+    # What is offered: a caller waiting (`call_id`), or a callback waiting in the list (`callback_id`).
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id", name="fk_offer_call"))
+    callback_id: Mapped[int | None] = mapped_column(ForeignKey("callback.id", name="fk_offer_callback"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", name="fk_offer_user"))
     status: Mapped[str] = mapped_column(String(16), default=OfferStatus.OPEN)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    call: Mapped[Call] = relationship()
+    call: Mapped[Call | None] = relationship()
     user: Mapped[User] = relationship()
 
     __table_args__ = (
+        Index(
+            "uq_offer_open_callback",
+            "callback_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
         Index(
             "uq_offer_open_call",
             "call_id",

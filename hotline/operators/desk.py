@@ -10,13 +10,21 @@ offer to a take is offered someone else.
 
 from __future__ import annotations
 
+import logging
+import time
 from datetime import datetime
 
+from flask import current_app
+from redis.exceptions import RedisError
+
+from hotline.core import pacing
 from hotline.extensions import db
 from hotline.models import Call, User, utcnow
 from hotline.models.states import CallStage, Device, Presence
-from hotline.operators import legs, offers, presence, taking
+from hotline.operators import callbacks, legs, offer_endings, offers, presence, taking
 from hotline.telephony import Telephony, TelephonyError
+
+log = logging.getLogger(__name__)
 
 
 class CallerGone(taking.CannotTake):
@@ -53,6 +61,34 @@ def take(
         raise CallerGone() from None
     _offer_on(taken, now)
     return taken
+
+
+def take_callback(offer_id: int, user: User, now: datetime) -> callbacks.TakenCallback:
+    """Accept a callback's offer; its call is placed by a worker at the next
+    slot of the outbound pacing, in the order accepts were made."""
+    offer = offer_endings.open_offer_of(offer_id, user)
+    taken = callbacks.take(offer, user, now)
+    dial_soon(taken.attempt_id)
+    return taken
+
+
+def dial_soon(attempt_id: int) -> None:
+    """Reserve the attempt's slot of the outbound pacing and hand its placing to
+    a worker (job id per attempt: one job, whoever asks twice). When Redis does
+    not answer, the job is not queued now: the sweep hands over attempts left
+    unplaced, and the job reserves its slot itself."""
+    redis = current_app.extensions["redis"]
+    try:
+        wait = pacing.reserve(redis, current_app.config["HOTLINE_DIAL_RATE"])
+        current_app.extensions["rq"].enqueue(
+            "workers.callbacks.place_attempt",
+            attempt_id,
+            time.time() + wait,
+            job_id=f"callback-attempt-{attempt_id}",
+            failure_ttl=24 * 3600,
+        )
+    except (pacing.PacingUnavailable, RedisError) as error:
+        log.warning("callback attempt %d: not handed to a worker now (%s)", attempt_id, type(error).__name__)
 
 
 def _offer_on(taken: taking.Taken, now: datetime) -> None:

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, true, update
 
 from hotline import audit, events
 from hotline.calls import stages
 from hotline.calls.service import waiting_caller
 from hotline.cases import timeline
 from hotline.extensions import db
-from hotline.models import Call, Offer, User
-from hotline.models.states import CallStage, OfferStatus, Presence
+from hotline.models import Call, Callback, Offer, User
+from hotline.models.states import CallbackStatus, CallStage, OfferStatus, Presence
 from hotline.operators import presence
-from hotline.operators.offers import offer_caller, operator_ready
+from hotline.operators.offers import distribute, offer_caller, operator_ready
 
 
 class OfferNotFound(LookupError):
@@ -52,6 +52,9 @@ def _back_to_queue(
     False, with nothing written, if the offer was closed meanwhile."""
     if not _close(offer.id, status, now):
         return False
+    if offer.callback_id is not None:
+        _callback_offer_closed(offer, status, now, actor, reason)
+        return True
     call = offer.call
     back = stages.transition(call, CallStage.QUEUED, allowed_from={CallStage.OFFERED})
     reference = call.case.reference if call.case is not None else None
@@ -73,13 +76,49 @@ def _back_to_queue(
     return True
 
 
-def release_offer_of(user_id: int, keep_call_id: int, now: datetime) -> int | None:
+def _callback_offer_closed(
+    offer: Offer, status: OfferStatus, now: datetime, actor: str, reason: str | None
+) -> None:
+    """A callback's offer closed unanswered: the callback simply waits on in its
+    queue's list (it never left `queued`)."""
+    case_id = db.session.scalar(select(Callback.case_id).where(Callback.id == offer.callback_id))
+    timeline.record(
+        case_id,
+        f"offer_{status}",
+        actor=actor,
+        actor_id=offer.user_id if status == OfferStatus.DECLINED else None,
+        at=now,
+        action=f"offer.{status}",
+        subject=("offer", offer.id),
+        user_id=offer.user_id,
+        callback_id=offer.callback_id,
+        **({"reason": reason} if reason else {}),
+    )
+    events.offer_withdrawn(
+        offer.user_id, offer.id, None, reason or str(status), callback_id=offer.callback_id
+    )
+
+
+def offer_on(offer: Offer, now: datetime) -> None:
+    """After an offer closed unanswered (committed): its caller to the next
+    operator; a callback to whoever is free for one."""
+    if offer.call_id is not None:
+        offer_caller(offer.call_id, now)
+    else:
+        distribute(now)
+
+
+def release_offer_of(user_id: int, keep_call_id: int | None, now: datetime) -> int | None:
     """The operator took another caller: their open offer of any other call is
     withdrawn and that caller waits again, in the session's transaction.
     Returns that caller's call id, to offer them on after the commit."""
     offer = db.session.scalars(
         select(Offer).where(
-            Offer.user_id == user_id, Offer.status == OfferStatus.OPEN, Offer.call_id != keep_call_id
+            Offer.user_id == user_id,
+            Offer.status == OfferStatus.OPEN,
+            or_(Offer.call_id.is_(None), Offer.call_id != keep_call_id)
+            if keep_call_id is not None
+            else true(),
         )
     ).first()
     if offer is None or not _back_to_queue(offer, OfferStatus.WITHDRAWN, now, reason="taken"):
@@ -92,6 +131,12 @@ _OFFERS_OF_GONE_CALLERS = (
     select(Offer.id, Offer.user_id, Call.call_sid)
     .join(Call, Call.id == Offer.call_id)
     .where(Offer.status == OfferStatus.OPEN, Call.stage != CallStage.OFFERED)
+)
+# Open offers of callbacks no longer waiting: cancelled, rescheduled, taken from the list.
+_OFFERS_OF_GONE_CALLBACKS = (
+    select(Offer.id, Offer.user_id, Offer.callback_id)
+    .join(Callback, Callback.id == Offer.callback_id)
+    .where(Offer.status == OfferStatus.OPEN, Callback.status != CallbackStatus.QUEUED)
 )
 # The same for one call, built once: the webhook of every caller who leaves runs it.
 _OFFERS_OF_GONE_CALLER = _OFFERS_OF_GONE_CALLERS.where(Offer.call_id == bindparam("call_id"))
@@ -114,6 +159,14 @@ def withdraw_offers_of_gone_callers(now: datetime, call_id: int | None = None) -
             events.offer_withdrawn(user_id, offer_id, call_sid, "left")
             audit.record(audit.SYSTEM, "offer.withdrawn", "offer", offer_id, call_sid=call_sid, reason="left")
             withdrawn[offer_id] = user_id
+    if call_id is None:
+        for offer_id, user_id, callback_id in connection.execute(_OFFERS_OF_GONE_CALLBACKS).all():
+            if _close(offer_id, OfferStatus.WITHDRAWN, now):
+                events.offer_withdrawn(user_id, offer_id, None, "left", callback_id=callback_id)
+                audit.record(
+                    audit.SYSTEM, "offer.withdrawn", "offer", offer_id, callback_id=callback_id, reason="left"
+                )
+                withdrawn[offer_id] = user_id
     if not withdrawn:
         return []
     db.session.commit()
@@ -138,12 +191,11 @@ def decline(offer_id: int, user: User, now: datetime) -> None:
     """`user` declines their offer: the caller goes back to waiting and on to the
     next operator; the decliner stays available, for another caller."""
     offer = open_offer_of(offer_id, user)
-    call_id = offer.call_id
     if not _back_to_queue(offer, OfferStatus.DECLINED, now, actor=user.username):
         db.session.rollback()
         raise OfferClosed(offer_id)
     db.session.commit()
-    offer_caller(call_id, now)
+    offer_on(offer, now)
     operator_ready(user.id, now)
 
 
@@ -168,8 +220,7 @@ def lapse_offers(now: datetime) -> list[int]:
             reason="lapsed",
             allowed_from={Presence.AVAILABLE},
         )
-        call_id = offer.call_id
         db.session.commit()
         lapsed.append(offer_id)
-        offer_caller(call_id, now)
+        offer_on(offer, now)
     return lapsed

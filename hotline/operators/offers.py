@@ -30,13 +30,14 @@ from hotline.extensions import db
 from hotline.models import (
     Assignment,
     Call,
+    Callback,
     Case,
     Offer,
     OperatorLanguage,
     OperatorSkill,
     User,
 )
-from hotline.models.states import HOLDING_OPERATOR, CallStage, OfferStatus, Presence
+from hotline.models.states import HOLDING_OPERATOR, CallbackStatus, CallStage, OfferStatus, Presence
 
 # Offers that count against offering the same call to the same operator again.
 _REFUSED = (OfferStatus.DECLINED, OfferStatus.LAPSED)
@@ -66,6 +67,17 @@ def _speaks(user_id, language):
 def _not_refused(user_id, call_id):
     return ~exists().where(
         Offer.user_id == user_id, Offer.call_id == call_id, Offer.status.in_([s.value for s in _REFUSED])
+    )
+
+
+def _callback_not_refused(user_id):
+    """Not declined or let lapse by `user_id` since the callback last joined the queue
+    (after a failed attempt it is theirs to be offered again)."""
+    return ~exists().where(
+        Offer.user_id == user_id,
+        Offer.callback_id == Callback.id,
+        Offer.status.in_([s.value for s in _REFUSED]),
+        Offer.created_at >= Callback.queued_at,
     )
 
 
@@ -134,11 +146,47 @@ def offer_caller(call_id: int, now: datetime) -> int | None:
     return made
 
 
+def _best_callback_for(user_id: int, now: datetime) -> tuple[Callback, str | None] | None:
+    """The queued callback `user_id` is to be offered next, with its case
+    reference: none outside callback hours (nobody is called back at night). A
+    callback an operator asked to make themselves is theirs first, anyone's of
+    the queue after the language fallback."""
+    if not current_app.extensions["callback_policy"].hours.is_open(now):
+        return None
+    _, fallback = _settings()
+    fallen_back = Callback.waiting_since <= now - timedelta(seconds=fallback)
+    row = db.session.execute(
+        select(Callback, Case.reference)
+        .outerjoin(Case, Case.id == Callback.case_id)
+        .join(OperatorSkill, and_(OperatorSkill.user_id == user_id, OperatorSkill.queue == Callback.queue))
+        .where(
+            Callback.status == CallbackStatus.QUEUED,
+            or_(Callback.language.is_(None), _speaks(user_id, Callback.language), fallen_back),
+            or_(Callback.operator_id.is_(None), Callback.operator_id == user_id, fallen_back),
+            ~exists().where(Offer.callback_id == Callback.id, Offer.status == OfferStatus.OPEN),
+            _callback_not_refused(user_id),
+        )
+        .order_by(Callback.priority.desc(), Callback.waiting_since, Callback.id)
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def _callback_first(callback: Callback, call: Call) -> bool:
+    """Whether the callback comes before the caller in the answer order: higher
+    priority first, then callers who went back to the queue, then the longest waiting."""
+    call_place = (-call.priority, call.returned_at is None, call.returned_at or call.enqueued_at, 0)
+    return (-callback.priority, True, callback.waiting_since, 1) < call_place
+
+
 def operator_ready(user_id: int, now: datetime) -> int | None:
-    """`user_id` is available (again): offer them the best caller waiting in their
-    queues. Returns the offer's id, or None when there is none to offer or
-    another process was quicker."""
+    """`user_id` is available (again): offer them the best caller or callback
+    waiting in their queues. Returns the offer's id, or None when there is none
+    to offer or another process was quicker."""
     found = _best_caller_for(user_id, now)
+    callback = _best_callback_for(user_id, now)
+    if callback is not None and (found is None or _callback_first(callback[0], found[0])):
+        return _offer_callback(*callback, user_id, now)
     if found is None:
         return None
     call, reference = found
@@ -195,6 +243,7 @@ def _offer(call: Call, reference: str | None, user_id: int, now: datetime) -> in
         user_id,
         {
             "offer_id": offer_id,
+            "kind": "call",
             "call_sid": call.call_sid,
             "queue": call.queue,
             "priority": int(call.priority),
@@ -205,6 +254,54 @@ def _offer(call: Call, reference: str | None, user_id: int, now: datetime) -> in
         },
     )
     events.caller_updated(waiting_caller(call, reference), offered=True, connected=False)
+    db.session.commit()
+    return offer_id
+
+
+def _offer_callback(callback: Callback, reference: str | None, user_id: int, now: datetime) -> int | None:
+    """Offer the queued callback to `user_id`: the offer (one open per callback,
+    by its partial unique index), a case event and an audit record, in one
+    transaction. The callback stays `queued` while it is offered."""
+    offer_seconds, _ = _settings()
+    expires_at = now + timedelta(seconds=offer_seconds)
+    values = {
+        "callback_id": callback.id,
+        "user_id": user_id,
+        "status": OfferStatus.OPEN.value,
+        "created_at": now,
+        "expires_at": expires_at,
+    }
+    offer_id = db.session.scalar(_insert_offer(values))
+    if offer_id is None:
+        db.session.rollback()
+        return None
+    timeline.record(
+        callback.case_id,
+        "offered",
+        actor=audit.SYSTEM,
+        at=now,
+        action="offer.created",
+        subject=("offer", offer_id),
+        user_id=user_id,
+        callback_id=callback.id,
+    )
+    events.offer_created(
+        user_id,
+        {
+            "offer_id": offer_id,
+            "kind": "callback",
+            "callback_id": callback.id,
+            "call_sid": None,
+            "queue": callback.queue,
+            "priority": int(callback.priority),
+            "crisis": callback.crisis,
+            "language": callback.language,
+            "case_reference": reference,
+            "requested_at": callback.requested_at.isoformat(),
+            "waiting_since": callback.waiting_since.isoformat() if callback.waiting_since else None,
+            "expires_at": expires_at.isoformat(),
+        },
+    )
     db.session.commit()
     return offer_id
 

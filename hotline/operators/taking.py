@@ -57,6 +57,7 @@ class Taken:
 
     def message(self, state: str) -> dict:
         return {
+            "kind": "call",
             "assignment_id": self.assignment_id,
             "call_sid": self.call_sid,
             "case_reference": self.case_reference,

@@ -70,6 +70,7 @@ def test_accepting_an_offer_puts_the_caller_through(line, carrier, client, phone
     assignment = db.session.scalars(select(Assignment)).one()
     call = db.session.scalars(select(Call).where(Call.call_sid == sid)).one()
     assert answer.json == {
+        "kind": "call",
         "assignment_id": assignment.id,
         "call_sid": sid,
         "case_reference": call.case.reference,

@@ -162,7 +162,7 @@ def test_queue_sizes_name_the_four_queues(live):
 
 
 def test_send_sms_returns_a_message_sid(live):
-    message_sid = live.telephony.send_sms(NUMBER, HOTLINE, "Мы перезвоним вам завтра.")
+    message_sid = live.telephony.send_sms(NUMBER, "Мы перезвоним вам завтра.")
     assert re.match(r"^SM[0-9a-f]{32}$", message_sid)
     message = live.telephony.client.messages(message_sid).fetch()
     assert (message.to, message.body, message.status) == (NUMBER, "Мы перезвоним вам завтра.", "queued")
@@ -172,7 +172,7 @@ def test_a_wrong_auth_token_is_refused_as_twilio_refuses_it(live):
     config = live.app.config
     wrong = TwilioTelephony.from_config({**config, "TWILIO_AUTH_TOKEN": "not-the-token"})
     with pytest.raises(TelephonyError) as error:
-        wrong.send_sms(NUMBER, HOTLINE, "x")
+        wrong.send_sms(NUMBER, "x")
     cause = error.value.__cause__
     assert (cause.status, cause.code) == (401, 20003)
     bare = requests.get(

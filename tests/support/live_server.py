@@ -48,7 +48,7 @@ def serve(make_app, prepare: Callable[[Flask], None] | None = None, **overrides)
     """Serve `make_app(**overrides)` on 127.0.0.1; `prepare` may add test routes first."""
     server = make_server("127.0.0.1", 0, _not_ready, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
-    app = make_app(TWILIO_API_BASE_URL=url + "/simulator", **overrides)
+    app = make_app(TWILIO_API_BASE_URL=url + "/simulator", HOTLINE_PUBLIC_URL=url, **overrides)
     if prepare is not None:
         prepare(app)
     server.app = app
