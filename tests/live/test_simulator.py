@@ -106,7 +106,8 @@ def record_of(live: LiveServer, call_sid: str) -> Call:
 
 
 def test_placed_call_has_a_call_sid_the_api_knows(live):
-    call_sid = live.telephony.place_call(NUMBER, HOTLINE, live.url + "/test/outbound")
+    with live.phone().answers_for(NUMBER):  # it waits for this phone: nothing answers it yet
+        call_sid = live.telephony.place_call(NUMBER, HOTLINE, live.url + "/test/outbound")
     assert CALL_SID.match(call_sid)
     call = live.telephony.client.calls(call_sid).fetch()
     assert (call.status, call.direction, call.to, call._from) == ("queued", "outbound-api", NUMBER, HOTLINE)
@@ -115,11 +116,12 @@ def test_placed_call_has_a_call_sid_the_api_knows(live):
 
 def test_answered_outbound_call_follows_its_url_and_reports_its_status(live, operator):
     status_url = live.url + "/test/status"
-    call_sid = live.telephony.place_call(
-        NUMBER, HOTLINE, live.url + "/test/outbound", status_callback=status_url
-    )
-
-    result = live.phone().answer(call_sid, Script(digits=("1",), talk_seconds=0))
+    phone = live.phone()
+    with phone.answers_for(NUMBER):
+        call_sid = live.telephony.place_call(
+            NUMBER, HOTLINE, live.url + "/test/outbound", status_callback=status_url
+        )
+        result = phone.answer(call_sid, Script(digits=("1",), talk_seconds=0))
 
     assert result.said() == "Это горячая линия. Нажмите 1. Соединяю."
     assert result.pressed == ["1"]
@@ -138,16 +140,19 @@ def test_answered_outbound_call_follows_its_url_and_reports_its_status(live, ope
 
 
 def test_unanswered_outbound_call_reports_no_answer(live, operator):
-    call_sid = live.telephony.place_call(
-        NUMBER, HOTLINE, live.url + "/test/outbound", status_callback=live.url + "/test/status"
-    )
-    live.phone().decline(call_sid, "no-answer")
+    phone = live.phone()
+    with phone.answers_for(NUMBER):
+        call_sid = live.telephony.place_call(
+            NUMBER, HOTLINE, live.url + "/test/outbound", status_callback=live.url + "/test/status"
+        )
+        phone.decline(call_sid, "no-answer")
     assert [form["CallStatus"] for form in operator.forms("/test/status")] == ["no-answer"]
     assert live.telephony.client.calls(call_sid).fetch().status == "no-answer"
 
 
 def test_hanging_up_a_call_not_yet_answered_cancels_it(live):
-    call_sid = live.telephony.place_call(NUMBER, HOTLINE, live.url + "/test/outbound")
+    with live.phone().answers_for(NUMBER):
+        call_sid = live.telephony.place_call(NUMBER, HOTLINE, live.url + "/test/outbound")
     live.telephony.redirect_call(call_sid, live.url + "/test/operator")  # allowed before it is answered
     live.telephony.hang_up(call_sid)
     assert live.telephony.client.calls(call_sid).fetch().status == "canceled"
@@ -386,10 +391,12 @@ def test_numbers_and_messages_are_kept_encrypted_and_the_api_still_reads_them(li
     inbound = live.phone().call(
         NUMBER, Script(digits=("2", "3"), in_queue="wait", wait_loops=2, while_waiting=look_while_waiting)
     )
-    outbound = live.telephony.place_call(
-        NUMBER, HOTLINE, live.url + "/test/outbound", live.url + "/test/status"
-    )
-    live.phone().answer(outbound, Script(digits=("1",), talk_seconds=0))
+    phone = live.phone()
+    with phone.answers_for(NUMBER):
+        outbound = live.telephony.place_call(
+            NUMBER, HOTLINE, live.url + "/test/outbound", live.url + "/test/status"
+        )
+        phone.answer(outbound, Script(digits=("1",), talk_seconds=0))
     message_sid = live.telephony.send_sms(NUMBER, HOTLINE, SMS)
 
     assert seen_waiting == [1, 1]
@@ -400,7 +407,8 @@ def test_numbers_and_messages_are_kept_encrypted_and_the_api_still_reads_them(li
         state.key("call", outbound),
         state.key("message", message_sid),
     }
-    assert simulator_keys == records | {state.QUEUES_KEY}
+    indexes = {state.PREFIX + "index:call", state.PREFIX + "index:message"}
+    assert simulator_keys == records | indexes | {state.QUEUES_KEY}
     for call_sid in (inbound.call_sid, outbound):
         assert 0 < redis.ttl(state.key("call", call_sid)) <= state.ENDED_TTL_SECONDS
         assert {b"from", b"to"} <= set(redis.hkeys(state.key("call", call_sid)))
@@ -414,7 +422,8 @@ def test_numbers_and_messages_are_kept_encrypted_and_the_api_still_reads_them(li
 
 
 def test_a_record_the_apps_key_cannot_read_is_not_found(live, make_app):
-    call_sid = live.telephony.place_call(NUMBER, HOTLINE, live.url + "/test/outbound")
+    with live.phone().answers_for(NUMBER):
+        call_sid = live.telephony.place_call(NUMBER, HOTLINE, live.url + "/test/outbound")
     with (
         serve(make_app, PHONE_ENCRYPTION_KEY=Fernet.generate_key().decode()) as other,
         pytest.raises(TwilioRestException) as missing,
