@@ -30,6 +30,7 @@ class FakeDialler(FakeHotline):
             'statusCallbackEvent="initiated ringing answered completed"'
         )
         self.after_dial = "<Hangup/>"
+        self.person = PERSON  # the number the operator's leg dials
 
     def answers(self) -> dict[str, Callable[[], str]]:
         return {
@@ -40,7 +41,7 @@ class FakeDialler(FakeHotline):
             ),
             "/test/operator": lambda: (
                 f'<Say>Calling the person back.</Say><Dial callerId="{HOTLINE}" action="/test/dial-result" '
-                f'timeout="{self.timeout}"><Number {self.number_attributes}>{PERSON}</Number></Dial>'
+                f'timeout="{self.timeout}"><Number {self.number_attributes}>{self.person}</Number></Dial>'
             ),
             "/test/screen": lambda: self.for_whoever_answered(
                 human=f"<Say>A call back about your {TOPIC}.</Say>", machine="<Hangup/>"
