@@ -155,7 +155,7 @@ class FarEnd:
         """The call's status once the far end has answered ("in-progress") or it ended
         unanswered, and what the app asked of it by then (a redirect may have changed it)."""
         if far_end["answerer"] == "simulator":
-            return self._as_planned(far_end["outcome"], far_end["detects"], placed)
+            return self._as_planned(far_end, placed)
         deadline = float(far_end["deadline"])
         while True:  # the device or the page answers, declines, or lets it ring out
             status = self._record("status")
@@ -168,24 +168,29 @@ class FarEnd:
             else:
                 time.sleep(POLL_SECONDS)
 
-    def _as_planned(self, outcome: str, detects: str, placed: dict) -> tuple[str, dict]:
-        settings = self.settings
+    def _as_planned(self, far_end: dict, placed: dict) -> tuple[str, dict]:
+        """As SIMULATOR_OUTBOUND says; a far end that would answer after the call's
+        Timeout is no-answer then, as Twilio gives up on it."""
+        outcome, settings = far_end["outcome"], self.settings
         if outcome == outbound.FAILED:
             delay = 0.0
         elif outcome in outbound.ANSWERED:
             delay = settings["SIMULATOR_ANSWER_SECONDS"]
         else:
             delay = settings["SIMULATOR_RING_SECONDS"]
-        due = time.time() + delay
+        deadline = float(far_end["deadline"])
+        due = min(time.time() + delay, deadline)
         while time.time() < due:  # the REST API may hang it up while it rings
             status = self._record("status")
             if status in FINAL_STATUSES or status is None:
                 return status or "failed", placed
             time.sleep(POLL_SECONDS)
+        if outcome in outbound.ANSWERED and due >= deadline:
+            outcome = outbound.NO_ANSWER
         if outcome not in outbound.ANSWERED:
             return self._decline(outcome), placed
         try:
-            reply = self.carrier.network(self.call_sid, "answer", answered_by=detects)
+            reply = self.carrier.network(self.call_sid, "answer", answered_by=far_end["detects"])
         except Refused:
             return self._record("status") or "failed", placed
         return "in-progress", reply["request"]

@@ -4,9 +4,7 @@ caller's part through signed webhooks."""
 
 from __future__ import annotations
 
-import contextlib
 import re
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -31,6 +29,7 @@ from telephony.simulator.phone import FlaskClientTransport, Script, SimulatedPho
 from tests.support.calls import AUTH_TOKEN
 from tests.support.clock import next_saturday_at
 from tests.support.devices import access_token
+from tests.support.kept import everything_in
 from tests.support.live_server import LiveServer, serve
 from tests.support.servers import free_port
 
@@ -345,32 +344,6 @@ def test_the_phone_also_plays_against_a_flask_test_client(app, client):
 
 NUMBER_FORMS = (NUMBER, NUMBER[1:], "8" + NUMBER[2:], NUMBER[-10:])  # E.164, without +, national
 SMS = "Мы перезвоним вам завтра."
-
-
-def everything_in(redis: Redis) -> bytes:
-    """Every key and every value in Redis, as bytes; compressed values (RQ's jobs) also unpacked."""
-    chunks = []
-    for key in redis.scan_iter():
-        values = values_at(redis, key)
-        chunks += [key, *values]
-        for value in values:
-            with contextlib.suppress(zlib.error):
-                chunks.append(zlib.decompress(value))
-    return b"\n".join(chunks)
-
-
-def values_at(redis: Redis, key: bytes) -> list[bytes]:
-    kind = redis.type(key).decode()
-    if kind == "string":
-        return [redis.get(key)]
-    if kind == "hash":
-        return [part for pair in redis.hgetall(key).items() for part in pair]
-    if kind == "set":
-        return list(redis.smembers(key))
-    if kind == "zset":
-        return redis.zrange(key, 0, -1)
-    assert kind == "list", f"a {kind} at {key!r}: look inside it too"
-    return redis.lrange(key, 0, -1)
 
 
 def assert_private(redis: Redis) -> None:

@@ -14,6 +14,7 @@ import time_machine
 from telephony.simulator import handset
 from tests.support.devices import IDENTITY, device_for
 from tests.support.far_end import HOTLINE, PERSON, TOPIC, FakeDialler, ended, place
+from tests.support.kept import everything_in
 from tests.support.live_server import serve
 from tests.support.waiting import eventually
 
@@ -57,6 +58,7 @@ def test_the_operator_answers_then_the_person_then_the_person_hangs_up(quick, di
         operator_heard = transcript(live, call_sid)
         (dialled,) = dialler.forms("/test/dial-result")
         person_heard = handset.heard(live.app.extensions["redis"], dialled["DialCallSid"])
+        kept = everything_in(live.app.extensions["redis"])
 
     assert dialler.statuses() == ["initiated", "ringing", "in-progress", "completed"]
     legs = dialler.forms("/test/leg-status")
@@ -76,6 +78,8 @@ def test_the_operator_answers_then_the_person_then_the_person_hangs_up(quick, di
     assert {"kind": "hears", "text": "Calling the person back."} in operator_heard
     assert person_heard == f"A call back about your {TOPIC}."
     assert dialler.all_signed()
+    for form in (PERSON, PERSON[1:], "8" + PERSON[2:], PERSON[-10:]):
+        assert form.encode() not in kept, "no number in the simulator's keys or values, but encrypted"
 
 
 def test_a_machine_at_the_persons_number_hears_nothing_and_is_never_put_through(quick, dialler):

@@ -233,3 +233,15 @@ def test_a_page_size_out_of_range_is_refused_as_twilio_refuses_it(quick):
     with quick() as live, pytest.raises(TwilioException) as refused:
         live.telephony.client.calls.page(page_size=1001)
     assert "HTTP 400" in str(refused.value) and '"code":20001' in str(refused.value)
+
+
+def test_a_far_end_slower_than_the_calls_timeout_is_no_answer_at_the_timeout(quick, dialler):
+    with (
+        quick(SIMULATOR_ANSWER_SECONDS=30) as live,
+        time_machine.travel(time.time(), tick=True) as clock,
+    ):
+        call_sid = place(live, timeout=5)
+        eventually(lambda: dialler.statuses() == ["initiated", "ringing"])
+        clock.shift(6)
+        assert ended(live, call_sid) == "no-answer"
+    assert dialler.forms("/test/person") == []
