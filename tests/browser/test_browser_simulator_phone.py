@@ -6,11 +6,11 @@ the Content-Security-Policy refuses."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, expect
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
 from telephony.simulator import subscribers, web_phone
 from tests.support.browser import artifact
-from tests.support.far_end import TOPIC, FakeDialler, place
+from tests.support.far_end import TOPIC, place
 from tests.support.live_server import serve
 from tests.support.waiting import eventually
 
@@ -20,6 +20,18 @@ def unexpected(message: ConsoleMessage) -> bool:
     return message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico")
 
 
+def phone_page(browser: Browser, url: str) -> tuple[BrowserContext, Page, list[str]]:
+    """The page open in a new English context, and the list its console errors go to."""
+    context = browser.new_context(locale="en-GB")
+    context.set_default_timeout(10000)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda message: unexpected(message) and problems.append(message.text))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(f"{url}/simulator/phone")
+    return context, page, problems
+
+
 @pytest.fixture
 def quick(monkeypatch):
     monkeypatch.setattr(web_phone, "HOLD_SECONDS", 0.2)
@@ -27,13 +39,7 @@ def quick(monkeypatch):
 
 def test_a_caller_calls_from_the_page_waits_in_the_queue_and_hangs_up(make_app, browser: Browser, quick):
     with serve(make_app) as live:
-        context = browser.new_context(locale="en-GB")
-        context.set_default_timeout(10000)
-        page = context.new_page()
-        problems: list[str] = []
-        page.on("console", lambda message: unexpected(message) and problems.append(message.text))
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.goto(f"{live.url}/simulator/phone")
+        context, page, problems = phone_page(browser, live.url)
         expect(page.locator(".sim-key").first).to_be_disabled()
 
         page.fill("#from", "+77015559876")
@@ -56,16 +62,9 @@ def test_a_caller_calls_from_the_page_waits_in_the_queue_and_hangs_up(make_app, 
     assert problems == []
 
 
-def test_a_call_back_rings_on_the_page_and_is_heard_once_answered(make_app, browser: Browser, quick):
-    dialler = FakeDialler()
-    with serve(make_app, prepare=dialler.prepare, SIMULATOR_ANSWER_SECONDS=30) as live:
-        context = browser.new_context(locale="en-GB")
-        context.set_default_timeout(10000)
-        page = context.new_page()
-        problems: list[str] = []
-        page.on("console", lambda message: unexpected(message) and problems.append(message.text))
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.goto(f"{live.url}/simulator/phone")
+def test_a_call_back_rings_on_the_page_and_is_heard_once_answered(dialling, dialler, browser: Browser, quick):
+    with dialling(SIMULATOR_ANSWER_SECONDS=30) as live:
+        context, page, problems = phone_page(browser, live.url)
         page.fill("#from", "+7 701 555 98 76")
         expect(page.locator("#dial")).to_have_attribute("data-listening", "true")
         with live.app.app_context():  # the page has said so for the number now in #from

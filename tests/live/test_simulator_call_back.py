@@ -13,24 +13,9 @@ import time_machine
 
 from telephony.simulator import handset
 from tests.support.devices import IDENTITY, device_for
-from tests.support.far_end import HOTLINE, PERSON, TOPIC, FakeDialler, ended, place
+from tests.support.far_end import HOTLINE, PERSON, TOPIC, ended, place
 from tests.support.kept import everything_in
-from tests.support.live_server import serve
 from tests.support.waiting import eventually
-
-
-@pytest.fixture
-def dialler() -> FakeDialler:
-    return FakeDialler()
-
-
-@pytest.fixture
-def quick(make_app, dialler):
-    def serving(**settings):
-        defaults = {"SIMULATOR_ANSWER_SECONDS": 0, "SIMULATOR_RING_SECONDS": 0}
-        return serve(make_app, prepare=dialler.prepare, **{**defaults, **settings})
-
-    return serving
 
 
 def call_operator(live) -> str:
@@ -41,9 +26,9 @@ def transcript(live, call_sid: str) -> list[dict]:
     return handset.read(live.app.extensions["redis"], call_sid).lines
 
 
-def test_the_operator_answers_then_the_person_then_the_person_hangs_up(quick, dialler):
+def test_the_operator_answers_then_the_person_then_the_person_hangs_up(dialling, dialler):
     with (
-        quick(SIMULATOR_TALK_SECONDS=40) as live,
+        dialling(SIMULATOR_TALK_SECONDS=40) as live,
         time_machine.travel(time.time(), tick=True) as clock,
     ):
         call_sid = call_operator(live)
@@ -82,8 +67,8 @@ def test_the_operator_answers_then_the_person_then_the_person_hangs_up(quick, di
         assert form.encode() not in kept, "no number in the simulator's keys or values, but encrypted"
 
 
-def test_a_machine_at_the_persons_number_hears_nothing_and_is_never_put_through(quick, dialler):
-    with quick(SIMULATOR_OUTBOUND=f"{PERSON}=machine") as live:
+def test_a_machine_at_the_persons_number_hears_nothing_and_is_never_put_through(dialling, dialler):
+    with dialling(SIMULATOR_OUTBOUND=f"{PERSON}=machine") as live:
         call_sid = call_operator(live)
         device = device_for(live)
         device.incoming(timeout=10)
@@ -102,8 +87,8 @@ def test_a_machine_at_the_persons_number_hears_nothing_and_is_never_put_through(
 
 
 @pytest.mark.parametrize("outcome", ["no-answer", "busy", "failed"])
-def test_a_person_not_reached_is_the_dial_actions_status(quick, dialler, outcome):
-    with quick(SIMULATOR_OUTBOUND=f"{PERSON}={outcome}") as live:
+def test_a_person_not_reached_is_the_dial_actions_status(dialling, dialler, outcome):
+    with dialling(SIMULATOR_OUTBOUND=f"{PERSON}={outcome}") as live:
         call_operator(live)
         device = device_for(live)
         device.incoming(timeout=10)
@@ -118,9 +103,9 @@ def test_a_person_not_reached_is_the_dial_actions_status(quick, dialler, outcome
     assert dialler.forms("/test/screen") == []
 
 
-def test_a_dialled_number_waits_the_ring_seconds_before_no_answer(quick, dialler):
+def test_a_dialled_number_waits_the_ring_seconds_before_no_answer(dialling, dialler):
     with (
-        quick(SIMULATOR_RING_SECONDS=30, SIMULATOR_OUTBOUND=f"{PERSON}=no-answer") as live,
+        dialling(SIMULATOR_RING_SECONDS=30, SIMULATOR_OUTBOUND=f"{PERSON}=no-answer") as live,
         time_machine.travel(time.time(), tick=True) as clock,
     ):
         call_operator(live)
@@ -133,8 +118,8 @@ def test_a_dialled_number_waits_the_ring_seconds_before_no_answer(quick, dialler
     assert dialler.forms("/test/dial-result")[0]["DialCallStatus"] == "no-answer"
 
 
-def test_rest_calls_and_dialled_legs_share_the_count_of_calls_to_a_number(quick, dialler):
-    with quick(SIMULATOR_OUTBOUND=f"{PERSON}=busy,answer") as live:
+def test_rest_calls_and_dialled_legs_share_the_count_of_calls_to_a_number(dialling, dialler):
+    with dialling(SIMULATOR_OUTBOUND=f"{PERSON}=busy,answer") as live:
         first = ended(live, place(live))
         call_operator(live)
         device = device_for(live)
@@ -145,8 +130,8 @@ def test_rest_calls_and_dialled_legs_share_the_count_of_calls_to_a_number(quick,
     assert first == "busy"
 
 
-def test_the_operator_hanging_up_ends_the_persons_leg_too(quick, dialler):
-    with quick() as live:
+def test_the_operator_hanging_up_ends_the_persons_leg_too(dialling, dialler):
+    with dialling() as live:
         call_sid = call_operator(live)
         device = device_for(live)
         device.incoming(timeout=10)
@@ -159,8 +144,8 @@ def test_the_operator_hanging_up_ends_the_persons_leg_too(quick, dialler):
     assert dialler.forms("/test/dial-result") == []  # the operator's side ended the Dial
 
 
-def test_an_operator_who_rejects_is_busy_and_one_who_never_answers_is_no_answer(quick, dialler):
-    with quick() as live, time_machine.travel(time.time(), tick=True) as clock:
+def test_an_operator_who_rejects_is_busy_and_one_who_never_answers_is_no_answer(dialling, dialler):
+    with dialling() as live, time_machine.travel(time.time(), tick=True) as clock:
         rejected = call_operator(live)
         device = device_for(live)
         device.incoming(timeout=10)

@@ -16,27 +16,11 @@ from twilio.base.exceptions import TwilioException
 
 from telephony.simulator import handset
 from telephony.simulator.phone import Script
-from tests.support.far_end import HOTLINE, PERSON, TOPIC, FakeDialler, ended, place
-from tests.support.live_server import LiveServer, serve
+from tests.support.far_end import HOTLINE, PERSON, TOPIC, ended, place
+from tests.support.live_server import LiveServer
 from tests.support.waiting import eventually
 
 OTHER = "+77015550011"
-
-
-@pytest.fixture
-def dialler() -> FakeDialler:
-    return FakeDialler()
-
-
-@pytest.fixture
-def quick(make_app, dialler):
-    """Serve with these settings: nothing waits unless a test says so."""
-
-    def serving(**settings):
-        defaults = {"SIMULATOR_ANSWER_SECONDS": 0, "SIMULATOR_RING_SECONDS": 0}
-        return serve(make_app, prepare=dialler.prepare, **{**defaults, **settings})
-
-    return serving
 
 
 def heard(live: LiveServer, call_sid: str) -> str:
@@ -44,8 +28,8 @@ def heard(live: LiveServer, call_sid: str) -> str:
     return handset.heard(redis, call_sid)
 
 
-def test_an_answered_call_follows_its_url_and_reports_each_event_in_order(quick, dialler):
-    with quick() as live:
+def test_an_answered_call_follows_its_url_and_reports_each_event_in_order(dialling, dialler):
+    with dialling() as live:
         call_sid = place(live)
         eventually(lambda: dialler.statuses()[-1:] == ["completed"])
         said = heard(live, call_sid)
@@ -75,9 +59,9 @@ def test_an_answered_call_follows_its_url_and_reports_each_event_in_order(quick,
 
 
 @pytest.mark.parametrize("outcome", ["no-answer", "busy"])
-def test_no_answer_and_busy_are_reported_once_the_ring_seconds_have_passed(quick, dialler, outcome):
+def test_no_answer_and_busy_are_reported_once_the_ring_seconds_have_passed(dialling, dialler, outcome):
     with (
-        quick(SIMULATOR_RING_SECONDS=30, SIMULATOR_OUTBOUND=f"{PERSON}={outcome}") as live,
+        dialling(SIMULATOR_RING_SECONDS=30, SIMULATOR_OUTBOUND=f"{PERSON}={outcome}") as live,
         time_machine.travel(time.time(), tick=True) as clock,
     ):
         call_sid = place(live)
@@ -92,8 +76,8 @@ def test_no_answer_and_busy_are_reported_once_the_ring_seconds_have_passed(quick
     assert dialler.forms("/test/person") == []  # nobody answered: the Url is never asked
 
 
-def test_a_failed_call_fails_at_once_without_ringing(quick, dialler):
-    with quick(SIMULATOR_RING_SECONDS=600, SIMULATOR_OUTBOUND=f"{PERSON}=failed") as live:
+def test_a_failed_call_fails_at_once_without_ringing(dialling, dialler):
+    with dialling(SIMULATOR_RING_SECONDS=600, SIMULATOR_OUTBOUND=f"{PERSON}=failed") as live:
         call_sid = place(live)
         assert ended(live, call_sid, timeout=5) == "failed"
         eventually(lambda: dialler.statuses() == ["initiated", "failed"])
@@ -108,8 +92,10 @@ def test_a_failed_call_fails_at_once_without_ringing(quick, dialler):
         ("answer", "Enable", "human"),
     ],
 )
-def test_machine_detection_tells_answered_by_as_twilio_does(quick, dialler, outcome, detection, answered_by):
-    with quick(SIMULATOR_OUTBOUND=f"{PERSON}={outcome}") as live:
+def test_machine_detection_tells_answered_by_as_twilio_does(
+    dialling, dialler, outcome, detection, answered_by
+):
+    with dialling(SIMULATOR_OUTBOUND=f"{PERSON}={outcome}") as live:
         call_sid = place(live, machine_detection=detection)
         eventually(lambda: dialler.statuses()[-1:] == ["completed"])
         said = heard(live, call_sid)
@@ -127,8 +113,8 @@ def test_machine_detection_tells_answered_by_as_twilio_does(quick, dialler, outc
         assert TOPIC in said
 
 
-def test_a_machine_with_no_detection_asked_is_just_answered(quick, dialler):
-    with quick(SIMULATOR_OUTBOUND=f"{PERSON}=machine") as live:
+def test_a_machine_with_no_detection_asked_is_just_answered(dialling, dialler):
+    with dialling(SIMULATOR_OUTBOUND=f"{PERSON}=machine") as live:
         call_sid = place(live)
         eventually(lambda: dialler.statuses()[-1:] == ["completed"])
         said = heard(live, call_sid)
@@ -136,8 +122,8 @@ def test_a_machine_with_no_detection_asked_is_just_answered(quick, dialler):
     assert TOPIC in said  # the hotline could not tell: it spoke as to a person
 
 
-def test_the_nth_call_to_a_number_gets_the_nth_outcome_and_the_last_repeats(quick, dialler):
-    with quick(SIMULATOR_OUTBOUND=f"{PERSON}=no-answer,busy,answer;{OTHER}=busy") as live:
+def test_the_nth_call_to_a_number_gets_the_nth_outcome_and_the_last_repeats(dialling, dialler):
+    with dialling(SIMULATOR_OUTBOUND=f"{PERSON}=no-answer,busy,answer;{OTHER}=busy") as live:
         statuses = [ended(live, place(live)) for _ in range(4)]
         others = [ended(live, place(live, to=OTHER)) for _ in range(2)]
         elsewhere = ended(live, place(live, to="+77015550022"))
@@ -146,8 +132,8 @@ def test_the_nth_call_to_a_number_gets_the_nth_outcome_and_the_last_repeats(quic
     assert elsewhere == "completed"  # a number the setting does not name answers
 
 
-def test_the_rest_api_hanging_up_a_ringing_call_cancels_it(quick, dialler):
-    with quick(SIMULATOR_RING_SECONDS=600, SIMULATOR_OUTBOUND=f"{PERSON}=no-answer") as live:
+def test_the_rest_api_hanging_up_a_ringing_call_cancels_it(dialling, dialler):
+    with dialling(SIMULATOR_RING_SECONDS=600, SIMULATOR_OUTBOUND=f"{PERSON}=no-answer") as live:
         call_sid = place(live)
         eventually(lambda: dialler.statuses() == ["initiated", "ringing"])
         live.telephony.hang_up(call_sid)
@@ -156,8 +142,8 @@ def test_the_rest_api_hanging_up_a_ringing_call_cancels_it(quick, dialler):
     assert dialler.statuses() == ["initiated", "ringing", "canceled"]
 
 
-def test_a_call_placed_with_twiml_is_heard_and_the_default_events_are_completed_only(quick, dialler):
-    with quick() as live:
+def test_a_call_placed_with_twiml_is_heard_and_the_default_events_are_completed_only(dialling, dialler):
+    with dialling() as live:
         call = live.telephony.client.calls.create(
             to=PERSON,
             from_=HOTLINE,
@@ -172,8 +158,8 @@ def test_a_call_placed_with_twiml_is_heard_and_the_default_events_are_completed_
 # --- the list resources ------------------------------------------------------------------
 
 
-def test_calls_are_listed_newest_first_with_twilios_filters_and_paging(quick, dialler):
-    with quick(SIMULATOR_OUTBOUND=f"{PERSON}=busy") as live:
+def test_calls_are_listed_newest_first_with_twilios_filters_and_paging(dialling, dialler):
+    with dialling(SIMULATOR_OUTBOUND=f"{PERSON}=busy") as live:
         busy = place(live)
         answered = place(live, to=OTHER)
         for call_sid in (busy, answered):
@@ -218,8 +204,8 @@ def by_direction(live: LiveServer, direction: str) -> requests.Response:
     )
 
 
-def test_messages_are_listed_with_the_to_filter(quick):
-    with quick() as live:
+def test_messages_are_listed_with_the_to_filter(dialling):
+    with dialling() as live:
         client = live.telephony.client
         mine = live.telephony.send_sms(PERSON, HOTLINE, "Мы не дозвонились до вас.")
         other = live.telephony.send_sms(OTHER, HOTLINE, "Другое.")
@@ -229,15 +215,15 @@ def test_messages_are_listed_with_the_to_filter(quick):
         assert client.messages.list(to="+77019990000") == []
 
 
-def test_a_page_size_out_of_range_is_refused_as_twilio_refuses_it(quick):
-    with quick() as live, pytest.raises(TwilioException) as refused:
+def test_a_page_size_out_of_range_is_refused_as_twilio_refuses_it(dialling):
+    with dialling() as live, pytest.raises(TwilioException) as refused:
         live.telephony.client.calls.page(page_size=1001)
     assert "HTTP 400" in str(refused.value) and '"code":20001' in str(refused.value)
 
 
-def test_a_far_end_slower_than_the_calls_timeout_is_no_answer_at_the_timeout(quick, dialler):
+def test_a_far_end_slower_than_the_calls_timeout_is_no_answer_at_the_timeout(dialling, dialler):
     with (
-        quick(SIMULATOR_ANSWER_SECONDS=30) as live,
+        dialling(SIMULATOR_ANSWER_SECONDS=30) as live,
         time_machine.travel(time.time(), tick=True) as clock,
     ):
         call_sid = place(live, timeout=5)

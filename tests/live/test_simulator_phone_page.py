@@ -18,7 +18,7 @@ from hotline.extensions import db
 from hotline.models import Call
 from telephony.simulator import web_phone
 from tests.support.devices import IDENTITY, device_for
-from tests.support.far_end import TOPIC, FakeDialler, ended, place
+from tests.support.far_end import TOPIC, ended, place
 from tests.support.live_server import serve
 from tests.support.waiting import eventually
 
@@ -193,11 +193,6 @@ def test_with_the_simulator_off_there_is_no_phone_page(make_app):
 # --- a call back to the page's number ---------------------------------------------------
 
 PAGE_NUMBER = "+77015559876"  # CALLER, as the page normalises it
-
-
-@pytest.fixture
-def dialler() -> FakeDialler:
-    return FakeDialler()
 
 
 def test_a_call_back_to_the_pages_number_rings_there_and_is_heard_once_answered(make_app, dialler, quick):

@@ -1,17 +1,22 @@
 """The hotline's side of a call it places (a call back), as test routes on the real app:
 the person's TwiML, the operator's leg that dials the person's <Number> with machine
 detection, the Number's url (what the person hears before being put through), and
-every status callback, recorded with whether its signature holds."""
+every status callback, recorded with whether its signature holds.
+
+Its fixtures (a pytest plugin, see tests/conftest.py): `dialler`, and `dialling`,
+which serves the app with those routes and settings where nothing waits unless a
+test says so."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from flask import request
 
 from telephony.vocabulary import FINAL_STATUSES
 from tests.support.devices import FakeHotline
-from tests.support.live_server import LiveServer
+from tests.support.live_server import LiveServer, serve
 from tests.support.waiting import eventually
 
 PERSON = "+77015557788"
@@ -78,3 +83,19 @@ def ended(live: LiveServer, call_sid: str, timeout: float = 10) -> str:
         return status if status in FINAL_STATUSES else None
 
     return eventually(final, timeout=timeout, what=f"call {call_sid} never ended")
+
+
+@pytest.fixture
+def dialler() -> FakeDialler:
+    return FakeDialler()
+
+
+@pytest.fixture
+def dialling(make_app, dialler):
+    """`dialling(**settings)`: a context manager serving the app with the dialler's routes."""
+
+    def serving(**settings):
+        defaults = {"SIMULATOR_ANSWER_SECONDS": 0, "SIMULATOR_RING_SECONDS": 0}
+        return serve(make_app, prepare=dialler.prepare, **{**defaults, **settings})
+
+    return serving
