@@ -291,7 +291,7 @@ def test_bad_incoming_requests_are_refused_plainly(client):
     assert client.post(nonsense, json={"from": CALLER}, headers=headers).status_code == 404
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     body=st.one_of(
         st.dictionaries(st.sampled_from(["from", "x"]), st.text(max_size=40) | st.integers()),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import phonenumbers
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hotline import create_app
@@ -28,6 +28,7 @@ def written(plan: dict[str, tuple[str, ...]]) -> str:
     return ";".join(f"{number}={','.join(said)}" for number, said in plan.items())
 
 
+@settings(deadline=None)  # phonenumbers loads a region's metadata on first use
 @given(plans)
 def test_every_value_of_the_grammar_reads_back_as_written(plan):
     assert dict(outbound.parse(written(plan))) == plan
@@ -78,6 +79,7 @@ def test_a_malformed_value_is_refused_naming_the_setting_not_the_number(text):
     assert "5551234" not in message and "555123" not in message
 
 
+@settings(deadline=None)  # phonenumbers loads a region's metadata on first use
 @given(plans, st.integers(min_value=0, max_value=200), st.text(min_size=1, max_size=4))
 def test_any_text_inserted_into_a_value_is_read_or_refused_and_never_repeats_a_number(plan, at, extra):
     text = written(plan)
@@ -92,6 +94,7 @@ def test_any_text_inserted_into_a_value_is_read_or_refused_and_never_repeats_a_n
     assert written(dict(read)) == text, "what was read is exactly what was written"
 
 
+@settings(deadline=None)  # phonenumbers loads a region's metadata on first use
 @given(st.text(max_size=40))
 def test_any_text_at_all_is_read_or_refused_with_a_runtime_error(text):
     try:
