@@ -14,10 +14,13 @@ import time_machine
 from redis import Redis
 from twilio.base.exceptions import TwilioException
 
+from telephony.client import TwilioTelephony
 from telephony.simulator import handset
 from telephony.simulator.phone import Script
+from telephony.vocabulary import FINAL_STATUSES
 from tests.support.far_end import HOTLINE, PERSON, TOPIC, ended, place
 from tests.support.live_server import LiveServer
+from tests.support.servers import tail, web_processes
 from tests.support.waiting import eventually
 
 OTHER = "+77015550011"
@@ -231,3 +234,25 @@ def test_a_far_end_slower_than_the_calls_timeout_is_no_answer_at_the_timeout(dia
         clock.shift(6)
         assert ended(live, call_sid) == "no-answer"
     assert dialler.forms("/test/person") == []
+
+
+def test_a_gunicorn_web_process_plays_the_far_end_in_its_gevent_worker(
+    app, database_url, redis_url, tmp_path
+):
+    settings = {"SIMULATOR_OUTBOUND": f"{PERSON}=no-answer,answer", "SIMULATOR_RING_SECONDS": "0"}
+    with web_processes(1, database_url, redis_url, tmp_path, SIMULATOR_ANSWER_SECONDS="0", **settings) as (
+        web,
+    ):
+        client = TwilioTelephony.from_config(
+            {**app.config, "TWILIO_API_BASE_URL": web.url + "/simulator"}
+        ).client
+
+        def final(call_sid: str) -> str | None:
+            status = client.calls(call_sid).fetch().status
+            return status if status in FINAL_STATUSES else None
+
+        twiml = "<Response><Say>Hello from gunicorn.</Say></Response>"
+        sids = [client.calls.create(to=PERSON, from_=HOTLINE, twiml=twiml).sid for _ in range(2)]
+        statuses = [eventually(lambda sid=sid: final(sid), what=lambda: tail(web.log)) for sid in sids]
+    assert statuses == ["no-answer", "completed"]
+    assert handset.heard(app.extensions["redis"], sids[1]) == "Hello from gunicorn."
