@@ -239,10 +239,9 @@ def test_a_far_end_slower_than_the_calls_timeout_is_no_answer_at_the_timeout(dia
 def test_a_gunicorn_web_process_plays_the_far_end_in_its_gevent_worker(
     app, database_url, redis_url, tmp_path
 ):
-    settings = {"SIMULATOR_OUTBOUND": f"{PERSON}=no-answer,answer", "SIMULATOR_RING_SECONDS": "0"}
-    with web_processes(1, database_url, redis_url, tmp_path, SIMULATOR_ANSWER_SECONDS="0", **settings) as (
-        web,
-    ):
+    settings = {"SIMULATOR_OUTBOUND": f"{PERSON}=no-answer,answer"}
+    quick = {"SIMULATOR_RING_SECONDS": "0", "SIMULATOR_ANSWER_SECONDS": "0"}
+    with web_processes(1, database_url, redis_url, tmp_path, **settings, **quick) as (web,):
         client = TwilioTelephony.from_config(
             {**app.config, "TWILIO_API_BASE_URL": web.url + "/simulator"}
         ).client
