@@ -9,9 +9,16 @@ hears goes to a Redis list the page reads from where it left off. Hanging up
 wakes the keypad, and leaves the phone the instruction to hang up wherever it
 is (in the queue, say), as the network does when a caller puts the phone down.
 
-Everything about a page call is under simulator:phone:<CallSid>: the page and
-the thread may be in different processes. The caller's number is in none of it:
-it goes only into the webhooks, as Twilio sends it.
+Everything about a page call is under simulator:phone:<CallSid> (`handset`): the
+page and the thread may be in different processes. The caller's number is in none
+of it: it goes only into the webhooks, as Twilio sends it.
+
+The page also answers for the number it calls from (`listen`, every second or so):
+a call the simulator places to that number rings there instead of being answered as
+SIMULATOR_OUTBOUND says. `answer` hands it to the page's person (a human, for
+machine detection): the simulator then follows its TwiML with the page as the
+phone (`callee`), or, for a <Dial><Number> leg, the Dial that rang it goes on
+with the page on the line. `decline` makes it busy.
 """
 
 from __future__ import annotations
