@@ -146,6 +146,14 @@ class Config:
         self.TWILIO_API_SECRET = _env("TWILIO_API_SECRET", DEV_API_SECRET)
         # The simulator answers a call put through to an operator's own phone after this long.
         self.SIMULATOR_ANSWER_SECONDS = float(_env("SIMULATOR_ANSWER_SECONDS", "1"))
+        # How the numbers the simulator calls answer, call after call:
+        # "NUMBER=OUTCOME[,OUTCOME…][;NUMBER=…]" (telephony/simulator/outbound.py); any
+        # other number answers. A no-answer or busy is known after SIMULATOR_RING_SECONDS;
+        # an answered person hangs up after SIMULATOR_TALK_SECONDS (empty: when the other side does).
+        self.SIMULATOR_OUTBOUND = _env("SIMULATOR_OUTBOUND", "")
+        self.SIMULATOR_RING_SECONDS = float(_env("SIMULATOR_RING_SECONDS", "3"))
+        talk = _env("SIMULATOR_TALK_SECONDS", "").strip()
+        self.SIMULATOR_TALK_SECONDS = float(talk) if talk else None
 
         self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
 

@@ -18,7 +18,12 @@ from tests.support.calls import TwilioWebhooks
 from tests.support.database import empty
 from tests.support.servers import free_port
 
-pytest_plugins = ["tests.support.browser", "tests.support.markers", "tests.support.passwords"]
+pytest_plugins = [
+    "tests.support.browser",
+    "tests.support.far_end",
+    "tests.support.markers",
+    "tests.support.passwords",
+]
 
 
 @pytest.fixture(scope="session")

@@ -46,9 +46,16 @@ class Carrier:
 
     def network(self, call_sid: str, event: str, **fields) -> dict:
         """Report a step of the call to the simulator; its answer (see simulator.network)."""
-        url = f"{self.base_url}/simulator/network/calls/{call_sid}"
+        return self._signal(f"calls/{call_sid}", {"event": event, **fields}, f"{event!r} for call {call_sid}")
+
+    def network_numbers(self, number: str, seconds: float) -> dict:
+        """Answer for `number` (the simulator places its calls here) for `seconds`; 0 stops."""
+        return self._signal("numbers", {"number": number, "seconds": seconds}, "answering for a number")
+
+    def _signal(self, path: str, body: dict, what: str) -> dict:
+        url = f"{self.base_url}/simulator/network/{path}"
         headers = {"Authorization": self._authorization}
-        reply = self.transport.send("POST", url, body={"event": event, **fields}, headers=headers)
+        reply = self.transport.send("POST", url, body=body, headers=headers)
         if reply.status == 401:
             raise Refused(
                 "the simulator refused the account SID or auth token: are TWILIO_ACCOUNT_SID and "
@@ -61,7 +68,7 @@ class Carrier:
             )
         if reply.status != 200:
             message = _json_message(reply.text)
-            raise Refused(f"the simulator refused {event!r} for call {call_sid}: {message}", reply.status)
+            raise Refused(f"the simulator refused {what}: {message}", reply.status)
         return json.loads(reply.text)
 
     def webhook(self, url: str, method: str, params: dict[str, str]) -> Reply:

@@ -1,12 +1,15 @@
 """/simulator/devices/…: the signalling channel of simulated softphones.
 
 A browser softphone registers with Twilio with an access token; here a simulated
-device does the same. Every request carries that token (`Authorization: Bearer
-<JWT>`), checked as Twilio checks it: HS256 signed with TWILIO_API_SECRET, `iss`
-the TWILIO_API_KEY, `sub` the TWILIO_ACCOUNT_SID, not expired, with a voice grant
-that allows incoming calls; its `grants.identity` is the client the device
-answers for. A bad token is a 401; a call that is not ringing for that identity
-(or no such call) a 404; a call in the wrong state a 409. All JSON.
+device does the same. It rings for a <Dial><Client> of its identity, and for a
+call the app placed through the REST API To client:<identity>: once accepted,
+the simulator follows that call's TwiML on the operator's behalf (`callee`).
+Every request carries that token (`Authorization: Bearer <JWT>`), checked as
+Twilio checks it: HS256 signed with TWILIO_API_SECRET, `iss` the TWILIO_API_KEY,
+`sub` the TWILIO_ACCOUNT_SID, not expired, with a voice grant that allows
+incoming calls; its `grants.identity` is the client the device answers for. A
+bad token is a 401; a call that is not ringing for that identity (or no such
+call) a 404; a call in the wrong state a 409. All JSON.
 
     GET  /simulator/devices/registration            {"identity": …}
     GET  /simulator/devices/incoming                {"call": {call} or null}: the oldest
@@ -17,8 +20,9 @@ answers for. A bad token is a 401; a call that is not ringing for that identity
     POST /simulator/devices/calls/<CallSid>/disconnect  hang up (reject while ringing)
     POST /simulator/devices/calls/<CallSid>/mute        {"muted": true|false}
 
-{call} is {"sid": the child leg's CallSid, "parent_call_sid": the caller's, "status",
-"muted", "ended_by", "duration", "answered"}: never a number.
+{call} is {"sid": the child leg's (or the REST-created call's) CallSid,
+"parent_call_sid": the caller's (null for a REST-created call), "status", "muted",
+"ended_by", "duration", "answered", "answered_by"}: never a number.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from telephony.forms import CALL_SID
 from telephony.simulator import bridge, state
 
 bp = Blueprint("simulator_devices", __name__, url_prefix="/simulator/devices")
+OUTBOUND = frozenset({"outbound-dial", "outbound-api"})
 
 
 def _error(status: int, message: str):
@@ -120,6 +125,9 @@ def _reject(leg: dict, now: float) -> tuple[int, str] | None:
 def _disconnect(leg: dict, now: float) -> tuple[int, str] | None:
     if not bridge.end(leg["sid"], now, "operator", unanswered="busy"):
         return 409, f"the call is {_status(leg)}"
+    if leg["direction"] == "outbound-api" and leg["status"] == bridge.TALKING:
+        # The simulator plays this call's TwiML: it hangs up at its next step.
+        state.instruct(leg, {"kind": "hangup"}, now, ttl=state.ENDED_TTL_SECONDS)
     return None
 
 
@@ -146,7 +154,7 @@ def _own_leg(call_sid: str) -> dict | None:
     if not CALL_SID.fullmatch(call_sid):
         return None
     leg = state.load("call", call_sid)
-    if leg is None or leg.get("direction") != "outbound-dial" or leg.get("client") != g.identity:
+    if leg is None or leg.get("direction") not in OUTBOUND or leg.get("client") != g.identity:
         return None
     return leg
 

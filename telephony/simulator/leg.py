@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -58,7 +59,11 @@ class Leg:
         script: Script,
         status_url: str | None,
         status_method: str | None = "POST",
+        events: frozenset[str] = frozenset({"completed"}),
+        listener: Callable[[Line], None] | None = None,
     ) -> None:
+        """`events`: the StatusCallbackEvents the status callback hears; `listener`, if
+        given, hears the transcript instead of the carrier's listener."""
         self.carrier = carrier
         self.call_sid = call_sid
         self.params = {
@@ -72,6 +77,9 @@ class Leg:
         self.script = script
         self.status_url = status_url
         self.status_method = status_method or "POST"
+        self.events = events
+        self.listener = listener or carrier.listener
+        self.sequence = 0
         self.result = CallResult(call_sid)
         self.requests = 0
         self.extra_seconds = 0
@@ -129,8 +137,8 @@ class Leg:
     def note(self, kind: str, text: str) -> None:
         line = Line(kind, text)
         self.result.transcript.append(line)
-        if self.carrier.listener is not None:
-            self.carrier.listener(line)
+        if self.listener is not None:
+            self.listener(line)
 
     def sound(self, node: ET.Element, document: Document) -> bool:
         """Say, Play or Pause: heard. False for any other verb."""
@@ -166,17 +174,24 @@ class Leg:
             self.end()
 
     def send_status(self, status: str, duration: int) -> None:
-        if not self.status_url:
+        """The status callback for the call's end, with its duration."""
+        extra = {"CallDuration": str(duration), "Duration": str(-(-duration // 60))}
+        self.send_event("completed", status, **extra)
+
+    def send_event(self, event: str, status: str, **extra: str) -> None:
+        """The status callback for `event` (initiated, ringing, answered, completed), if it
+        asked for it, as Twilio posts it: numbered in order from 0."""
+        if not self.status_url or event not in self.events:
             return
         params = {
             **self.params,
             "CallStatus": status,
-            "CallDuration": str(duration),
-            "Duration": str(-(-duration // 60)),
+            **extra,
             "Timestamp": format_datetime(datetime.now(UTC)),
             "CallbackSource": "call-progress-events",
-            "SequenceNumber": "0",
+            "SequenceNumber": str(self.sequence),
         }
+        self.sequence += 1
         reply = self.carrier.webhook(self.status_url, self.status_method, params)
         if not 200 <= reply.status < 300:
             raise Refused(f"{urlsplit(self.status_url).path} answered HTTP {reply.status}", reply.status)

@@ -3,7 +3,9 @@
 This is the simulator's own, not Twilio's API: the phone reports each step of a
 call here (ringing, answered, queued, ended), learns its place in the queue, and
 picks up what the REST API asked of the call (a redirect, a hang-up), as Twilio's
-own network would. It takes the same auth as the REST API.
+own network would. The far end of a call the app placed (`callee`) reports here
+too. /simulator/network/numbers lets a simulated phone answer for a number. It
+takes the same auth as the REST API.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import time
 from flask import Blueprint, Response, jsonify, request
 
 from telephony.forms import CALL_SID, RECORDING_SID
-from telephony.simulator import bridge, state
+from telephony.simulator import bridge, handset, state, subscribers
 from telephony.simulator.ids import new_sid
 from telephony.simulator.rest import authenticate, not_found, twilio_error
 from telephony.simulator.rest.calls import call_json
+from telephony.simulator.script import Line
 from telephony.vocabulary import FINAL_STATUSES
 
 log = logging.getLogger(__name__)
@@ -54,22 +57,74 @@ def network(call_sid: str):
         instruction=reply.get("instruction"),
         full=reply.get("full", False),
         dial=reply.get("dial"),
+        far_end=reply.get("far_end"),
     )
+
+
+@bp.post("/numbers")
+def numbers():
+    """A simulated phone answers for a number ({"number": …, "seconds": how long, 0 to stop}),
+    so the calls the simulator places to it ring there (see `subscribers`)."""
+    body = request.get_json(silent=True) or {}
+    number, seconds = body.get("number"), body.get("seconds")
+    if not isinstance(number, str) or not isinstance(seconds, int | float) or not 0 <= seconds <= 86400:
+        return twilio_error(400, 21220, 'the body must be {"number": …, "seconds": 0 to 86400}')
+    if seconds == 0:
+        subscribers.release(number, subscribers.PHONE)
+    elif not subscribers.claim(number, subscribers.PHONE, seconds):
+        return twilio_error(400, 21220, "that is not a phone number")
+    return jsonify(answers=seconds > 0)
 
 
 def ring(call_sid: str, call: dict | None, body: dict, now: float):
     if call is not None:
         return twilio_error(409, 21220, "a call with that CallSid exists")
     fields = {"sid": call_sid, "direction": "inbound", "status": "ringing", "created": now, "updated": now}
-    state.save("call", call_sid, {**fields, "from": body.get("from", ""), "to": body.get("to", "")})
+    state.create("call", call_sid, {**fields, "from": body.get("from", ""), "to": body.get("to", "")})
     log.info("simulator: call %s ringing", call_sid)
     return {}
 
 
 def answer(call_sid: str, call: dict, body: dict, now: float):
-    if call["status"] not in state.NOT_ANSWERED:
+    """The far end answers ({"answered_by": … if machine detection was asked})."""
+    fields = {"status": "in-progress", "start": now, "updated": now}
+    answered_by = body.get("answered_by")
+    if isinstance(answered_by, str) and answered_by:
+        fields["answered_by"] = answered_by
+    if not bridge.transition(call_sid, state.NOT_ANSWERED, fields):
         return twilio_error(409, 21220, f"the call is {call['status']}, not ringing")
-    state.save("call", call_sid, {"status": "in-progress", "start": now, "updated": now})
+    bridge.unoffer(call)
+    return {}
+
+
+def ringing(call_sid: str, call: dict, body: dict, now: float):
+    """A call the app placed rings at the far end the simulator plays (see `callee`):
+    queued → ringing, until its Timeout; a client's device, or the page that answers
+    for the number, sees it ringing from now. Answers how the far end answers."""
+    if call["direction"] != "outbound-api":
+        return twilio_error(409, 21220, "only a call placed through the REST API rings this way")
+    deadline = now + int(call.get("timeout") or 60)
+    if bridge.transition(call_sid, {"queued"}, {"status": "ringing", "deadline": deadline, "updated": now}):
+        if call.get("client"):
+            bridge.offer(call_sid, bridge.client_key(call["client"]), now)
+        elif call.get("answerer") == subscribers.PAGE and subscribers.ringing_key(call["to"]):
+            bridge.offer(call_sid, subscribers.ringing_key(call["to"]), now)
+    names = ("answerer", "outcome", "detects", "machine_detection", "status_callback_event")
+    return {"far_end": {**{name: call.get(name) or "" for name in names}, "deadline": deadline}}
+
+
+def hear(call_sid: str, call: dict, body: dict, now: float):
+    """Lines of what the call's end heard ({"lines": [{"kind", "text"}, …]}), for its transcript."""
+    lines = body.get("lines")
+    if not isinstance(lines, list) or not all(
+        isinstance(line, dict) and isinstance(line.get("kind"), str) and isinstance(line.get("text"), str)
+        for line in lines
+    ):
+        return twilio_error(400, 21220, 'the body must be {"lines": [{"kind": …, "text": …}, …]}')
+    redis = state._redis()
+    handset.open_call(redis, call_sid)
+    for line in lines:
+        handset.append(redis, call_sid, Line(line["kind"], line["text"]))
     return {}
 
 
@@ -102,6 +157,11 @@ def wait(call_sid: str, call: dict, body: dict, now: float):
 
 def poll(call_sid: str, call: dict, body: dict, now: float):
     return {"instruction": state.pop_instruction(call_sid)}
+
+
+def look(call_sid: str, call: dict, body: dict, now: float):
+    """Where the call stands, and what the app asked of it: changes nothing."""
+    return {}
 
 
 def dequeue(call_sid: str, call: dict, body: dict, now: float):
@@ -139,12 +199,14 @@ def dial(call_sid: str, call: dict, body: dict, now: float):
         return twilio_error(409, 21220, "only a call in progress, not already dialling, can dial")
     if not isinstance(target, str) or not target.strip() or not isinstance(timeout, int):
         return twilio_error(400, 21220, "a number or a client identity, and a whole timeout, are required")
-    caller_id = body.get("caller_id")
-    if caller_id is not None and not isinstance(caller_id, str):
-        return twilio_error(400, 21220, "caller_id must be a string")
+    caller_id, detection = body.get("caller_id"), body.get("machine_detection")
+    if not all(value is None or isinstance(value, str) for value in (caller_id, detection)):
+        return twilio_error(400, 21220, "caller_id and machine_detection must be strings")
     child_sid = new_sid("CA")
     timeout = max(1, min(timeout, 600))
-    bridge.dial(call, child_sid, target.strip(), client and client.strip(), timeout, now, caller_id)
+    bridge.dial(
+        call, child_sid, target.strip(), client and client.strip(), timeout, now, caller_id, detection
+    )
     return {"dial": bridge.summary(state.load("call", child_sid))}
 
 
@@ -175,6 +237,9 @@ def _dialled(call: dict) -> dict | None:
 EVENTS = {
     "ring": ring,
     "answer": answer,
+    "ringing": ringing,
+    "hear": hear,
+    "look": look,
     "decline": decline,
     "enqueue": enqueue,
     "wait": wait,

@@ -13,7 +13,8 @@ phone, and the script, result, errors and transports it takes and gives.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from telephony.simulator.carrier import Carrier
 from telephony.simulator.errors import Refused, SimulatorError, Unreachable
@@ -79,6 +80,17 @@ class SimulatedPhone(Carrier):
         params = {"From": caller, "To": self.hotline_number, "Direction": "inbound"}
         player = Player(self, call_sid, params, script or Script(), self.base_url + STATUS_PATH)
         return player.play(self.base_url + INCOMING_PATH, "POST", first_status="ringing")
+
+    @contextmanager
+    def answers_for(self, number: str, seconds: int = 3600) -> Iterator[None]:
+        """While inside, this phone answers the calls the app places to `number` through
+        the REST API: they wait, queued, for its `answer` or `decline`, and the simulator
+        plays none of them."""
+        self.network_numbers(number, seconds)
+        try:
+            yield
+        finally:
+            self.network_numbers(number, 0)
 
     def answer(self, call_sid: str, script: Script | None = None) -> CallResult:
         """Answer a call the app placed through the REST API: fetch its Url and play `script`."""

@@ -3,13 +3,16 @@
 Mounted with the rest of the simulator, so only when TELEPHONY_SIMULATOR is on
 (production refuses to start with it). The page starts a call from any number,
 shows what the caller hears as text, sends keys and hangs up; the server plays
-the caller (`web_phone`). Its requests carry the page's CSRF token, and no
+the caller (`web_phone`). While open it answers for the number it calls from: a
+call the simulator places to that number (a call back) rings on the page, to be
+answered or declined there. Its requests carry the page's CSRF token, and no
 answer ever repeats the caller's number.
 """
 
 from __future__ import annotations
 
 import re
+import time
 
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext
@@ -30,6 +33,10 @@ TRANSCRIPT_LINES = 500  # read at most this many at once
 class CallBody(Schema):
     # "From": empty, or "anonymous", withholds the number.
     from_number = fields.String(data_key="from", load_default="", validate=validate.Length(max=32))
+
+
+class IncomingBody(Schema):
+    from_number = fields.String(data_key="from", required=True, validate=validate.Length(max=32))
 
 
 class KeysBody(Schema):
@@ -81,22 +88,57 @@ def page():
         "ended": gettext("The call has ended."),
         "hung_up": gettext("You hung up."),
         "failed": gettext("The call could not be placed."),
+        "declined": gettext("You declined the call."),
     }
     return render_template("simulator/phone.html", labels=labels)
 
 
-@bp.post("/calls")
-def place():
-    body = _load(CallBody, request.get_json(silent=True))
+def _number(schema: type[Schema]) -> str | None:
+    """The page's number (its "from" field) in E.164; None when withheld."""
+    body = _load(schema, request.get_json(silent=True))
     try:
-        number = normalise(body["from_number"], current_app.config["PHONE_DEFAULT_REGION"])
+        return normalise(body["from_number"], current_app.config["PHONE_DEFAULT_REGION"])
     except InvalidNumber:
         abort(400, description="invalid or missing field(s): from")
+
+
+@bp.post("/calls")
+def place():
+    number = _number(CallBody)
     try:
         call_sid = web_phone.place_call(_redis(), current_app.config, request.host_url, number)
     except web_phone.TooManyCalls as error:
         abort(429, description=str(error))
     return {"call_sid": call_sid}, 201
+
+
+@bp.post("/incoming")
+def incoming():
+    """The page answers for its number (it asks again every second or so): the call
+    ringing for it, if any. A withheld number, or one still being typed, is called by nobody."""
+    body = _load(IncomingBody, request.get_json(silent=True))
+    try:
+        number = normalise(body["from_number"], current_app.config["PHONE_DEFAULT_REGION"])
+    except InvalidNumber:
+        number = None
+    call_sid = web_phone.listen(number, time.time()) if number else None
+    return {"call": {"call_sid": call_sid} if call_sid else None, "listening": number is not None}
+
+
+@bp.post("/incoming/<call_sid>/<action>")
+def answer_incoming(call_sid: str, action: str):
+    """Answer (then follow it as a call from the page) or decline the call ringing for the page's number."""
+    number = _number(IncomingBody)
+    if action not in {"answer", "decline"} or number is None:
+        abort(404)
+    try:
+        if action == "answer":
+            web_phone.answer(_redis(), number, _known(call_sid), time.time())
+        else:
+            web_phone.decline(number, _known(call_sid), time.time())
+    except web_phone.NotRinging:
+        abort(409, description="that call is not ringing for this number")
+    return {"call_sid": call_sid}
 
 
 @bp.post("/calls/<call_sid>/digits")

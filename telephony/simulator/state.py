@@ -5,7 +5,8 @@ same calls and queues. A record is a hash at simulator:<kind>:<sid> (kind: call,
 message, recording); a queue is a sorted set at simulator:queue:<name>, of CallSids
 by the time they joined, and simulator:queues names every queue a call has joined.
 A <Dial>'s child leg is a call record too, and the calls ringing for a softphone
-a sorted set at simulator:client:<hash of its identity> (see `bridge`).
+a sorted set at simulator:client:<hash of its identity> (see `bridge`). Calls and
+messages are listed, newest first, in a sorted set at simulator:index:<kind>.
 
 Numbers, message bodies and what the app asked of a call (URLs, TwiML) are stored
 encrypted with the app's phone vault, and logs name only the SID. A record lives a
@@ -75,6 +76,31 @@ def save(
     pipe.execute()
 
 
+def create(kind: str, sid: str, fields: dict[str, object]) -> None:
+    """A new record, listed (newest first) under simulator:index:<kind> for the list resources."""
+    save(kind, sid, fields)
+    index = f"{PREFIX}index:{kind}"
+    pipe = _redis().pipeline()
+    pipe.zadd(index, {sid: float(str(fields["created"]))})
+    pipe.expire(index, TTL_SECONDS)
+    pipe.execute()
+
+
+def newest(kind: str) -> list[dict[str, str]]:
+    """Every record of `kind` still kept, newest first (the index forgets those gone)."""
+    index = f"{PREFIX}index:{kind}"
+    records, gone = [], []
+    for raw in _redis().zrevrange(index, 0, -1):
+        record = load(kind, raw.decode())
+        if record is not None:
+            records.append(record)
+        elif not _redis().exists(key(kind, raw.decode())):  # not merely unreadable with this app's key
+            gone.append(raw)
+    if gone:
+        _redis().zrem(index, *gone)
+    return records
+
+
 def _conceal(name: str, value: str) -> str:
     return _vault().encrypt(value).decode() if name in PRIVATE else value
 
@@ -97,10 +123,10 @@ def finish(call: dict[str, str], status: str, now: float, duration: int | None =
     log.info("simulator: call %s %s", call["sid"], status)
 
 
-def instruct(call: dict[str, str], instruction: dict, now: float) -> None:
+def instruct(call: dict[str, str], instruction: dict, now: float, ttl: int = TTL_SECONDS) -> None:
     """Leave an instruction for the phone playing the call (it picks it up at its next
     step). Written before the call leaves its queue: see `network.wait`."""
-    save("call", call["sid"], {"instruction": json.dumps(instruction), "updated": now})
+    save("call", call["sid"], {"instruction": json.dumps(instruction), "updated": now}, ttl=ttl)
     leave_queue(call, now)
 
 

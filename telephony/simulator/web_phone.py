@@ -9,28 +9,35 @@ hears goes to a Redis list the page reads from where it left off. Hanging up
 wakes the keypad, and leaves the phone the instruction to hang up wherever it
 is (in the queue, say), as the network does when a caller puts the phone down.
 
-Everything about a page call is under simulator:phone:<CallSid>: the page and
-the thread may be in different processes. The caller's number is in none of it:
-it goes only into the webhooks, as Twilio sends it.
+Everything about a page call is under simulator:phone:<CallSid> (`handset`): the
+page and the thread may be in different processes. The caller's number is in none
+of it: it goes only into the webhooks, as Twilio sends it.
+
+The page also answers for the number it calls from (`listen`, every second or so):
+a call the simulator places to that number rings there instead of being answered as
+SIMULATOR_OUTBOUND says. `answer` hands it to the page's person (a human, for
+machine detection): the simulator then follows its TwiML with the page as the
+phone (`callee`), or, for a <Dial><Number> leg, the Dial that rang it goes on
+with the page on the line. `decline` makes it busy.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from redis import Redis
 
-from telephony.simulator import state
+from telephony.simulator import bridge, handset, state, subscribers
 from telephony.simulator.errors import SimulatorError
+from telephony.simulator.handset import HANG_UP, CallOver, Keypad, Transcript, UnknownPageCall
 from telephony.simulator.ids import new_sid
-from telephony.simulator.leg import Ended
 from telephony.simulator.phone import INCOMING_PATH, STATUS_PATH, Line, Script, SimulatedPhone
 from telephony.simulator.player import Player
+
+__all__ = ["CallOver", "Transcript", "UnknownPageCall"]
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +48,9 @@ KEYPAD_SECONDS = 15.0
 # the hold music's turns, each this long, up to an hour.
 HOLD_SECONDS = 3.0
 HOLD_TURNS = 1200
-TTL_SECONDS = 3600
 MAX_LIVE_CALLS = 20
-HANG_UP = "hang-up"  # in the keys list: wakes a keypad that is waiting
+# The page says it answers for its number every second or so; past this, it does not.
+LISTEN_SECONDS = 5.0
 
 _live = threading.BoundedSemaphore(MAX_LIVE_CALLS)
 
@@ -52,47 +59,8 @@ class TooManyCalls(RuntimeError):
     """MAX_LIVE_CALLS page calls are going on in this process already."""
 
 
-class UnknownPageCall(LookupError):
-    """No call was placed from the page with that CallSid (or it is forgotten)."""
-
-
-class CallOver(RuntimeError):
-    """The call has ended: it takes no more keys."""
-
-
-def _key(call_sid: str, part: str) -> str:
-    return f"{state.PREFIX}phone:{call_sid}:{part}"
-
-
-@dataclass(frozen=True)
-class Transcript:
-    """What the page shows: the lines from `after` on, and whether the call is over."""
-
-    lines: list[dict]
-    next: int
-    ended: bool
-    hung_up: bool
-
-
-class Keypad:
-    """The phone's keypad: an iterator of the keys the page sends, as `Script.digits`."""
-
-    def __init__(self, redis: Redis, call_sid: str, seconds: float) -> None:
-        self.redis = redis
-        self.key = _key(call_sid, "keys")
-        self.seconds = seconds
-
-    def __iter__(self) -> Keypad:
-        return self
-
-    def __next__(self) -> str:
-        popped = self.redis.blpop([self.key], timeout=self.seconds)
-        if popped is None:
-            return ""
-        keys = popped[1].decode()
-        if keys == HANG_UP:
-            raise Ended("the caller hung up")
-        return keys
+class NotRinging(LookupError):
+    """No call with that CallSid rings for the page's number (now)."""
 
 
 class PagePhone(SimulatedPhone):
@@ -117,9 +85,7 @@ def place_call(redis: Redis, config: Mapping, base_url: str, from_number: str | 
     if not _live.acquire(blocking=False):
         raise TooManyCalls(f"{MAX_LIVE_CALLS} calls from the page are going on already")
     call_sid = new_sid("CA")
-    status = _key(call_sid, "status")
-    redis.hset(status, mapping={"ended": 0, "hung_up": 0})
-    redis.expire(status, TTL_SECONDS)
+    handset.open_call(redis, call_sid)
     settings = {name: config[name] for name in SETTINGS}
     thread = threading.Thread(
         target=_play,
@@ -137,18 +103,11 @@ def place_call(redis: Redis, config: Mapping, base_url: str, from_number: str | 
 
 def _play(settings: dict, base_url: str, call_sid: str, from_number: str | None) -> None:
     redis = Redis.from_url(settings["REDIS_URL"], socket_timeout=KEYPAD_SECONDS + 5, socket_connect_timeout=5)
-    lines = _key(call_sid, "lines")
+    script = page_script(redis, call_sid)
 
     def note(line: Line) -> None:
-        redis.rpush(lines, json.dumps({"kind": line.kind, "text": line.text}))
-        redis.expire(lines, TTL_SECONDS)
+        handset.append(redis, call_sid, line)
 
-    script = Script(
-        digits=Keypad(redis, call_sid, KEYPAD_SECONDS),  # type: ignore[arg-type]  # the player calls next() on it
-        in_queue="wait",
-        wait_loops=HOLD_TURNS,
-        hold_seconds=HOLD_SECONDS,
-    )
     try:
         PagePhone.for_app(settings, base_url, listener=note).call_as(call_sid, from_number, script)
     except SimulatorError as error:
@@ -157,53 +116,95 @@ def _play(settings: dict, base_url: str, call_sid: str, from_number: str | None)
     except Exception as error:  # the page must still learn that the call is over
         log.error("simulator phone: call %s failed: %s", call_sid, type(error).__name__)
     finally:
-        redis.hset(_key(call_sid, "status"), "ended", 1)
-        redis.expire(_key(call_sid, "status"), TTL_SECONDS)
-        redis.delete(_key(call_sid, "keys"))
+        handset.close_call(redis, call_sid)
         redis.close()
         _live.release()
 
 
-def _status(redis: Redis, call_sid: str) -> dict[str, str]:
-    raw = redis.hgetall(_key(call_sid, "status"))
-    if not raw:
-        raise UnknownPageCall(call_sid)
-    return {name.decode(): value.decode() for name, value in raw.items()}
+def page_script(redis: Redis, call_sid: str) -> Script:
+    """What a person at the page does: keys from the page, waits in a queue until they hang up."""
+    return Script(
+        digits=Keypad(redis, call_sid, KEYPAD_SECONDS),  # type: ignore[arg-type]  # the player calls next() on it
+        in_queue="wait",
+        wait_loops=HOLD_TURNS,
+        hold_seconds=HOLD_SECONDS,
+        talk_seconds=None,
+    )
 
 
 def press(redis: Redis, call_sid: str, keys: str) -> None:
     """Keys pressed on the page, for the next <Gather>."""
-    if _status(redis, call_sid)["ended"] == "1":
+    if handset.status(redis, call_sid)["ended"] == "1":
         raise CallOver(call_sid)
     pipe = redis.pipeline()
-    pipe.rpush(_key(call_sid, "keys"), keys)
-    pipe.expire(_key(call_sid, "keys"), TTL_SECONDS)
+    pipe.rpush(handset.key(call_sid, "keys"), keys)
+    pipe.expire(handset.key(call_sid, "keys"), handset.TTL_SECONDS)
     pipe.execute()
 
 
 def hang_up(redis: Redis, call_sid: str) -> None:
     """Put the phone down: a waiting menu hears it at once, anything else at its
-    next step (the network's instruction, as when the hotline hangs up)."""
-    status = _status(redis, call_sid)
+    next step (the network's instruction, as when the hotline hangs up). A dialled
+    leg answered on the page ends at once, and the Dial that rang it goes on."""
+    status = handset.status(redis, call_sid)
     if status["ended"] == "1" or status["hung_up"] == "1":
         return
     pipe = redis.pipeline()
-    pipe.hset(_key(call_sid, "status"), "hung_up", 1)
-    pipe.rpush(_key(call_sid, "keys"), HANG_UP)
-    pipe.expire(_key(call_sid, "keys"), TTL_SECONDS)
+    pipe.hset(handset.key(call_sid, "status"), "hung_up", 1)
+    pipe.rpush(handset.key(call_sid, "keys"), HANG_UP)
+    pipe.expire(handset.key(call_sid, "keys"), handset.TTL_SECONDS)
     pipe.execute()
     call = state.load("call", call_sid)
-    if call is not None and call.get("status") not in state.NOT_ANSWERED:
+    if call is None:
+        return
+    if call.get("direction") == "outbound-dial":
+        bridge.end(call_sid, time.time(), "callee")
+    elif call.get("status") not in state.NOT_ANSWERED:
         state.instruct(call, {"kind": "hangup"}, time.time())
 
 
 def transcript(redis: Redis, call_sid: str, after: int, most: int) -> Transcript:
     """At most `most` lines, from line `after` (0: the first) on."""
-    status = _status(redis, call_sid)
-    raw = redis.lrange(_key(call_sid, "lines"), after, after + most - 1)
-    return Transcript(
-        lines=[json.loads(line) for line in raw],
-        next=after + len(raw),
-        ended=status["ended"] == "1",
-        hung_up=status["hung_up"] == "1",
-    )
+    return handset.read(redis, call_sid, after, most)
+
+
+# --- calls to the page's number ---------------------------------------------------
+
+
+def listen(number: str, now: float) -> str | None:
+    """The page answers for `number` (for LISTEN_SECONDS more); the CallSid of the
+    oldest call ringing for it, if any."""
+    subscribers.claim(number, subscribers.PAGE, LISTEN_SECONDS)
+    ringing = bridge.ringing_at(subscribers.ringing_key(number), now)
+    return ringing["sid"] if ringing else None
+
+
+def answer(redis: Redis, number: str, call_sid: str, now: float) -> None:
+    """The person at the page answers the call ringing for their number: a human,
+    for machine detection. The simulator then plays its TwiML with the page as the phone."""
+    leg = _ringing_for_page(number, call_sid, now)
+    handset.open_call(redis, call_sid)
+    fields = {"status": bridge.TALKING, "start": now, "updated": now, "page": 1}
+    if leg.get("detects"):
+        fields["answered_by"] = "human"
+    if not bridge.transition(call_sid, {bridge.RINGING}, fields):
+        raise NotRinging(call_sid)
+    bridge.unoffer(leg)
+
+
+def decline(number: str, call_sid: str, now: float) -> None:
+    """The person at the page declines the call ringing for their number: busy, as on a phone."""
+    _ringing_for_page(number, call_sid, now)
+    if not bridge.end(call_sid, now, "callee", unanswered="busy", allowed=frozenset({bridge.RINGING})):
+        raise NotRinging(call_sid)
+
+
+def _ringing_for_page(number: str, call_sid: str, now: float) -> dict[str, str]:
+    key = subscribers.ringing_key(number)
+    leg = state.load("call", call_sid)
+    if key is None or leg is None or leg.get("rings") != key:
+        raise NotRinging(call_sid)
+    leg = bridge.settle(leg, now)
+    if leg["status"] != bridge.RINGING:
+        raise NotRinging(call_sid)
+    return leg

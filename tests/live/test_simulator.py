@@ -4,9 +4,7 @@ caller's part through signed webhooks."""
 
 from __future__ import annotations
 
-import contextlib
 import re
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -31,6 +29,7 @@ from telephony.simulator.phone import FlaskClientTransport, Script, SimulatedPho
 from tests.support.calls import AUTH_TOKEN
 from tests.support.clock import next_saturday_at
 from tests.support.devices import access_token
+from tests.support.kept import everything_in
 from tests.support.live_server import LiveServer, serve
 from tests.support.servers import free_port
 
@@ -106,7 +105,8 @@ def record_of(live: LiveServer, call_sid: str) -> Call:
 
 
 def test_placed_call_has_a_call_sid_the_api_knows(live):
-    call_sid = live.telephony.place_call(NUMBER, HOTLINE, live.url + "/test/outbound")
+    with live.phone().answers_for(NUMBER):  # it waits for this phone: nothing answers it yet
+        call_sid = live.telephony.place_call(NUMBER, HOTLINE, live.url + "/test/outbound")
     assert CALL_SID.match(call_sid)
     call = live.telephony.client.calls(call_sid).fetch()
     assert (call.status, call.direction, call.to, call._from) == ("queued", "outbound-api", NUMBER, HOTLINE)
@@ -115,11 +115,12 @@ def test_placed_call_has_a_call_sid_the_api_knows(live):
 
 def test_answered_outbound_call_follows_its_url_and_reports_its_status(live, operator):
     status_url = live.url + "/test/status"
-    call_sid = live.telephony.place_call(
-        NUMBER, HOTLINE, live.url + "/test/outbound", status_callback=status_url
-    )
-
-    result = live.phone().answer(call_sid, Script(digits=("1",), talk_seconds=0))
+    phone = live.phone()
+    with phone.answers_for(NUMBER):
+        call_sid = live.telephony.place_call(
+            NUMBER, HOTLINE, live.url + "/test/outbound", status_callback=status_url
+        )
+        result = phone.answer(call_sid, Script(digits=("1",), talk_seconds=0))
 
     assert result.said() == "Это горячая линия. Нажмите 1. Соединяю."
     assert result.pressed == ["1"]
@@ -138,16 +139,19 @@ def test_answered_outbound_call_follows_its_url_and_reports_its_status(live, ope
 
 
 def test_unanswered_outbound_call_reports_no_answer(live, operator):
-    call_sid = live.telephony.place_call(
-        NUMBER, HOTLINE, live.url + "/test/outbound", status_callback=live.url + "/test/status"
-    )
-    live.phone().decline(call_sid, "no-answer")
+    phone = live.phone()
+    with phone.answers_for(NUMBER):
+        call_sid = live.telephony.place_call(
+            NUMBER, HOTLINE, live.url + "/test/outbound", status_callback=live.url + "/test/status"
+        )
+        phone.decline(call_sid, "no-answer")
     assert [form["CallStatus"] for form in operator.forms("/test/status")] == ["no-answer"]
     assert live.telephony.client.calls(call_sid).fetch().status == "no-answer"
 
 
 def test_hanging_up_a_call_not_yet_answered_cancels_it(live):
-    call_sid = live.telephony.place_call(NUMBER, HOTLINE, live.url + "/test/outbound")
+    with live.phone().answers_for(NUMBER):
+        call_sid = live.telephony.place_call(NUMBER, HOTLINE, live.url + "/test/outbound")
     live.telephony.redirect_call(call_sid, live.url + "/test/operator")  # allowed before it is answered
     live.telephony.hang_up(call_sid)
     assert live.telephony.client.calls(call_sid).fetch().status == "canceled"
@@ -342,32 +346,6 @@ NUMBER_FORMS = (NUMBER, NUMBER[1:], "8" + NUMBER[2:], NUMBER[-10:])  # E.164, wi
 SMS = "Мы перезвоним вам завтра."
 
 
-def everything_in(redis: Redis) -> bytes:
-    """Every key and every value in Redis, as bytes; compressed values (RQ's jobs) also unpacked."""
-    chunks = []
-    for key in redis.scan_iter():
-        values = values_at(redis, key)
-        chunks += [key, *values]
-        for value in values:
-            with contextlib.suppress(zlib.error):
-                chunks.append(zlib.decompress(value))
-    return b"\n".join(chunks)
-
-
-def values_at(redis: Redis, key: bytes) -> list[bytes]:
-    kind = redis.type(key).decode()
-    if kind == "string":
-        return [redis.get(key)]
-    if kind == "hash":
-        return [part for pair in redis.hgetall(key).items() for part in pair]
-    if kind == "set":
-        return list(redis.smembers(key))
-    if kind == "zset":
-        return redis.zrange(key, 0, -1)
-    assert kind == "list", f"a {kind} at {key!r}: look inside it too"
-    return redis.lrange(key, 0, -1)
-
-
 def assert_private(redis: Redis) -> None:
     kept = everything_in(redis)
     assert kept, "nothing in Redis to look at"
@@ -386,10 +364,12 @@ def test_numbers_and_messages_are_kept_encrypted_and_the_api_still_reads_them(li
     inbound = live.phone().call(
         NUMBER, Script(digits=("2", "3"), in_queue="wait", wait_loops=2, while_waiting=look_while_waiting)
     )
-    outbound = live.telephony.place_call(
-        NUMBER, HOTLINE, live.url + "/test/outbound", live.url + "/test/status"
-    )
-    live.phone().answer(outbound, Script(digits=("1",), talk_seconds=0))
+    phone = live.phone()
+    with phone.answers_for(NUMBER):
+        outbound = live.telephony.place_call(
+            NUMBER, HOTLINE, live.url + "/test/outbound", live.url + "/test/status"
+        )
+        phone.answer(outbound, Script(digits=("1",), talk_seconds=0))
     message_sid = live.telephony.send_sms(NUMBER, HOTLINE, SMS)
 
     assert seen_waiting == [1, 1]
@@ -400,7 +380,8 @@ def test_numbers_and_messages_are_kept_encrypted_and_the_api_still_reads_them(li
         state.key("call", outbound),
         state.key("message", message_sid),
     }
-    assert simulator_keys == records | {state.QUEUES_KEY}
+    indexes = {state.PREFIX + "index:call", state.PREFIX + "index:message"}
+    assert simulator_keys == records | indexes | {state.QUEUES_KEY}
     for call_sid in (inbound.call_sid, outbound):
         assert 0 < redis.ttl(state.key("call", call_sid)) <= state.ENDED_TTL_SECONDS
         assert {b"from", b"to"} <= set(redis.hkeys(state.key("call", call_sid)))
@@ -414,7 +395,8 @@ def test_numbers_and_messages_are_kept_encrypted_and_the_api_still_reads_them(li
 
 
 def test_a_record_the_apps_key_cannot_read_is_not_found(live, make_app):
-    call_sid = live.telephony.place_call(NUMBER, HOTLINE, live.url + "/test/outbound")
+    with live.phone().answers_for(NUMBER):
+        call_sid = live.telephony.place_call(NUMBER, HOTLINE, live.url + "/test/outbound")
     with (
         serve(make_app, PHONE_ENCRYPTION_KEY=Fernet.generate_key().decode()) as other,
         pytest.raises(TwilioRestException) as missing,

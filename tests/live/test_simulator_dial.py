@@ -146,7 +146,7 @@ def test_the_operators_phone_answers_after_simulator_answer_seconds(make_app, ho
             value for key in redis.keys("simulator:call:*") for value in redis.hgetall(key).values()
         )
 
-    assert caller.heard("connected") == ["the operator's phone"]
+    assert caller.heard("connected") == ["the number dialled"]
     assert all(OPERATOR_PHONE not in line.text and CALLER not in line.text for line in caller.lines)
     assert OPERATOR_PHONE.encode() not in stored and OPERATOR_PHONE[1:].encode() not in stored
     assert "dials" in caplog.text and OPERATOR_PHONE[-10:] not in caplog.text

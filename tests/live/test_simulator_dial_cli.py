@@ -58,7 +58,7 @@ def test_simulate_call_with_talk_hangs_up_after_so_long_and_says_the_operators_p
     result = next(steps)
 
     assert result.exit_code == 0, result.output
-    assert "connected: the operator's phone" in result.output
+    assert "connected: the number dialled" in result.output
     assert "the caller hung up" in result.output
     assert numbers_in(result.output) == []
     assert hotline.leg_statuses() == ["ringing", "in-progress", "completed"]

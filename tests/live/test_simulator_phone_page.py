@@ -10,11 +10,15 @@ import re
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from hotline.extensions import db
 from hotline.models import Call
 from telephony.simulator import web_phone
+from tests.support.devices import IDENTITY, device_for
+from tests.support.far_end import TOPIC, ended, place
 from tests.support.live_server import serve
 from tests.support.waiting import eventually
 
@@ -45,6 +49,21 @@ class PagePhone:
         assert placed.status_code == 201, placed.text
         self.sid = placed.json()["call_sid"]
         return self.sid
+
+    def listen(self, number: str) -> str | None:
+        """Say the page answers for `number`, as the page does every second; the call ringing, if any."""
+        heard = self.post("/incoming", {"from": number})
+        assert heard.status_code == 200, heard.text
+        return (heard.json()["call"] or {}).get("call_sid")
+
+    def ringing(self, number: str, timeout: float = 10) -> str:
+        return eventually(lambda: self.listen(number), timeout=timeout, what="nothing rang on the page")
+
+    def pick_up(self, number: str, call_sid: str, action: str = "answer") -> requests.Response:
+        answer = self.post(f"/incoming/{call_sid}/{action}", {"from": number})
+        if answer.status_code == 200 and action == "answer":
+            self.sid, self.lines = call_sid, []
+        return answer
 
     def read(self) -> dict:
         answer = self.browser.get(
@@ -169,3 +188,127 @@ def test_with_the_simulator_off_there_is_no_phone_page(make_app):
     assert client.get("/simulator/phone").status_code == 404
     assert client.post("/simulator/phone/calls", json={"from": ""}).status_code in (400, 404)
     assert client.get(f"/simulator/phone/calls/CA{'0' * 32}/transcript").status_code == 404
+
+
+# --- a call back to the page's number ---------------------------------------------------
+
+PAGE_NUMBER = "+77015559876"  # CALLER, as the page normalises it
+
+
+def test_a_call_back_to_the_pages_number_rings_there_and_is_heard_once_answered(make_app, dialler, quick):
+    with serve(make_app, prepare=dialler.prepare, SIMULATOR_OUTBOUND=f"{PAGE_NUMBER}=busy") as live:
+        phone = PagePhone(live.url)
+        assert phone.listen(CALLER) is None
+        call_sid = place(live, to=PAGE_NUMBER, machine_detection="Enable")
+        assert phone.ringing(CALLER) == call_sid
+        assert phone.pick_up(CALLER, call_sid).status_code == 200
+        phone.wait_for("hears", f"The hotline calls you back about your {TOPIC}.")
+        body = phone.wait_until_ended()
+        eventually(lambda: dialler.statuses()[-1:] == ["completed"])
+
+    assert body["hung_up"] is False  # the hotline's TwiML hung up
+    assert dialler.statuses() == [
+        "initiated",
+        "ringing",
+        "in-progress",
+        "completed",
+    ]  # not SIMULATOR_OUTBOUND's busy
+    assert dialler.forms("/test/person")[0]["AnsweredBy"] == "human"
+    assert dialler.all_signed()
+    for answer in phone.answers:
+        assert "5559876" not in answer.replace(" ", "")
+
+
+def test_a_call_back_declined_on_the_page_is_busy_and_rings_no_more(make_app, dialler, quick):
+    with serve(make_app, prepare=dialler.prepare) as live:
+        phone = PagePhone(live.url)
+        phone.listen(CALLER)
+        call_sid = place(live, to=PAGE_NUMBER)
+        assert phone.ringing(CALLER) == call_sid
+        assert phone.pick_up(CALLER, call_sid, "decline").status_code == 200
+        assert ended(live, call_sid) == "busy"
+        eventually(lambda: dialler.statuses()[-1:] == ["busy"])
+        assert phone.listen(CALLER) is None
+        assert phone.pick_up(CALLER, call_sid).status_code == 409
+    assert dialler.forms("/test/person") == []
+
+
+def test_a_dialled_number_rings_on_the_page_which_hears_the_number_url_then_hangs_up(
+    make_app, dialler, quick
+):
+    dialler.person = PAGE_NUMBER
+    with serve(make_app, prepare=dialler.prepare, SIMULATOR_ANSWER_SECONDS=0) as live:
+        phone = PagePhone(live.url)
+        phone.listen(PAGE_NUMBER)
+        place(live, to=f"client:{IDENTITY}", url="/test/operator")
+        device = device_for(live)
+        device.incoming(timeout=10)
+        device.accept()
+        leg_sid = phone.ringing(CALLER)
+        assert phone.pick_up(CALLER, leg_sid).status_code == 200
+        phone.wait_for("hears", f"A call back about your {TOPIC}.")
+        phone.wait_for("connected", "the other side")
+        assert phone.post(f"/calls/{leg_sid}/hangup").status_code == 204
+        phone.wait_until_ended()
+        eventually(lambda: dialler.forms("/test/dial-result"))
+
+    (dialled,) = dialler.forms("/test/dial-result")
+    assert (dialled["DialCallSid"], dialled["DialCallStatus"], dialled["DialBridged"]) == (
+        leg_sid,
+        "completed",
+        "true",
+    )
+    assert dialler.forms("/test/screen")[0]["AnsweredBy"] == "human"
+
+
+def test_the_page_answers_only_for_its_own_number_and_a_withheld_one_for_none(make_app, dialler):
+    with serve(make_app, prepare=dialler.prepare, SIMULATOR_ANSWER_SECONDS=30) as live:
+        phone = PagePhone(live.url)
+        listened = phone.post("/incoming", {"from": ""})
+        assert listened.json() == {"call": None, "listening": False}
+        assert phone.post("/incoming", {"from": "+7 701"}).json()["listening"] is False  # still being typed
+        phone.listen("+77015550000")
+        call_sid = place(live, to=PAGE_NUMBER)  # nobody's page: the simulator answers it
+        assert phone.listen("+77015550000") is None
+        assert phone.pick_up("+77015550000", call_sid).status_code == 409
+        live.telephony.hang_up(call_sid)
+
+
+def test_bad_incoming_requests_are_refused_plainly(client):
+    token = CSRF_META.search(client.get("/simulator/phone").get_data(as_text=True)).group(1)
+    headers = {"X-CSRFToken": token, "Accept": "application/json"}
+    unknown = "CA" + "0" * 32
+    assert client.post("/simulator/phone/incoming", json={"from": CALLER}).status_code == 400  # no CSRF
+    assert client.post("/simulator/phone/incoming", json={}, headers=headers).status_code == 400
+    assert client.post("/simulator/phone/incoming", json={"from": 7}, headers=headers).status_code == 400
+    answer = f"/simulator/phone/incoming/{unknown}/answer"
+    assert client.post(answer, json={"from": CALLER}, headers=headers).status_code == 409
+    assert client.post(answer, json={"from": "call me"}, headers=headers).status_code == 400
+    assert client.post(answer, json={"from": ""}, headers=headers).status_code == 404
+    wrong = f"/simulator/phone/incoming/{unknown}/pick"
+    assert client.post(wrong, json={"from": CALLER}, headers=headers).status_code == 404
+    nonsense = "/simulator/phone/incoming/nonsense/answer"
+    assert client.post(nonsense, json={"from": CALLER}, headers=headers).status_code == 404
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=st.one_of(
+        st.dictionaries(st.sampled_from(["from", "x"]), st.text(max_size=40) | st.integers()),
+        st.text(max_size=10),
+        st.none(),
+    )
+)
+def test_any_incoming_body_is_answered_or_refused_never_a_server_error(client, body):
+    token = CSRF_META.search(client.get("/simulator/phone").get_data(as_text=True)).group(1)
+    headers = {"X-CSRFToken": token, "Accept": "application/json"}
+    for path in ("/simulator/phone/incoming", f"/simulator/phone/incoming/CA{'0' * 32}/decline"):
+        answer = client.post(path, json=body, headers=headers)
+        assert answer.status_code in (200, 400, 404, 409), answer.status_code
+        text = answer.get_data(as_text=True)
+        assert not (
+            isinstance(body, dict)
+            and isinstance(body.get("from"), str)
+            and len(body["from"]) > 5
+            and body["from"] in text
+        )

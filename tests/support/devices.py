@@ -4,6 +4,8 @@ answering the contract's TwiML on test routes of the real app."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Flask, request
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
@@ -49,31 +51,37 @@ class FakeHotline:
     def dial_number(self, number: str) -> None:
         self.noun = f"<Number {self.callback_attributes}>{number}</Number>"
 
+    def answers(self) -> dict[str, Callable[[], str]]:
+        """Each test route's path, and the TwiML (inside <Response>) it answers now."""
+        return {
+            "/test/connect": lambda: (
+                f'<Say>Connecting you.</Say><Dial action="/test/dial-result" method="POST" '
+                f'timeout="{self.timeout}"{self.dial_attributes}>{self.noun}</Dial>'
+            ),
+            "/test/dial-result": lambda: self.after_dial,
+            "/test/operator-leg": lambda: "",
+            "/test/status": lambda: "",
+            "/test/wait": lambda: "<Say>Please hold.</Say>",
+            "/test/elsewhere": lambda: "<Say>Elsewhere.</Say><Hangup/>",
+        }
+
     def prepare(self, app: Flask) -> None:
         validator = RequestValidator(AUTH_TOKEN)
         # Signed by the simulator as Twilio signs: exempt from CSRF as telephony/'s own webhooks are.
         routes = Blueprint("test_twiml", __name__)
         csrf.exempt(routes)
 
-        def answer(body: str):
-            signature = request.headers.get("X-Twilio-Signature", "")
-            signed = validator.validate(request.url, request.form, signature)
-            self.received.append((request.path, request.form.to_dict(), signed))
-            return f"<Response>{body}</Response>", 200, {"Content-Type": "application/xml"}
+        def answering(body: Callable[[], str]) -> Callable:
+            def answer():
+                signature = request.headers.get("X-Twilio-Signature", "")
+                signed = validator.validate(request.url, request.form, signature)
+                self.received.append((request.path, request.form.to_dict(), signed))
+                return f"<Response>{body()}</Response>", 200, {"Content-Type": "application/xml"}
 
-        answers = {
-            "/test/connect": lambda: answer(
-                f'<Say>Connecting you.</Say><Dial action="/test/dial-result" method="POST" '
-                f'timeout="{self.timeout}"{self.dial_attributes}>{self.noun}</Dial>'
-            ),
-            "/test/dial-result": lambda: answer(self.after_dial),
-            "/test/operator-leg": lambda: answer(""),
-            "/test/status": lambda: answer(""),
-            "/test/wait": lambda: answer("<Say>Please hold.</Say>"),
-            "/test/elsewhere": lambda: answer("<Say>Elsewhere.</Say><Hangup/>"),
-        }
-        for path, view in answers.items():
-            routes.add_url_rule(path, path.replace("/", "_"), view, methods=["POST"])
+            return answer
+
+        for path, body in self.answers().items():
+            routes.add_url_rule(path, path.replace("/", "_"), answering(body), methods=["POST"])
         app.register_blueprint(routes)
 
     def forms(self, path: str) -> list[dict]:

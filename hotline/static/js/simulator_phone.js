@@ -1,6 +1,8 @@
 // The simulator's phone page (development only): place a call to the hotline,
 // press keys, hang up. The server plays the caller; this page shows the
-// transcript it keeps, asking for the lines it has not shown yet.
+// transcript it keeps, asking for the lines it has not shown yet. While no call
+// is going on, the page answers for the number in #from: a call back to it
+// rings here, to be answered (then it goes on as a call from the page) or declined.
 // Words come translated in the page's phone-data block (kit/labels.js).
 
 import { get, post } from "./kit/api.js";
@@ -13,9 +15,14 @@ const keys = [...document.querySelectorAll(".sim-key")];
 const hangUp = document.getElementById("hang-up");
 const status = document.getElementById("sim-state");
 const transcript = document.getElementById("transcript");
+const incoming = document.getElementById("incoming");
+const answerButton = document.getElementById("answer");
+const declineButton = document.getElementById("decline");
 const POLL_MS = 500;
+const LISTEN_MS = 1000;
 
 let call = null; // { sid, next }
+let ringing = null; // the CallSid of a call back ringing for the page's number
 
 function setLive(live) {
   for (const key of keys) key.disabled = !live;
@@ -74,6 +81,13 @@ function press(key) {
   sending = sending.then(() => send(key));
 }
 
+function follow(sid) {
+  call = { sid, next: 0 };
+  setLive(true);
+  status.textContent = "";
+  poll();
+}
+
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   if (call) return;
@@ -81,14 +95,49 @@ form.addEventListener("submit", async (event) => {
   status.textContent = label("calling");
   try {
     const placed = await post(data.calls, { from: form.elements.from.value });
-    call = { sid: placed.call_sid, next: 0 };
-    setLive(true);
-    status.textContent = "";
-    poll();
+    follow(placed.call_sid);
   } catch (error) {
     status.textContent = `${label("failed")} ${error.message}`;
   }
 });
+
+function ring(sid) {
+  ringing = sid;
+  incoming.hidden = !sid;
+}
+
+// Say again, every second, that the page answers for its number; show a call back ringing for it.
+async function listen() {
+  try {
+    const body = await post(data.incoming, { from: form.elements.from.value });
+    form.dataset.listening = String(body.listening);
+    ring(call ? null : body.call?.call_sid ?? null);
+  } catch {
+    ring(null); // the next turn asks again
+  }
+  setTimeout(listen, LISTEN_MS);
+}
+
+async function pickUp(action) {
+  const sid = ringing;
+  if (!sid || call) return;
+  ring(null);
+  try {
+    await post(`${data.incoming}/${sid}/${action}`, { from: form.elements.from.value });
+    if (action === "answer") {
+      transcript.replaceChildren();
+      follow(sid);
+    } else {
+      status.textContent = label("declined");
+    }
+  } catch (error) {
+    status.textContent = error.message;
+  }
+}
+
+answerButton.addEventListener("click", () => pickUp("answer"));
+declineButton.addEventListener("click", () => pickUp("decline"));
+listen();
 
 for (const key of keys) key.addEventListener("click", () => press(key.dataset.key));
 

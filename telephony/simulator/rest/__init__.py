@@ -16,9 +16,11 @@ import hmac
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from telephony.forms import whole_number
 from telephony.simulator import state
 from telephony.simulator.ids import API_VERSION
 
@@ -102,21 +104,37 @@ def absolute_url(value: str) -> bool:
     return value.startswith(("http://", "https://"))
 
 
+MAX_PAGE_SIZE = 1000  # Twilio's
+
+
 def page(key: str, records: list[dict]) -> Response:
-    """A list resource: the first PageSize records, and the paging fields Twilio sends."""
-    size = int(request.args.get("PageSize", "50") or 50)
-    uri = request.full_path.removeprefix(bp.url_prefix or "")
+    """A list resource's page (Page, from 0; PageSize, default 50), with the paging
+    fields Twilio sends: its next_page_uri keeps the query's filters."""
+    number = whole_number(request.args.get("Page", "0"))
+    size = whole_number(request.args.get("PageSize", "50"))
+    if number is None or size is None or not 1 <= size <= MAX_PAGE_SIZE:
+        return twilio_error(400, 20001, f"Page must be a whole number and PageSize 1 to {MAX_PAGE_SIZE}")
+    first = number * size
+    shown = records[first : first + size]
+
+    def uri(at: int) -> str:
+        query = {**request.args.to_dict(), "Page": str(at), "PageSize": str(size)}
+        query.pop("PageToken", None)
+        if at:
+            query["PageToken"] = f"PA{at * size}"
+        return f"{request.path.removeprefix(bp.url_prefix or '')}?{urlencode(query)}"
+
     return jsonify(
         {
-            key: records[:size],
-            "page": 0,
+            key: shown,
+            "page": number,
             "page_size": size,
-            "start": 0,
-            "end": max(0, min(size, len(records)) - 1),
-            "uri": uri,
-            "first_page_uri": uri,
-            "next_page_uri": None,
-            "previous_page_uri": None,
+            "start": first,
+            "end": first + max(0, len(shown) - 1),
+            "uri": uri(number),
+            "first_page_uri": uri(0),
+            "next_page_uri": uri(number + 1) if first + size < len(records) else None,
+            "previous_page_uri": uri(number - 1) if number > 0 else None,
         }
     )
 

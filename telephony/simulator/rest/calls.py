@@ -1,8 +1,12 @@
-"""The Calls resource: place a call, fetch it, hang it up or redirect it.
+"""The Calls resource: place a call, list calls, fetch one, hang it up or redirect it.
 
-A call placed here waits, "queued", for the simulated phone to answer or decline
-it; a redirect or a hang-up of a live call is left for the phone as an
-instruction, which it picks up at its next step (see `network`).
+A call placed here is answered by the far end the simulator plays in a background
+thread (`callee`): a client identity's device, the /simulator/phone page that
+answers for the number, or the simulator as SIMULATOR_OUTBOUND says. A number a
+SimulatedPhone of a test answers for (`SimulatedPhone.answers_for`) waits,
+"queued", for that phone to answer or decline it. A redirect or a hang-up of a
+live call is left for whoever plays it as an instruction, which it picks up at its
+next step (see `network`).
 """
 
 from __future__ import annotations
@@ -10,9 +14,11 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 
-from telephony.simulator import bridge, state
+from hotline.core.phones import InvalidNumber, normalise
+from telephony.forms import whole_number
+from telephony.simulator import bridge, callee, outbound, state, subscribers
 from telephony.simulator.ids import new_sid
 from telephony.simulator.rest import (
     ACCOUNT,
@@ -21,6 +27,7 @@ from telephony.simulator.rest import (
     date,
     fetch_json,
     not_found,
+    page,
     resource_json,
     twilio_error,
 )
@@ -46,13 +53,25 @@ def call_json(call: dict[str, str]) -> dict:
         "end_time": date(call.get("end")),
         "duration": call.get("duration"),
         "queue_time": call.get("queue_time", "0"),
-        "answered_by": None,
+        "answered_by": call.get("answered_by") or None,
         "forwarded_from": None,
         "group_sid": None,
         "caller_name": None,
         "trunk_sid": None,
         "annotation": None,
     }
+
+
+EVENTS = frozenset({"initiated", "ringing", "answered", "completed"})
+DEFAULT_TIMEOUT = 60  # Twilio's, for a REST-created call
+FILTERS = {
+    "To": "to",
+    "From": "from",
+    "Status": "status",
+    "Direction": "direction",
+    "ParentCallSid": "parent",
+}
+PARTIES = frozenset({"to", "from"})
 
 
 @bp.post(ACCOUNT + "/Calls.json")
@@ -67,24 +86,77 @@ def create_call(account_sid: str):
     for field in ("Url", "StatusCallback"):
         if form.get(field) and not absolute_url(form[field]):
             return twilio_error(400, 21205, f"{field} is not a valid URL")
+    events = {event for value in form.getlist("StatusCallbackEvent") for event in value.split()}
+    if not events <= EVENTS:
+        return twilio_error(
+            400, 21626, "StatusCallbackEvent must be initiated, ringing, answered or completed"
+        )
+    detection = form.get("MachineDetection", "")
+    if detection and detection not in outbound.MACHINE_DETECTION:
+        return twilio_error(400, 21220, "MachineDetection must be Enable or DetectMessageEnd")
+    timeout = whole_number(form.get("Timeout", str(DEFAULT_TIMEOUT)), max_digits=3)
+    if timeout is None:
+        return twilio_error(400, 21220, "Timeout must be a whole number of seconds")
     now = time.time()
+    to = form["To"]
+    client = to.removeprefix("client:").strip() if to.startswith("client:") else ""
+    far_end = (
+        {"answerer": "client", "outcome": "", "detects": ""} if client else bridge.answering(to, detection)
+    )
     call = {
         "sid": new_sid("CA"),
         "direction": "outbound-api",
         "status": "queued",
-        "to": form["To"],
+        "to": to,
         "from": form["From"],
         "url": form.get("Url"),
         "method": form.get("Method", "POST").upper(),
         "twiml": form.get("Twiml"),
         "status_callback": form.get("StatusCallback"),
         "status_callback_method": form.get("StatusCallbackMethod", "POST").upper(),
+        "status_callback_event": " ".join(sorted(events or {"completed"})),
+        "machine_detection": detection,
+        "timeout": max(1, min(timeout, 600)),
+        "client": client,
+        **far_end,
         "created": now,
         "updated": now,
     }
-    state.save("call", call["sid"], call)
+    state.create("call", call["sid"], call)
     log.info("simulator: call %s placed (queued)", call["sid"])
+    if far_end["answerer"] != subscribers.PHONE and not callee.start(
+        current_app.config, request.host_url, call["sid"]
+    ):
+        state.finish(call, "failed", now, duration=0)
     return jsonify(call_json(state.load("call", call["sid"]))), 201
+
+
+@bp.get(ACCOUNT + "/Calls.json")
+def list_calls(account_sid: str):
+    """Calls newest first, filtered as Twilio filters them (To, From, Status, ParentCallSid),
+    and by Direction too (Twilio has no such filter: the simulator's own)."""
+    region = current_app.config["PHONE_DEFAULT_REGION"]
+    wanted = {field: request.args[name] for name, field in FILTERS.items() if request.args.get(name)}
+    calls = [call for call in state.newest("call") if matches(call, wanted, region)]
+    return page("calls", [call_json(call) for call in calls])
+
+
+def matches(record: dict[str, str], wanted: dict[str, str], region: str) -> bool:
+    """Whether `record` has each wanted value; numbers compared in E.164, however written."""
+    return all(
+        _party(record.get(field) or "", region) == _party(value, region)
+        if field in PARTIES
+        else record.get(field) == value
+        for field, value in wanted.items()
+    )
+
+
+def _party(value: str, region: str) -> str:
+    """A number in E.164; a client or SIP address (or any other text) as it is."""
+    try:
+        return normalise(value, region) or value
+    except InvalidNumber:
+        return value
 
 
 @bp.get(ACCOUNT + "/Calls/<call_sid>.json")

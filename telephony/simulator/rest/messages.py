@@ -1,4 +1,4 @@
-"""The Messages resource (an SMS is kept, never sent) and a recording's audio.
+"""The Messages resource (an SMS is kept, never sent: create, fetch, list) and a recording's audio.
 
 A recording is made by the simulated phone (see `network`); its RecordingUrl
 answers here with silence of its length, with no auth, as Twilio's media does.
@@ -11,11 +11,21 @@ import logging
 import time
 import wave
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, jsonify, request
 
 from telephony.simulator import state
 from telephony.simulator.ids import new_sid
-from telephony.simulator.rest import ACCOUNT, bp, date, fetch_json, not_found, resource_json, twilio_error
+from telephony.simulator.rest import (
+    ACCOUNT,
+    bp,
+    date,
+    fetch_json,
+    not_found,
+    page,
+    resource_json,
+    twilio_error,
+)
+from telephony.simulator.rest.calls import matches
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +46,22 @@ def create_message(account_sid: str):
         "body": form.get("Body", ""),
         "created": str(time.time()),
     }
-    state.save("message", message["sid"], message)
+    state.create("message", message["sid"], message)
     log.info("simulator: message %s queued", message["sid"])
     return jsonify(_message_json(message)), 201
+
+
+@bp.get(ACCOUNT + "/Messages.json")
+def list_messages(account_sid: str):
+    """Messages newest first, filtered by To and From as Twilio filters them."""
+    wanted = {
+        field: request.args[name]
+        for name, field in (("To", "to"), ("From", "from"))
+        if request.args.get(name)
+    }
+    region = current_app.config["PHONE_DEFAULT_REGION"]
+    messages = [message for message in state.newest("message") if matches(message, wanted, region)]
+    return page("messages", [_message_json(message) for message in messages])
 
 
 @bp.get(ACCOUNT + "/Messages/<message_sid>.json")
