@@ -6,6 +6,7 @@ local days `from`-`to` cover (default today), narrowed by `status` and
 change one before anyone dials it; POST /api/v1/cases/<reference>/callbacks
 asks for one from a case. People only: an operator the callbacks of the
 queues they serve, supervisors and admins all; an integration's token none.
+The path is judged (404, 403) before the body (400).
 The number is never shown, only its last two digits.
 """
 
@@ -37,18 +38,39 @@ from hotline.operators.legs import SUPERVISING
 
 STATUSES = frozenset(status.value for status in CallbackStatus)
 QUEUES = frozenset(queue.value for queue in QueueName)
-# The most days one list covers, and the years a day may be in (a day beyond
-# them has no UTC moment to start or end it).
-MOST_DAYS = 366
-YEARS = range(1970, 9999)
+# The days a list may cover: no callback closed before the first or after the
+# last, and a day outside has no UTC moment to start or end it.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9998, 12, 31)
 # How far ahead a callback may be asked for.
 FURTHEST = timedelta(days=365)
 QUERY = {
-    "status": "one or more of the statuses, separated by commas",
-    "queue": "one queue (an operator's own)",
-    "from": "the first local day (YYYY-MM-DD) whose closed callbacks are listed; default today",
-    "to": "the last local day (YYYY-MM-DD); default `from`",
-    "after": "the `next` of the page before",
+    "status": {
+        "description": "one or more of the statuses, separated by commas",
+        "schema": {
+            "type": "array",
+            "items": {"type": "string", "enum": sorted(STATUSES)},
+            "minItems": 1,
+            "maxItems": len(STATUSES),
+        },
+        "style": "form",
+        "explode": False,
+    },
+    "queue": {
+        "description": "one queue (an operator's own)",
+        "schema": {"type": "string", "enum": sorted(QUEUES)},
+    },
+    "from": {
+        "description": "the first local day whose closed callbacks are listed; default today",
+        "schema": {"type": "string", "format": "date"},
+    },
+    "to": {
+        "description": "the last local day; default `from`",
+        "schema": {"type": "string", "format": "date"},
+    },
+    "after": {
+        "description": "the `next` of the page before",
+        "schema": {"type": "integer", "minimum": 0, "maximum": LARGEST_ID},
+    },
 }
 REFUSALS = {403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema}
 # What a keyboard types into a number field: printable ASCII, no NUL.
@@ -112,9 +134,9 @@ def _day(name: str) -> date | None:
     if not text:
         return None
     day = calendar_date(text)
-    if day is None or day.year not in YEARS:
+    if day is None:
         _bad(name)
-    return day
+    return min(max(day, FIRST_DAY), LAST_DAY)
 
 
 def _filters(user: User) -> listing.Filters:
@@ -128,10 +150,9 @@ def _filters(user: User) -> listing.Filters:
     queue = request.args.get("queue") or None
     if queue is not None and queue not in QUEUES:
         _bad("queue")
+    # A `to` before `from` covers no day: only the open callbacks are listed.
     first, last = _day("from"), _day("to")
     first, last = first or last, last or first
-    if first is not None and not timedelta(0) <= last - first < timedelta(days=MOST_DAYS):
-        _bad("to")
     after = 0
     if text := request.args.get("after"):
         after = whole_number(text, max_digits=10)
@@ -179,8 +200,8 @@ def callback_detail(callback_id: str):
 @documented("Cancel a callback before anyone dials it", {200: CallbackSchema, **REFUSALS}, body=NoBodySchema)
 @session_or_token(write=True)
 def cancel_callback(callback_id: str):
-    nothing()
     shown = _handled(callback_id)
+    nothing()
     user = g.api_user
     return CallbackSchema().dump(schedule.cancel(shown["id"], user.username, user.id, utcnow()))
 
@@ -193,8 +214,8 @@ def cancel_callback(callback_id: str):
 )
 @session_or_token(write=True)
 def reschedule_callback(callback_id: str):
-    body = load(RescheduleBodySchema)
     shown = _handled(callback_id)
+    body = load(RescheduleBodySchema)
     user = g.api_user
     callback_policy, _ = service.settings()
     moved = schedule.reschedule(
@@ -212,10 +233,10 @@ def reschedule_callback(callback_id: str):
 @session_or_token(write=True)
 def case_callback(reference: str):
     user = _person()
-    body = load(CaseCallbackBodySchema)
     case = from_case.case_to_call(reference)
     if not may_handle(user, case.queue):
         abort(403, description="you do not serve this case's queue")
+    body = load(CaseCallbackBodySchema)
     callback_policy, vault = service.settings()
     number = None
     if body["number"] is not None:

@@ -34,15 +34,15 @@ def documented(
     *,
     token: bool = True,
     body: type[Schema] | None = None,
-    query: dict[str, str] | None = None,
+    query: dict[str, dict] | None = None,
 ) -> Callable:
     """Describe a view for the document: `answers` maps each status it may send
     to the schema of that answer (a write view lists 403 with ErrorSchema);
     `token` views also answer 401 and need the bearer token; `body` is the
     schema of the JSON the view reads (`hotline.api.bodies.load`), which also
-    answers 400 when the body does not match it; `query` names the optional
-    query parameters the view reads, each with its description (400 too when
-    one cannot be read)."""
+    answers 400 when the body does not match it; `query` maps each optional
+    query parameter the view reads to its OpenAPI description (`schema`,
+    `description`, `style` …), and such a view answers 400 too."""
 
     def mark(view: Callable) -> Callable:
         listed = dict(answers)
@@ -78,8 +78,8 @@ def _operation(endpoint: str, description: dict, arguments: list[str]) -> dict:
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}} for name in arguments
     ]
     parameters += [
-        {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": text}
-        for name, text in (description["query"] or {}).items()
+        {"name": name, "in": "query", "required": False, **parameter}
+        for name, parameter in (description["query"] or {}).items()
     ]
     if parameters:
         operation["parameters"] = parameters
