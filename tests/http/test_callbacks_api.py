@@ -4,6 +4,7 @@ digits; every change a case event and an audit record."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from hotline.models import AuditRecord, Callback, CaseEvent
 from tests.support import clock
 from tests.support.callbacks import HOURS, NUMBER, OTHER_NUMBER, ask, bearer, case_called, staff_tokens
 from tests.support.pages import PASSWORD, csrf_token, log_in
+from tests.support.published import Published
 
 
 @pytest.fixture
@@ -404,3 +406,32 @@ def test_the_document_lists_the_callbacks_endpoints(client):
     }
     assert "201" in paths["/api/v1/cases/{reference}/callbacks"]["post"]["responses"]
     assert "masked_number" in document["components"]["schemas"]["Callback"]["properties"]
+
+
+def test_every_change_reaches_the_queue_and_the_supervisors(app, client, twilio, tokens):
+    reference = case_called(app, twilio)
+    published = Published(app)
+
+    created = ask(client, tokens["aigerim"], reference, number=OTHER_NUMBER).get_json()
+    path = f"/api/v1/callbacks/{created['id']}"
+    client.post(
+        f"{path}/reschedule",
+        json={"due_at": clock.next_weekday_at(12).isoformat()},
+        headers=bearer(tokens["aigerim"]),
+    )
+    client.post(f"{path}/cancel", headers=bearer(tokens["aigerim"]))
+
+    with app.app_context():
+        everything = published.events()
+        kept = [event.data for event in db.session.scalars(select(CaseEvent))]
+        kept += [record.detail for record in db.session.scalars(select(AuditRecord))]
+    sent = [(name, data["status"], room) for name, data, room in everything if name.startswith("callback.")]
+    assert sent == [
+        ("callback.scheduled", "scheduled", ["queue:legal", "supervisors"]),
+        ("callback.scheduled", "scheduled", ["queue:legal", "supervisors"]),
+        ("callback.cancelled", "cancelled", ["queue:legal", "supervisors"]),
+    ]
+    assert {data["id"] for name, data, _ in everything if name.startswith("callback.")} == {created["id"]}
+    for text in (NUMBER, OTHER_NUMBER):
+        assert text[-6:] not in json.dumps(kept)
+        assert text[-6:] not in json.dumps([data for _, data, _ in everything])
