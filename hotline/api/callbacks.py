@@ -13,6 +13,7 @@ The number is never shown, only its last two digits.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import NoReturn
 
 from flask import abort, g, request
 from marshmallow import Schema, ValidationError, fields, validate
@@ -125,7 +126,7 @@ def _person() -> User:
     return g.api_user
 
 
-def _bad(name: str) -> None:
+def _bad(name: str) -> NoReturn:
     abort(400, description=f"invalid query parameter: {name}")
 
 
