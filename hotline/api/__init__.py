@@ -4,6 +4,6 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from hotline.api import calls, desk, errors, offers, openapi, presence, routes, voice, wrapup  # noqa: E402,F401
+from hotline.api import callbacks, calls, desk, errors, offers, openapi, presence, routes, voice, wrapup  # noqa: E402,F401
 
 errors.init_app(bp)

@@ -60,6 +60,13 @@ def may_watch(user: User | None, queue: str | None) -> bool:
     return user is None or user.role in SUPERVISING or queue in user.queue_names
 
 
+def may_handle(user: User | None, queue: str) -> bool:
+    """Callbacks are read and worked by people: supervisors and admins every
+    queue's, an operator those of the queues they serve; an integration's
+    token (no user) none, since a callback names a person's case."""
+    return user is not None and (user.role in SUPERVISING or queue in user.queue_names)
+
+
 def watched_call(call_sid: str) -> Call:
     """The call, if the user asking may watch its queue: 404 unknown, 403 not theirs."""
     call = get_call(call_sid_shaped(call_sid))

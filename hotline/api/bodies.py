@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import abort, request
 from marshmallow import Schema, ValidationError
 
+from hotline.api.schemas import NoBodySchema
+
 
 def load(schema: type[Schema]) -> dict:
     """The request's JSON object, validated and loaded by `schema`. A body that
@@ -18,3 +20,9 @@ def load(schema: type[Schema]) -> dict:
     except ValidationError as error:
         fields = ", ".join(sorted(str(name) for name in error.normalized_messages()))
         abort(400, description=f"invalid or missing field(s): {fields}")
+
+
+def nothing() -> None:
+    """A body that should carry nothing: empty, or `{}` (NoBodySchema); anything else is a 400."""
+    if request.get_data(cache=True):
+        load(NoBodySchema)

@@ -11,11 +11,16 @@ from flask import Blueprint, jsonify
 from werkzeug.http import HTTP_STATUS_CODES
 
 from hotline.api.schemas import ErrorSchema
+from hotline.callbacks import from_case, listing, policy, service, stages
 from hotline.calls.service import ConcurrentChange, UnknownCall
 from hotline.operators import desk, legs, offer_endings, presence, taking, wrapup
 
 ANSWERS: dict[type[Exception], tuple[int, str | None]] = {
     UnknownCall: (404, "no call with that CallSid"),
+    listing.UnknownCallback: (404, "no callback with that id"),
+    from_case.UnknownCase: (404, "no case with that reference"),
+    policy.InvalidWindow: (400, None),
+    from_case.UnknownOperator: (400, None),
     offer_endings.OfferNotFound: (404, "no offer with that id"),
     taking.NotServed: (403, "you do not serve this caller's queue"),
     offer_endings.NotYourOffer: (403, "this offer was made to someone else"),
@@ -24,6 +29,8 @@ ANSWERS: dict[type[Exception], tuple[int, str | None]] = {
     offer_endings.OfferClosed: (409, "the offer is no longer open"),
     wrapup.NotInWrapUp: (409, "this call is not in wrap-up: saved already, ran out, or still going"),
     taking.CannotTake: (409, None),
+    stages.CallbackOutOfPlace: (409, None),
+    service.NoNumberToCall: (409, "the caller's number is withheld: send the number to call them back on"),
     legs.NotConnected: (409, None),
     presence.PresenceRefused: (409, None),
     desk.NetworkRefused: (502, None),

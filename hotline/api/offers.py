@@ -7,11 +7,11 @@ token) or a user's API token; an integration's token only reads (403).
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import current_app, g
 
 from hotline.api import bp
 from hotline.api.access import call_sid_shaped, session_or_token
-from hotline.api.bodies import load
+from hotline.api.bodies import nothing
 from hotline.api.openapi import documented
 from hotline.api.schemas import ErrorSchema, NoBodySchema, OfferAnsweredSchema, TakenCallSchema
 from hotline.models import User, utcnow
@@ -20,11 +20,6 @@ from hotline.operators import desk, offer_endings
 # Ids above this are no row's (and would overflow PostgreSQL's integer).
 LARGEST_ID = 2**31 - 1
 REFUSALS = {403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema}
-
-
-def _no_body() -> None:
-    if request.get_data(cache=True):
-        load(NoBodySchema)
 
 
 def _open_offer(offer_id: int, user: User):
@@ -43,7 +38,7 @@ def _take(call_sid: str, offer_id: int | None = None):
 @documented("Accept an offer: take the caller", {200: TakenCallSchema, **REFUSALS}, body=NoBodySchema)
 @session_or_token(write=True)
 def accept_offer(offer_id: int):
-    _no_body()
+    nothing()
     offer = _open_offer(offer_id, g.api_user)
     if offer.callback_id is not None:
         taken = desk.take_callback(offer_id, g.api_user, utcnow())
@@ -59,7 +54,7 @@ def accept_offer(offer_id: int):
 )
 @session_or_token(write=True)
 def decline_offer(offer_id: int):
-    _no_body()
+    nothing()
     _open_offer(offer_id, g.api_user)
     offer_endings.decline(offer_id, g.api_user, utcnow())
     return OfferAnsweredSchema().dump({"offer_id": offer_id, "status": "declined"})
@@ -69,5 +64,5 @@ def decline_offer(offer_id: int):
 @documented("Take a waiting caller from the list", {200: TakenCallSchema, **REFUSALS}, body=NoBodySchema)
 @session_or_token(write=True)
 def accept_call(call_sid: str):
-    _no_body()
+    nothing()
     return _take(call_sid)

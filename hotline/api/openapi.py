@@ -34,18 +34,21 @@ def documented(
     *,
     token: bool = True,
     body: type[Schema] | None = None,
+    query: dict[str, dict] | None = None,
 ) -> Callable:
     """Describe a view for the document: `answers` maps each status it may send
     to the schema of that answer (a write view lists 403 with ErrorSchema);
     `token` views also answer 401 and need the bearer token; `body` is the
     schema of the JSON the view reads (`hotline.api.bodies.load`), which also
-    answers 400 when the body does not match it."""
+    answers 400 when the body does not match it; `query` maps each optional
+    query parameter the view reads to its OpenAPI description (`schema`,
+    `description`, `style` …), and such a view answers 400 too."""
 
     def mark(view: Callable) -> Callable:
         listed = dict(answers)
-        if body is not None:
+        if body is not None or query:
             listed.setdefault(400, ErrorSchema)
-        view.openapi = {"summary": summary, "answers": listed, "token": token, "body": body}
+        view.openapi = {"summary": summary, "answers": listed, "token": token, "body": body, "query": query}
         return view
 
     return mark
@@ -71,10 +74,15 @@ def _operation(endpoint: str, description: dict, arguments: list[str]) -> dict:
             "required": True,
             "content": {"application/json": {"schema": description["body"]}},
         }
-    if arguments:
-        operation["parameters"] = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}} for name in arguments
-        ]
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}} for name in arguments
+    ]
+    parameters += [
+        {"name": name, "in": "query", "required": False, **parameter}
+        for name, parameter in (description["query"] or {}).items()
+    ]
+    if parameters:
+        operation["parameters"] = parameters
     operation["security"] = [{BEARER: []}] if description["token"] else []
     return operation
 

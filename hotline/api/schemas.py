@@ -7,7 +7,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from hotline.models import Call, QueueName, Role
-from hotline.models.states import CallStage, Device, Presence
+from hotline.models.states import CallbackSource, CallbackStatus, CallStage, Device, Presence
 
 QUEUE_NAMES = validate.OneOf([queue.value for queue in QueueName])
 
@@ -143,3 +143,71 @@ class VoiceTokenSchema(Schema):
     token = fields.String(required=True, metadata={"description": "a JWT for the Voice SDK's Device"})
     identity = fields.String(required=True, metadata={"description": "the opaque client identity"})
     expires_in = fields.Integer(required=True, metadata={"description": "seconds"})
+
+
+MOMENT = {"format": "date-time"}
+ATTEMPT_OUTCOMES = ["answered", "no-answer", "busy", "failed", "machine"]
+
+
+class CallbackAttemptSchema(Schema):
+    """One attempt to reach the person: its number (1, 2, …), when, and how it ended."""
+
+    number = fields.Integer(required=True, validate=validate.Range(min=1))
+    started_at = fields.String(required=True, metadata=MOMENT)
+    outcome = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.OneOf(ATTEMPT_OUTCOMES),
+        metadata={"description": "null while the attempt is under way"},
+    )
+
+
+class CallbackSchema(Schema):
+    """One callback (hotline.callbacks.listing.shown): never the number, only its last two digits."""
+
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["callback"]))
+    status = fields.String(
+        required=True, validate=validate.OneOf([status.value for status in CallbackStatus])
+    )
+    queue = fields.String(required=True, validate=QUEUE_NAMES)
+    source = fields.String(
+        required=True, validate=validate.OneOf([source.value for source in CallbackSource])
+    )
+    requested_at = fields.String(required=True, metadata=MOMENT)
+    due_at = fields.String(required=True, allow_none=True, metadata=MOMENT)
+    waiting_since = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={**MOMENT, "description": "its place in the queue, once queued"},
+    )
+    closed_at = fields.String(required=True, allow_none=True, metadata=MOMENT)
+    case_reference = fields.String(required=True, allow_none=True)
+    operator = fields.String(
+        required=True, allow_none=True, metadata={"description": "the operator assigned"}
+    )
+    priority = fields.Integer(required=True)
+    crisis = fields.Boolean(required=True)
+    language = fields.String(required=True, allow_none=True)
+    window = fields.String(
+        required=True, allow_none=True, metadata={"description": "the requester's hours, HH:MM-HH:MM, local"}
+    )
+    masked_number = fields.String(required=True, metadata={"description": "the last two digits, or withheld"})
+    attempts = fields.List(fields.Nested(CallbackAttemptSchema), required=True)
+
+
+class CallbacksSchema(Schema):
+    """A page of callbacks: every open one, and those closed on the days asked for."""
+
+    items = fields.List(fields.Nested(CallbackSchema), required=True)
+    next = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "pass as `after` for the next page; null: the last"},
+    )
+
+
+class RequestedCallbackSchema(CallbackSchema):
+    """The callback a request made, or the open one it merged into."""
+
+    merged = fields.Boolean(required=True, metadata={"description": "joined the person's open callback"})

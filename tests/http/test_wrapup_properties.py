@@ -16,17 +16,13 @@ from hotline.extensions import db
 from hotline.models import CaseNote, Role
 from hotline.models.states import AssignmentStatus
 from tests.support import surrogates
+from tests.support.bodies import json_values, objects
+from tests.support.bodies import raw as raw_bodies
 from tests.support.wrapup import assignment_of, in_wrap_up
 
 OUTCOMES = ["support_given", "referred", "no_contact"]
 CATEGORIES = ["documents", "housing", "other"]
 
-texts = st.text(max_size=40) | surrogates.with_surrogates
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | texts,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(texts, inner, max_size=3),
-    max_leaves=6,
-)
 fields = {
     "outcome": st.sampled_from(OUTCOMES) | json_values,
     "category": st.sampled_from(CATEGORIES) | json_values,
@@ -36,16 +32,8 @@ fields = {
     | surrogates.with_surrogates
     | json_values,
 }
-bodies = st.fixed_dictionaries({}, optional=fields) | st.dictionaries(
-    st.sampled_from([*fields, "extra"]) | st.text(max_size=10), json_values, max_size=4
-)
-raw = (
-    st.binary(max_size=200)
-    | st.text(max_size=200).map(str.encode)
-    | surrogates.with_surrogates.map(
-        lambda text: surrogates.raw(json.dumps({"note": text}, ensure_ascii=False))
-    )
-)
+bodies = objects(fields)
+raw = raw_bodies("note")
 
 
 def test_any_body_is_answered_without_a_5xx_and_leaves_no_half_record(app, client):

@@ -1,0 +1,47 @@
+"""The callbacks' API in tests: its users and their tokens, a case opened by a
+phone call, a request for a callback from it."""
+
+from __future__ import annotations
+
+from hotline.accounts import auth
+from hotline.models import Role
+from tests.support import clock
+from tests.support.calls import ScriptedCall
+from tests.support.pages import PASSWORD
+
+NUMBER = "+77015551234"
+OTHER_NUMBER = "+77017778899"
+# The callback hours the tests run with, every day.
+HOURS = "09:00-20:00"
+# A need menu's digit for each queue.
+NEEDS = {"psychologist": "1", "medical": "2", "legal": "3", "general": "4"}
+
+
+def staff_tokens(app) -> dict[str, str]:
+    """API tokens: aigerim serves legal, dana medical, boris supervises; the
+    wallboard's belongs to no user and only reads. Passwords PASSWORD."""
+    with app.app_context():
+        auth.create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"], languages=["ru"])
+        auth.create_user("dana", Role.OPERATOR, PASSWORD, queues=["medical"], languages=["ru"])
+        auth.create_user("boris", Role.SUPERVISOR, PASSWORD)
+        made = {name: auth.create_token(name, name) for name in ("aigerim", "dana", "boris")}
+        made["wallboard"] = auth.create_token("wallboard")
+        return made
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def case_called(app, twilio, queue: str = "legal", number: str | None = NUMBER) -> str:
+    """The reference of the case a phone call to `queue` opened."""
+    call = ScriptedCall(twilio, from_number=number)
+    call.to_queue(need=NEEDS[queue])
+    with app.app_context():
+        return call.record().case.reference
+
+
+def ask(client, token: str, reference: str, **body):
+    """POST /api/v1/cases/<reference>/callbacks; due on a working day at 10:00 unless told."""
+    body.setdefault("due_at", clock.next_weekday_at(10).isoformat())
+    return client.post(f"/api/v1/cases/{reference}/callbacks", json=body, headers=bearer(token))
