@@ -370,7 +370,7 @@ def test_numbers_and_messages_are_kept_encrypted_and_the_api_still_reads_them(li
             NUMBER, HOTLINE, live.url + "/test/outbound", live.url + "/test/status"
         )
         phone.answer(outbound, Script(digits=("1",), talk_seconds=0))
-    message_sid = live.telephony.send_sms(NUMBER, HOTLINE, SMS)
+    message_sid = live.telephony.send_sms(NUMBER, SMS)
 
     assert seen_waiting == [1, 1]
     assert_private(redis)

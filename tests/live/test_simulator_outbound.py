@@ -210,8 +210,8 @@ def by_direction(live: LiveServer, direction: str) -> requests.Response:
 def test_messages_are_listed_with_the_to_filter(dialling):
     with dialling() as live:
         client = live.telephony.client
-        mine = live.telephony.send_sms(PERSON, HOTLINE, "Мы не дозвонились до вас.")
-        other = live.telephony.send_sms(OTHER, HOTLINE, "Другое.")
+        mine = live.telephony.send_sms(PERSON, "Мы не дозвонились до вас.")
+        other = live.telephony.send_sms(OTHER, "Другое.")
         assert [message.sid for message in client.messages.list(to=PERSON)] == [mine]
         assert [message.sid for message in client.messages.list()] == [other, mine]
         assert [message.body for message in client.messages.list(to=PERSON)] == ["Мы не дозвонились до вас."]
