@@ -6,12 +6,15 @@ and per number; the number never shows again, in the page, the log or Redis."""
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from hotline.extensions import db
 from hotline.models import Callback, Caller, Case
+from tests.support import clock
 from tests.support.calls import ScriptedCall
 from tests.support.database import row_counts
 from tests.support.pages import csrf_token
@@ -210,3 +213,46 @@ def test_the_page_has_no_inline_script_or_style(client):
     assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")
     html = page.get_data(as_text=True)
     assert "<script" not in html and "style=" not in html and "<style" not in html
+
+
+HOURS = "mon-fri 09:00-18:00"
+
+
+def confirmation_at(make_app, moment, language="en", **form) -> str:
+    app = make_app(HOTLINE_CALLBACK_HOURS=HOURS)
+    with time_machine.travel(moment, tick=False):
+        response = send(app.test_client(), good(**form), language=language)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_the_confirmation_says_within_working_hours_today(make_app):
+    page = confirmation_at(make_app, clock.next_weekday_at(10))
+    assert "We will call you back within working hours today." in page
+
+
+def test_the_confirmation_says_today_after_the_window(make_app):
+    page = confirmation_at(make_app, clock.next_weekday_at(10), language="ru", window="15:00-16:00")
+    assert "Мы перезвоним вам сегодня после 15:00." in page
+
+
+def test_the_confirmation_says_tomorrow_or_the_next_working_day(make_app):
+    evening = clock.next_weekday_at(19)
+    page = confirmation_at(make_app, evening, language="kk")
+    if evening.astimezone(clock.ZONE).weekday() == 4:  # a Friday: Monday is next
+        assert "Біз сізге дүйсенбі күні 09:00 уақытынан кейін кері қоңырау шаламыз." in page
+    else:
+        assert "Біз сізге ертең 09:00 уақытынан кейін кері қоңырау шаламыз." in page
+
+
+def test_the_confirmation_names_the_day_after_a_weekend(make_app):
+    page = confirmation_at(make_app, clock.next_saturday_at(10), language="ru")
+    assert "Мы перезвоним вам в понедельник после 09:00." in page
+
+
+def test_the_trap_is_told_the_same_as_a_person(make_app):
+    moment = clock.next_saturday_at(10)
+    person = confirmation_at(make_app, moment, number="+77015550130")
+    trap = confirmation_at(make_app, moment, number="+77015550131", website="x")
+    main = re.compile(r"<main.*</main>", re.S)
+    assert main.search(person).group(0) == main.search(trap).group(0)
