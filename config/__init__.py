@@ -161,6 +161,9 @@ class Config:
         # its login rate limit (per username and per address), and its cookies.
         self.HOTLINE_NAME = _env("HOTLINE_NAME", "")
         self.HOTLINE_LOGIN_RATE_LIMIT = _env("HOTLINE_LOGIN_RATE_LIMIT", "5 per minute")
+        # The public callback form (/callback): requests per address and per number
+        # (a keyed hash of it), refused ones counted too.
+        self.HOTLINE_CALLBACK_FORM_RATE_LIMIT = _env("HOTLINE_CALLBACK_FORM_RATE_LIMIT", "5 per hour")
         # A login lasts one shift at most: past this, counted from the login, the
         # server refuses the session whatever the browser keeps (hotline/accounts/auth.py).
         self.HOTLINE_SESSION_MAX_AGE_SECONDS = int(_env("HOTLINE_SESSION_MAX_AGE_SECONDS", str(SHIFT)))
@@ -190,6 +193,14 @@ class Config:
             raise RuntimeError("HOTLINE_LANGUAGES names no language")
         if self.HOTLINE_SESSION_MAX_AGE_SECONDS <= 0:
             raise RuntimeError("HOTLINE_SESSION_MAX_AGE_SECONDS must be a positive number of seconds")
+        from limits import parse_many
+
+        try:
+            parse_many(self.HOTLINE_CALLBACK_FORM_RATE_LIMIT)
+        except ValueError:
+            raise RuntimeError(
+                "HOTLINE_CALLBACK_FORM_RATE_LIMIT must be a rate limit, such as 5 per hour"
+            ) from None
         from hotline.callbacks.policy import CallbackPolicy
 
         CallbackPolicy.from_config(vars(self))  # raises InvalidPolicy, a RuntimeError naming the setting

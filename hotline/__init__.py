@@ -78,6 +78,7 @@ def create_app(config: settings.Config | dict | None = None) -> Flask:
     from hotline.admin import bp as admin_bp
     from hotline.api import bp as api_bp
     from hotline.console import bp as console_bp
+    from hotline.public import bp as public_bp
     from hotline.web import health
     from telephony import init_app as init_telephony
 
@@ -86,5 +87,6 @@ def create_app(config: settings.Config | dict | None = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(public_bp)
     init_telephony(app)
     return app

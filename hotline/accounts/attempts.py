@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse_many
@@ -36,7 +37,7 @@ class TooManyAttempts(Exception):
     """Over the limit: refused without a password check."""
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__("too many login attempts")
+        super().__init__("too many attempts")
         self.retry_after = retry_after
 
 
@@ -44,7 +45,7 @@ class AttemptsUncounted(Exception):
     """The counters did not answer: refused, since an uncounted attempt is unlimited."""
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__("the login attempt counters did not answer")
+        super().__init__("the attempt counters did not answer")
         self.retry_after = retry_after
 
 
@@ -53,6 +54,7 @@ class Attempt:
     """A counted attempt: each limit with each counter it was counted in."""
 
     counted: tuple[tuple[RateLimitItem, str], ...]
+    scope: tuple[str, str] = SCOPE
 
 
 def username_key(username: str) -> str:
@@ -71,19 +73,29 @@ def count(limit: str, username: str, address: str) -> Attempt:
 
     Raises TooManyAttempts when any is past its limit (the attempt stays counted),
     AttemptsUncounted when the counters do not answer."""
+    return count_in(limit, SCOPE, (username_key(username), "address:" + address))
+
+
+def count_in(limit: str, scope: tuple[str, str], keys: Sequence[str]) -> Attempt:
+    """Count one attempt in the counter of each key under `scope`, for each of
+    `limit`'s limits, all before the attempt goes on; as `count` refuses. A key
+    names no secret: a digest of what was typed, or an address. The callback
+    form counts its requests this way too (hotline/public/views.py)."""
     items = parse_many(limit)
-    counted = tuple((item, key) for item in items for key in (username_key(username), "address:" + address))
+    counted = tuple((item, key) for item in items for key in keys)
     retry_after = max(item.get_expiry() for item in items)
     try:
-        within = [_counters().hit(item, *SCOPE, key) for item, key in counted]
+        within = [_counters().hit(item, *scope, key) for item, key in counted]
     except StorageError as error:
         log.warning(
-            "login refused: the attempt counters did not answer (%s)", type(error.storage_error).__name__
+            "%s refused: the attempt counters did not answer (%s)",
+            scope[-1],
+            type(error.storage_error).__name__,
         )
         raise AttemptsUncounted(retry_after) from None
     if not all(within):
         raise TooManyAttempts(retry_after)
-    return Attempt(counted)
+    return Attempt(counted, scope)
 
 
 def give_back(attempt: Attempt) -> None:
@@ -94,6 +106,6 @@ def give_back(attempt: Attempt) -> None:
     storage = limiter.storage
     try:
         for item, key in attempt.counted:
-            storage.incr(item.key_for(*SCOPE, key), item.get_expiry(), amount=-1)
+            storage.incr(item.key_for(*attempt.scope, key), item.get_expiry(), amount=-1)
     except StorageError as error:
         log.warning("a login's attempt was not given back (%s)", type(error.storage_error).__name__)

@@ -11,6 +11,7 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from hotline.core.phones import InvalidNumber, PhoneVault, normalise
@@ -49,6 +50,29 @@ def _caller_id(from_number: str | None, vault: PhoneVault, now: datetime) -> int
             _NEW_CALLER,
             {"number_hash": digest, "number_encrypted": vault.encrypt(e164), "created_at": now},
         )
+    return caller_id
+
+
+def caller_for_number(e164: str, vault: PhoneVault, now: datetime) -> int:
+    """The id of the caller with the number `e164`, a new caller's if none has it yet;
+    part of the caller's transaction. Race-safe: two requests at once for a new number
+    make one caller, since the insert does nothing on the unique hash (PostgreSQL waits
+    for the other transaction, SQLite has one writer) and the look-up after it finds
+    the row the other one wrote."""
+    digest = vault.digest(e164)
+    connection = db.session.connection()
+    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    new_caller = (
+        dialect_insert(Caller)
+        .values(number_hash=digest, number_encrypted=vault.encrypt(e164), created_at=now)
+        .on_conflict_do_nothing(index_elements=[Caller.number_hash])
+        .returning(Caller.id)
+    )
+    caller_id = connection.scalar(_CALLER_BY_HASH, {"digest": digest})
+    if caller_id is None:
+        caller_id = connection.scalar(new_caller)
+    if caller_id is None:
+        caller_id = connection.scalar(_CALLER_BY_HASH, {"digest": digest})
     return caller_id
 
 
