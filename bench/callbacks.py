@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from redis import Redis
-from sqlalchemy import func, select, update
+from sqlalchemy import func, make_url, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -164,6 +164,16 @@ def rows(runs: list[Run], floor: float, count: int) -> tuple[list[str], list[lis
     return header, table
 
 
+def unsynced(url: str) -> str:
+    """PostgreSQL's `url` with commits that do not wait for the WAL to reach the disk: for
+    seeding only (2,000 commits), the same rows in a quarter of the time. SQLite's as it is."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql"):
+        return url
+    options = f"{parsed.query.get('options', '')} -csynchronous_commit=off".strip()
+    return parsed.update_query_dict({"options": options}).render_as_string(hide_password=False)
+
+
 def seed(env: dict[str, str], count: int) -> tuple[list[int], float, float]:
     """bench/callback_seed.py in the database `env` names: ids, seconds seeding, seconds of the reference."""
     completed = subprocess.run(
@@ -283,7 +293,7 @@ def strike(run: Run, fleet: Fleet, redis: Redis, engine: Engine, ids: list[int],
     run.queued_at_fault = queued_count(engine, ids)
     run.notes.append(
         f"SIGKILL to the worker's process group and to each of its children's ({len(groups) - 1}: "
-        f"the work horse) {(utcnow() - due).total_seconds():.2f} s after due, then FLUSHALL; "
+        f"the work horse among them) {(utcnow() - due).total_seconds():.2f} s after due, then FLUSHALL; "
         f"{run.queued_at_fault:,} queued at that moment"
     )
     return struck
@@ -356,7 +366,7 @@ def run_database(kind: str, url: str | None, args, redis_url: str, workdir: Path
         print(f"\n== {database.label}", file=out, flush=True)
         env = environment(database.url, redis_url, HOTLINE_CALLBACK_HOURS="always")
         migrate(env, database)
-        ids, seeded, reference = seed(env, args.callbacks)
+        ids, seeded, reference = seed(env | {"DATABASE_URL": unsynced(database.url)}, args.callbacks)
         print(
             f"  {len(ids):,} callbacks recorded in {seeded:.1f} s; "
             f"one queue_due of them all: {reference:.3f} s",
