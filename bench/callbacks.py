@@ -1,6 +1,6 @@
 """Benchmark the callbacks falling due: 2,000 at once, queued by `flask cron` + `flask worker`.
 
-    .venv/bin/python -m bench.callbacks                   # SQLite, about a minute
+    .venv/bin/python -m bench.callbacks                   # SQLite, about 1½ minutes
     .venv/bin/python -m bench.callbacks --database-url postgresql://postgres@127.0.0.1:5432/hotline_bench_cb
 
 For each database, on loopback and free ports: its own redis-server, the database
