@@ -1,20 +1,22 @@
-"""`python -m bench [webhooks|console|logins|all] [options]`: the benchmarks (bin/bench runs this).
+"""`python -m bench [webhooks|console|logins|callbacks|all] [options]`: the benchmarks (bin/bench runs this).
 
     python -m bench webhooks --duration 5        # the phone line's webhooks, nobody waiting
     python -m bench console --waiting 1500       # the consoles, then the webhooks with 1,500 waiting
     python -m bench logins                       # incoming alone, then while 20 logins are checked
-    python -m bench                              # all three, one after the other (exit 1 if any fails)
+    python -m bench callbacks                    # 2,000 callbacks due at once, cron + 1, 2, 4 workers
+    python -m bench                              # all four, one after the other (exit 1 if any fails)
 
 Options after the name go to that bench (`python -m bench webhooks --help`); with
 `all` (the default) they go to each, so only the options all have make sense there.
-It installs nothing: without wrk it says `apt-get install wrk` and uses the Python client.
+It installs nothing: without wrk it says `apt-get install wrk` and uses the Python client
+(the callbacks bench sends no requests and needs no wrk).
 """
 
 from __future__ import annotations
 
 import sys
 
-BENCHES = ("webhooks", "console", "logins")
+BENCHES = ("webhooks", "console", "logins", "callbacks")
 
 
 def main(argv: list[str]) -> int:
@@ -28,12 +30,14 @@ def main(argv: list[str]) -> int:
             from bench.webhooks import main as run
         elif bench == "console":
             from bench.console import main as run
-        else:
+        elif bench == "logins":
             from bench.logins import main as run
+        else:
+            from bench.callbacks import main as run
         try:
             status = max(status, run(rest))
         except KeyboardInterrupt:
-            print("\ninterrupted: the bench's gunicorn and redis-server are stopped", file=sys.stderr)
+            print("\ninterrupted: the bench's processes are stopped", file=sys.stderr)
             return 130
     return status
 

@@ -110,14 +110,20 @@ def settle(port: int, seconds: float = 30) -> None:
 
 
 def worker_pid(master: int) -> int | None:
+    return next(iter(children(master)), None)
+
+
+def children(parent: int) -> list[int]:
+    """The pids of `parent`'s children (Linux /proc)."""
+    found = []
     for entry in Path("/proc").iterdir():
         if whole_number(entry.name, max_digits=10) is None:
             continue
         with contextlib.suppress(OSError):
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if int(fields[1]) == master:
-                return int(entry.name)
-    return None
+            if int(fields[1]) == parent:
+                found.append(int(entry.name))
+    return found
 
 
 def machine_busy(seconds: float = 1.0) -> float:
