@@ -64,8 +64,10 @@ def test_an_offer_reaches_only_the_chosen_operator(make_app):
             bolat.close()
 
     assert offered["queue"] == "legal" and offered["language"] == "ru" and offered["crisis"] is False
+    assert offered["kind"] == "call"
     assert set(offered) == {
         "offer_id",
+        "kind",
         "call_sid",
         "queue",
         "priority",
