@@ -98,8 +98,12 @@ def callback_status(attempt_id: int):
     now = utcnow()
     progress = vocabulary.PROGRESS[call_status]
     departures.status_reported(
-        call_sid, call_status, progress, forms.count("SequenceNumber"), forms.count("CallDuration"), now
+        call_sid,
+        call_status,
+        progress,
+        forms.count("SequenceNumber"),
+        forms.count("CallDuration"),
+        now,
+        current_app.extensions["telephony"],
     )
-    final = call_status in vocabulary.FINAL_STATUSES
-    callbacks.operator_leg_ended(attempt, final, now, current_app.extensions["telephony"])
     return Response(status=204)

@@ -301,5 +301,7 @@ def status():
     duration = forms.count("CallDuration")
     now = utcnow()
     progress = vocabulary.PROGRESS[call_status]
-    departures.status_reported(call_sid, call_status, progress, sequence, duration, now)
+    departures.status_reported(
+        call_sid, call_status, progress, sequence, duration, now, current_app.extensions["telephony"]
+    )
     return Response(status=204)

@@ -5,19 +5,26 @@ due, whenever it fell due, so a run lost (Redis flushed, a worker killed in the
 middle, the cron process restarted) leaves its work to the next one, a second
 later, and a run twice at once moves nothing twice (`callbacks.schedule.queue_due`
 is a conditional move).
+
+Beside it, the job that places an accepted callback's call (`place_attempt`, at
+its slot of the outbound pacing), and the look each second for accepted
+attempts whose job was lost (`hand_over_unplaced`).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 
 from flask import current_app
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 from hotline.callbacks import schedule
 from hotline.core import pacing
 from hotline.models import utcnow
-from hotline.operators import callbacks, offers
+from hotline.operators import callbacks, desk, offers
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +32,46 @@ EVERY_SECONDS = 1
 
 
 def queue_due_callbacks() -> int:
-    """Queue the due callbacks; how many."""
+    """Queue the due callbacks (how many), and hand over again the accepted
+    attempts whose placing job was lost."""
+    hand_over_unplaced()
     woken = schedule.queue_due(utcnow())
     if woken:
         log.info("callbacks queued: %d (%s)", len(woken), ", ".join(map(str, woken[:50])))
         offers.distribute(utcnow())
     return len(woken)
+
+
+# An accepted attempt is looked after once its job has had this long to start.
+UNPLACED_AFTER = timedelta(seconds=10)
+
+
+def hand_over_unplaced() -> list[int]:
+    """Accepted attempts not yet placed whose job is gone (Redis flushed, never
+    queued) or failed, or that waited past the longest wait for a slot, are
+    handed to a worker again. Placing is claimed in the database, so a job
+    that was only slow places nothing twice."""
+    now = utcnow()
+    redis = current_app.extensions["redis"]
+    handed = []
+    for attempt_id in callbacks.unplaced_attempts(now - UNPLACED_AFTER):
+        try:
+            job = Job.fetch(f"callback-attempt-{attempt_id}", connection=redis)
+        except NoSuchJobError:
+            job = None
+        waited = (
+            job is not None
+            and job.enqueued_at is not None
+            and (time.time() - job.enqueued_at.timestamp() > LONGEST_WAIT_SECONDS + 30)
+        )
+        if job is None or job.get_status() == JobStatus.FAILED or waited:
+            if job is not None:
+                job.delete()
+            desk.dial_soon(attempt_id)
+            handed.append(attempt_id)
+    if handed:
+        log.info("callback attempts handed over again: %s", ", ".join(map(str, handed)))
+    return handed
 
 
 # The longest a job waits for its slot: past it, something is wrong with the

@@ -88,7 +88,7 @@ def _close(telephony: Telephony, call_sid: str) -> str | None:
         return None
     try:
         _call, applied = departures.status_reported(
-            call_sid, report.status, report.progress, None, report.duration, utcnow()
+            call_sid, report.status, report.progress, None, report.duration, utcnow(), telephony
         )
     except calls.UnknownCall:
         return None

@@ -52,6 +52,9 @@ from hotline.telephony import Telephony, TelephonyError
 
 log = logging.getLogger(__name__)
 
+# The direction of the calls the hotline places (`Call.direction`).
+OUTBOUND = "outbound"
+
 # What the Dial's result says of a person not reached, in the attempt's words.
 NOT_REACHED = {
     "no-answer": AttemptOutcome.NO_ANSWER,
@@ -191,7 +194,7 @@ def place(attempt_id: int, now: datetime, telephony: Telephony) -> str | None:
         insert(Call)
         .values(
             call_sid=call_sid,
-            direction="outbound",
+            direction=OUTBOUND,
             caller_id=callback.caller_id,
             case_id=callback.case_id,
             status="queued",
@@ -248,6 +251,24 @@ def attempt_of_call(attempt_id: int, call_sid: str) -> CallbackAttempt | None:
     if attempt is None or attempt.call_sid != call_sid:
         return None
     return attempt
+
+
+def unplaced_attempts(started_before: datetime) -> list[int]:
+    """Attempts accepted before `started_before` whose call nobody has placed yet."""
+    ids = db.session.scalars(
+        select(CallbackAttempt.id).where(
+            CallbackAttempt.placed_at.is_(None),
+            CallbackAttempt.ended_at.is_(None),
+            CallbackAttempt.started_at < started_before,
+        )
+    ).all()
+    db.session.rollback()
+    return list(ids)
+
+
+def attempt_by_call(call_sid: str) -> CallbackAttempt | None:
+    """The callback attempt whose placed call `call_sid` is, if any."""
+    return db.session.scalars(select(CallbackAttempt).where(CallbackAttempt.call_sid == call_sid)).first()
 
 
 def operator_answered(attempt: CallbackAttempt, now: datetime) -> Dialling | None:
@@ -321,7 +342,9 @@ def dial_ended(
     return outcome
 
 
-def operator_leg_ended(attempt: CallbackAttempt, final: bool, now: datetime, telephony: Telephony) -> None:
+def operator_leg_ended(
+    attempt: CallbackAttempt, final: bool, now: datetime, telephony: Telephony | None
+) -> None:
     """The operator's call reported its status (after the call's own record is
     brought up to date). At its end, an attempt not yet settled is: the person
     reached (the operator hung up after talking), dialled and not reached, or
@@ -393,7 +416,7 @@ def _not_reached(
     _said(attempt, "failed" if failed else "scheduled", now)
     db.session.commit()
     offers.operator_ready(attempt.user_id, now)
-    if failed:
+    if failed and telephony is not None:
         _tell_by_sms(callback, telephony)
 
 

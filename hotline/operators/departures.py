@@ -15,19 +15,33 @@ from hotline.callbacks import service as callbacks
 from hotline.calls import service as calls
 from hotline.models import Call
 from hotline.models.states import LeftQueue, Progress
+from hotline.operators import callbacks as operator_callbacks
 from hotline.operators import legs, offer_endings
+from hotline.operators.callbacks import OUTBOUND
+from hotline.telephony import Telephony
 
 
 def status_reported(
-    call_sid: str, status: str, progress: Progress, sequence: int | None, duration: int | None, now: datetime
+    call_sid: str,
+    status: str,
+    progress: Progress,
+    sequence: int | None,
+    duration: int | None,
+    now: datetime,
+    telephony: Telephony | None = None,
 ) -> tuple[Call, bool]:
     """Apply the network's status of a call. Returns (call, applied): a stale or
-    repeated report changes nothing."""
+    repeated report changes nothing. The end of a call placed to call someone
+    back settles its attempt too (`telephony` sends the SMS when that was the last)."""
     call, applied, ended_waiting = calls.update_status(
         call_sid, status, progress, sequence, duration, now, connected_ended=legs.call_ended
     )
     if ended_waiting:
         _gone(call, events.ENDED_WHILE_WAITING, now)
+    if call.direction == OUTBOUND and progress == Progress.FINISHED:
+        attempt = operator_callbacks.attempt_by_call(call_sid)
+        if attempt is not None:
+            operator_callbacks.operator_leg_ended(attempt, True, now, telephony)
     return call, applied
 
 

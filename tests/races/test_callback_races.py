@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from hotline.callbacks import schedule, service
 from hotline.callbacks.stages import CallbackOutOfPlace
 from hotline.extensions import db
-from hotline.models import Callback, Case
+from hotline.models import Callback, Caller, Case
 from hotline.models.states import CallbackSource
 from tests.support import clock
 from tests.support.calls import ScriptedCall, TwilioWebhooks
@@ -84,3 +84,52 @@ def test_a_cancel_and_the_sweep_at_once_make_one_move(make_app):
         # still allowed on the queued callback: it is cancelled, or queued once.
         assert outcomes.count("queued") <= 1
         assert status == "cancelled" if outcomes[0] == "cancelled" else status == "queued"
+
+
+def test_two_accepts_of_one_callback_offer_make_one_attempt_and_one_job(make_app):
+    from rq import Queue
+
+    from hotline.accounts.users import create_user
+    from hotline.models import CallbackAttempt, Offer, Role, User, utcnow
+    from hotline.models.states import Presence
+    from hotline.operators import desk, offers
+    from hotline.operators.offer_endings import OfferClosed
+    from hotline.operators.taking import CannotTake
+    from tests.support.pages import PASSWORD
+
+    app = make_app(HOTLINE_CALLBACK_HOURS="always")
+    with app.app_context():
+        create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"], languages=["ru"])
+        user = db.session.scalars(select(User).where(User.username == "aigerim")).one()
+        desk.choose_presence(user, Presence.AVAILABLE, None, utcnow())
+    with app.app_context():
+        _, vault = service.settings()
+        person = Caller(
+            number_hash=vault.digest("+77012220001"), number_encrypted=vault.encrypt("+77012220001")
+        )
+        db.session.add(person)
+        db.session.commit()
+        caller_id = person.id
+    callback_id = _ask(app, caller_id, clock.now())().callback_id
+    with app.app_context():
+        offers.distribute(utcnow())
+        offer_id = db.session.scalars(select(Offer.id).where(Offer.callback_id == callback_id)).one()
+
+    def accept():
+        with app.app_context():
+            user = db.session.scalars(select(User).where(User.username == "aigerim")).one()
+            try:
+                return desk.take_callback(offer_id, user, utcnow()).attempt_id
+            except (CannotTake, OfferClosed):
+                return None
+
+    results = at_once([accept, accept, accept])
+    with app.app_context():
+        assert len([result for result in results if result is not None]) == 1
+        attempts = db.session.scalars(
+            select(CallbackAttempt).where(CallbackAttempt.callback_id == callback_id)
+        ).all()
+        assert len(attempts) == 1
+        assert db.session.get(Callback, callback_id).status == "dialling"
+        queue = Queue(app.config["RQ_QUEUE"], connection=app.extensions["redis"])
+        assert [job.id for job in queue.jobs] == [f"callback-attempt-{attempts[0].id}"]

@@ -1,0 +1,63 @@
+"""An accepted callback whose placing job was lost (Redis flushed) is handed to a
+worker again, once; one still queued is left alone."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import time_machine
+from redis import Redis
+from rq import Queue
+from sqlalchemy import select
+
+from hotline.accounts.users import create_user
+from hotline.callbacks import service
+from hotline.extensions import db
+from hotline.models import Caller, Offer, Role, User, utcnow
+from hotline.models.states import CallbackSource, Presence
+from hotline.operators import desk, offers
+from tests.support.pages import PASSWORD
+from workers.callbacks import UNPLACED_AFTER, hand_over_unplaced
+
+
+def accepted(app) -> int:
+    create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"], languages=["ru"])
+    user = db.session.scalars(select(User).where(User.username == "aigerim")).one()
+    desk.choose_presence(user, Presence.AVAILABLE, None, utcnow())
+    policy, vault = service.settings()
+    person = Caller(number_hash=vault.digest("+77012220002"), number_encrypted=vault.encrypt("+77012220002"))
+    db.session.add(person)
+    db.session.commit()
+    request = service.Request(
+        caller_id=person.id, queue="legal", source=CallbackSource.WEB, asked_at=utcnow()
+    )
+    callback_id = service.record(request, utcnow(), policy, vault, actor="web").callback_id
+    offers.distribute(utcnow())
+    offer_id = db.session.scalars(select(Offer.id).where(Offer.callback_id == callback_id)).one()
+    return desk.take_callback(offer_id, user, utcnow()).attempt_id
+
+
+def jobs(app) -> list[str]:
+    return [job.id for job in Queue(app.config["RQ_QUEUE"], connection=app.extensions["redis"]).jobs]
+
+
+def test_a_lost_placing_job_is_handed_over_again_and_a_queued_one_is_not(make_app, redis_url):
+    app = make_app(HOTLINE_CALLBACK_HOURS="always")
+    with app.app_context():
+        attempt_id = accepted(app)
+        job_id = f"callback-attempt-{attempt_id}"
+        assert jobs(app) == [job_id]
+        with time_machine.travel(utcnow() + UNPLACED_AFTER + timedelta(seconds=1)):
+            assert hand_over_unplaced() == []  # its job is still there
+            Redis.from_url(redis_url).flushall()
+            assert hand_over_unplaced() == [attempt_id]
+            assert jobs(app) == [job_id]
+            assert hand_over_unplaced() == []
+
+
+def test_an_attempt_is_not_looked_after_before_its_job_had_time_to_start(make_app, redis_url):
+    app = make_app(HOTLINE_CALLBACK_HOURS="always")
+    with app.app_context():
+        accepted(app)
+        Redis.from_url(redis_url).flushall()
+        assert hand_over_unplaced() == []
