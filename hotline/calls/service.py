@@ -321,6 +321,14 @@ def _waited(call: Call, queue_seconds: int | None, now: datetime) -> tuple[datet
     return now, (earlier + waited if waited is not None else None)
 
 
+def waited_by_clock(call: Call, now: datetime) -> int | None:
+    """How long the caller has waited in all, to `now`, by the hotline's clock
+    (not the network's QueueTime); None if they never queued."""
+    if call.enqueued_at is None:
+        return None
+    return _waited(call, None, now)[1]
+
+
 def back_to_queue(call: Call, queue: str, now: datetime, left_at: datetime | None = None) -> None:
     """Put a connected caller back in `queue` (theirs, or another on a transfer),
     answered before everyone of their priority who did not go back. Part of the
