@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hotline.callbacks.policy import Expectation, ExpectationKind
+
 LANGUAGES = ("kk", "ru")
 # Languages Twilio can speak, with the BCP-47 tag for <Say language=…>.
 SPOKEN = {"ru": "ru-RU"}
@@ -66,13 +68,38 @@ TEXTS: dict[str, dict[str, str]] = {
         "kk": "Күткіңіз келмесе, 1 басыңыз, біз сізге кері қоңырау шаламыз.",
         "ru": "Если не хотите ждать, нажмите 1, и мы вам перезвоним.",
     },
-    "callback_confirmed": {
-        "kk": "Рахмет. Біз сізге мүмкіндігінше тез қоңырау шаламыз. Сау болыңыз.",
-        "ru": "Спасибо. Мы перезвоним вам как можно скорее. До свидания.",
+    "callback_number": {
+        "kk": "Қазір қоңырау шалып тұрған нөміріңізге кері қоңырау керек болса, 1 басыңыз. Басқа нөмірге керек болса, сол нөмірді теріп, тор белгісін басыңыз.",
+        "ru": "Чтобы мы перезвонили на номер, с которого вы звоните, нажмите 1. Чтобы мы перезвонили на другой номер, наберите его и нажмите решётку.",
     },
-    "callback_impossible": {
-        "kk": "Нөміріңіз жасырын, сондықтан кері қоңырау шала алмаймыз.",
-        "ru": "Ваш номер скрыт, поэтому мы не сможем перезвонить.",
+    "callback_number_withheld": {
+        "kk": "Нөміріңіз жасырын. Кері қоңырау керек болса, телефон нөмірін теріп, тор белгісін басыңыз.",
+        "ru": "Ваш номер скрыт. Чтобы мы вам перезвонили, наберите номер телефона и нажмите решётку.",
+    },
+    "number_not_callable": {
+        "kk": "Кешіріңіз, бұл нөмірге қоңырау шала алмаймыз.",
+        "ru": "Извините, на этот номер мы не сможем позвонить.",
+    },
+    # When to expect the call (hotline.callbacks.policy.expectation), never naming the topic.
+    "callback_soon": {
+        "kk": "Біз сізге бүгін жұмыс уақытында қоңырау шаламыз.",
+        "ru": "Мы перезвоним вам сегодня в рабочее время.",
+    },
+    "callback_today_at": {
+        "kk": "Біз сізге бүгін сағат {time} өткен соң қоңырау шаламыз.",
+        "ru": "Мы перезвоним вам сегодня после {time}.",
+    },
+    "callback_tomorrow_after": {
+        "kk": "Біз сізге ертең сағат {time} өткен соң қоңырау шаламыз.",
+        "ru": "Мы перезвоним вам завтра после {time}.",
+    },
+    "callback_on_day": {
+        "kk": "Біз сізге {day} сағат {time} өткен соң қоңырау шаламыз.",
+        "ru": "Мы перезвоним вам {day} после {time}.",
+    },
+    "callback_confirmed": {
+        "kk": "Рахмет. Қоңырауымызды күтіңіз. Сау болыңыз.",
+        "ru": "Спасибо. Ждите нашего звонка. До свидания.",
     },
     "closed": {
         "kk": "Қазір жұмыс уақыты емес. Жұмыс уақыты: {hours}.",
@@ -101,11 +128,24 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 # A recording replaces the whole prompt, with the digit, number or hours it
-# mentions: record it for the hotline's own menu. The queue position changes
-# from call to call, so it is always spoken.
-SPOKEN_ONLY = frozenset({"position"})
+# mentions: record it for the hotline's own menu. The queue position and the
+# time a callback is due change from call to call, so they are always spoken.
+SPOKEN_ONLY = frozenset({"position", "callback_today_at", "callback_tomorrow_after", "callback_on_day"})
 
 DAYS = {"ru": ["понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье"]}
+# "On Monday" and so on, for "callback_on_day".
+ON_DAYS = {
+    "kk": [
+        "дүйсенбі күні",
+        "сейсенбі күні",
+        "сәрсенбі күні",
+        "бейсенбі күні",
+        "жұма күні",
+        "сенбі күні",
+        "жексенбі күні",
+    ],
+    "ru": ["в понедельник", "во вторник", "в среду", "в четверг", "в пятницу", "в субботу", "в воскресенье"],
+}
 
 
 # How each language names the languages on offer, for "language_option".
@@ -117,9 +157,12 @@ LANGUAGE_NAMES = {
 
 def text(key: str, language: str, **values) -> str:
     """The prompt's words in `language`. For "language_option", `option` is the
-    language offered, named in the words of the language speaking."""
+    language offered, named in the words of the language speaking; likewise a
+    `weekday` (0 is Monday) for "callback_on_day"."""
     if "option" in values:
         values["name"] = LANGUAGE_NAMES[language][values.pop("option")]
+    if "weekday" in values:
+        values["day"] = ON_DAYS[language][values.pop("weekday")]
     return TEXTS[key][language].format(**values)
 
 
@@ -155,3 +198,15 @@ def spoken_hours(hours, language: str) -> str:
         span = names[days[0]] if len(days) == 1 else f"{names[days[0]]} – {names[days[-1]]}"
         parts.append(f"{span}, {opening.start:%H:%M} – {opening.end:%H:%M}")
     return "; ".join(parts)
+
+
+def expected_call(expectation: Expectation) -> tuple[str, dict]:
+    """The prompt (key and values) that tells the person when to expect the call,
+    e.g. ("callback_tomorrow_after", {"time": "09:00"}); a later day is given as
+    its `weekday`, which `text` names in the words of the language speaking."""
+    if expectation.kind == ExpectationKind.SOON:
+        return "callback_soon", {}
+    values: dict = {"time": f"{expectation.local_time:%H:%M}"}
+    if expectation.kind == ExpectationKind.ON_DAY:
+        values["weekday"] = expectation.weekday
+    return f"callback_{expectation.kind.value}", values

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from hotline.core.phones import KEYED_MAX_DIGITS
 from telephony import prompts
 
 GATHER_TIMEOUT = 6
@@ -84,18 +85,13 @@ def enqueue(
     return str(response)
 
 
-def wait(
-    speaker: Speaker, language: str, position: int, hold_audio: str, choice_url: str, *, offer_callback: bool
-) -> str:
+def wait(speaker: Speaker, language: str, position: int, hold_audio: str, choice_url: str) -> str:
     """Played in a loop while the caller waits: position, hold audio, the offer of a callback."""
     response = VoiceResponse()
     speaker.speak(response, "position", language, position=position)
-    if offer_callback:
-        gather = response.gather(num_digits=1, action=choice_url, method="POST", timeout=1)
-        speaker.speak(gather, "offer_callback", language)
-        gather.play(hold_audio)
-    else:
-        response.play(hold_audio)
+    gather = response.gather(num_digits=1, action=choice_url, method="POST", timeout=1)
+    speaker.speak(gather, "offer_callback", language)
+    gather.play(hold_audio)
     return str(response)
 
 
@@ -106,17 +102,44 @@ def hold(hold_audio: str) -> str:
     return str(response)
 
 
-def keep_waiting(speaker: Speaker, language: str, wait_url: str, *, withheld: bool) -> str:
+def keep_waiting(wait_url: str) -> str:
     response = VoiceResponse()
-    if withheld:
-        speaker.speak(response, "callback_impossible", language)
     response.redirect(wait_url, method="POST")
     return str(response)
 
 
-def leave_queue() -> str:
+def callback_number(
+    speaker: Speaker, language: str, action: str, retry: str, *, own_number: bool, sorry: str | None
+) -> str:
+    """Which number to call back: 1 for the one calling (when it is known), or
+    another keyed in and ended with the hash key. `sorry` is the prompt that
+    says why the last answer did not do."""
     response = VoiceResponse()
-    response.leave()
+    gather = response.gather(
+        num_digits=KEYED_MAX_DIGITS,
+        finish_on_key="#",
+        action=action,
+        method="POST",
+        timeout=GATHER_TIMEOUT,
+    )
+    if sorry is not None:
+        speaker.speak(gather, sorry, language)
+    speaker.speak(gather, "callback_number" if own_number else "callback_number_withheld", language)
+    response.redirect(retry, method="POST")
+    return str(response)
+
+
+def callback_expected(speaker: Speaker, language: str, expected: tuple[str, dict], *, waiting: bool) -> str:
+    """When the call will come; then a waiting caller leaves the queue (its result
+    says goodbye), one who called after hours hears goodbye and the line ends."""
+    key, values = expected
+    response = VoiceResponse()
+    speaker.speak(response, key, language, **values)
+    if waiting:
+        response.leave()
+    else:
+        speaker.speak(response, "goodbye", language)
+        response.hangup()
     return str(response)
 
 
@@ -142,10 +165,9 @@ def after_hours(
     *,
     crisis: bool,
     emergency_number: str,
-    withheld: bool,
     sorry: bool,
 ) -> str:
-    """Closed: the hours, then a callback (if the number is known) or a voice message."""
+    """Closed: the hours, then a callback or a voice message."""
     response = VoiceResponse()
     if crisis:
         speaker.speak(response, "emergency", language, number=" ".join(emergency_number))
@@ -154,8 +176,6 @@ def after_hours(
         speaker.speak(gather, "not_understood", language)
     else:
         speaker.speak(gather, "closed", language, hours=hours)
-    if withheld:
-        speaker.speak(gather, "callback_impossible", language)
     speaker.speak(gather, "after_hours_options", language)
     response.redirect(retry, method="POST")
     return str(response)

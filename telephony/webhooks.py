@@ -13,11 +13,13 @@ from flask import Blueprint, Response, current_app, request, url_for
 
 from hotline import events
 from hotline.callbacks import service as callbacks
-from hotline.callbacks.service import NoNumberToCall, request_from_call
+from hotline.callbacks.policy import expectation
+from hotline.callbacks.service import request_from_call
 from hotline.calls import queues, routing
 from hotline.calls import service as calls
 from hotline.calls.incoming import CallNotRecorded, record_incoming
 from hotline.cases.service import CaseConflict
+from hotline.core import phones
 from hotline.models import Call, utcnow
 from hotline.models.states import CallbackSource, CallStage, LeftQueue, StepOutOfPlace
 from hotline.operators import departures, offers
@@ -192,14 +194,7 @@ def wait():
         return _twiml(twiml.hold(line.hold_audio))
     position = queues.position_of(step.call)
     return _twiml(
-        twiml.wait(
-            line.speaker,
-            step.language,
-            position,
-            line.hold_audio,
-            choice_url=_url("wait_choice"),
-            offer_callback=not step.call.caller.withheld,
-        )
+        twiml.wait(line.speaker, step.language, position, line.hold_audio, choice_url=_url("wait_choice"))
     )
 
 
@@ -211,12 +206,66 @@ def wait_choice():
     if step.call.stage == CallStage.CONNECTED:
         return _twiml(twiml.hold(line.hold_audio))
     if forms.digits() == "1":
-        try:
-            request_from_call(step.call, CallbackSource.IVR, utcnow(), *callbacks.settings())
-        except NoNumberToCall:
-            return _twiml(twiml.keep_waiting(line.speaker, step.language, _url("wait"), withheld=True))
-        return _twiml(twiml.leave_queue())
-    return _twiml(twiml.keep_waiting(line.speaker, step.language, _url("wait"), withheld=False))
+        return _callback_number(step, "wait_number", attempt=1, sorry=None)
+    return _twiml(twiml.keep_waiting(_url("wait")))
+
+
+@bp.post("/wait/number")
+@twilio_signed
+def wait_number():
+    """The caller waiting chose the number to be called back on; they keep their
+    place in the queue until the request is made."""
+    step = _step("wait_number")
+    line = line_settings(current_app)
+    if step.call.stage == CallStage.CONNECTED:
+        return _twiml(twiml.hold(line.hold_audio))
+    number, sorry = _number_to_call(step)
+    if sorry is not None:
+        attempt = forms.attempt()
+        if attempt < line.menu_attempts:
+            return _callback_number(step, "wait_number", attempt=attempt + 1, sorry=sorry)
+        return _twiml(twiml.keep_waiting(_url("wait")))
+    return _callback_requested(step, CallbackSource.IVR, number, waiting=True)
+
+
+def _callback_number(step: Step, endpoint: str, attempt: int, sorry: str | None) -> Response:
+    line = line_settings(current_app)
+    url = _url(endpoint, attempt=attempt)
+    return _twiml(
+        twiml.callback_number(
+            line.speaker,
+            step.language,
+            action=url,
+            retry=url,
+            own_number=not step.call.caller.withheld,
+            sorry=sorry,
+        )
+    )
+
+
+def _number_to_call(step: Step) -> tuple[str | None, str | None]:
+    """(number, None) for the number keyed in, None for the caller's own one (1);
+    (None, the prompt saying why) when the keys give no number to call. The digits
+    are never logged nor spoken back."""
+    digits = forms.digits()
+    if not digits:
+        return None, "not_understood"
+    if digits == "1" and not step.call.caller.withheld:
+        return None, None
+    try:
+        return phones.keyed_number(digits, current_app.extensions["phone_vault"].default_region), None
+    except phones.InvalidNumber:
+        return None, "number_not_callable"
+
+
+def _callback_requested(step: Step, source: CallbackSource, number: str | None, *, waiting: bool) -> Response:
+    """Record the request, then tell the caller when to expect the call."""
+    line = line_settings(current_app)
+    policy, vault = callbacks.settings()
+    now = utcnow()
+    requested = request_from_call(step.call, source, now, policy, vault, number=number)
+    expected = prompts.expected_call(expectation(policy, requested.due_at, now))
+    return _twiml(twiml.callback_expected(line.speaker, step.language, expected, waiting=waiting))
 
 
 @bp.post("/queue-result")
@@ -246,7 +295,6 @@ def _after_hours(step: Step, attempt: int, sorry: bool) -> Response:
             retry=_url("after_hours", attempt=attempt),
             crisis=step.call.crisis and attempt == 1 and not sorry,
             emergency_number=line.emergency_number,
-            withheld=step.call.caller.withheld,
             sorry=sorry,
         )
     )
@@ -259,9 +307,8 @@ def after_hours():
     line = line_settings(current_app)
     attempt = forms.attempt()
     digits = forms.digits()
-    if digits == "1" and not step.call.caller.withheld:
-        request_from_call(step.call, CallbackSource.AFTER_HOURS, utcnow(), *callbacks.settings())
-        return _twiml(twiml.goodbye(line.speaker, step.language, "callback_confirmed"))
+    if digits == "1":
+        return _callback_number(step, "after_hours_number", attempt=1, sorry=None)
     if digits == "2":
         return _twiml(
             twiml.record_message(
@@ -271,6 +318,22 @@ def after_hours():
     if attempt < line.menu_attempts:
         return _after_hours(step, attempt=attempt + 1, sorry=True)
     return _twiml(twiml.goodbye(line.speaker, step.language))
+
+
+@bp.post("/after-hours/number")
+@twilio_signed
+def after_hours_number():
+    """After hours, the number to call back on: the callback is due at the next
+    opening of the callback hours."""
+    step = _step("after_hours_number")
+    line = line_settings(current_app)
+    number, sorry = _number_to_call(step)
+    if sorry is not None:
+        attempt = forms.attempt()
+        if attempt < line.menu_attempts:
+            return _callback_number(step, "after_hours_number", attempt=attempt + 1, sorry=sorry)
+        return _twiml(twiml.goodbye(line.speaker, step.language))
+    return _callback_requested(step, CallbackSource.AFTER_HOURS, number, waiting=False)
 
 
 @bp.post("/message")

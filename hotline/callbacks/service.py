@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 # How many times a request looks again when the open callback it would merge
 # into closed between the insert and the merge.
 MERGE_TRIES = 3
+NUMBER_COLUMNS = ("number_hash", "number_encrypted", "number_tail")
 
 
 class NoNumberToCall(ValueError):
@@ -81,20 +82,24 @@ def settings() -> tuple[CallbackPolicy, PhoneVault]:
     return current_app.extensions["callback_policy"], current_app.extensions["phone_vault"]
 
 
-def missed(call: Call, now: datetime) -> Requested | None:
+def missed(call: Call, now: datetime, waited: int | None = None) -> Requested | None:
     """The caller hung up waiting in the queue: after more than
-    HOTLINE_SHORT_ABANDON_SECONDS of waiting, by the hotline's own clock, they
-    are called back (source `missed`), unless HOTLINE_MISSED_CALL_CALLBACKS is
-    off. A withheld number cannot be: the case says so, to be counted."""
+    HOTLINE_SHORT_ABANDON_SECONDS of waiting, by the hotline's own clock (`waited`,
+    else the call's wait_seconds), they are called back (source `missed`), unless
+    HOTLINE_MISSED_CALL_CALLBACKS is off. A withheld number cannot be: the case
+    says so, to be counted, unless the caller keyed in a number on this call."""
     config = current_app.config
     if not config["HOTLINE_MISSED_CALL_CALLBACKS"] or call.enqueued_at is None:
         return None
-    waited = call.wait_seconds
+    if waited is None:
+        waited = call.wait_seconds
     if waited is None:
         waited = int((now - call.enqueued_at).total_seconds())
     if waited <= config["HOTLINE_SHORT_ABANDON_SECONDS"]:
         return None
     if call.caller is None or call.caller.withheld:
+        if db.session.scalar(select(Callback.id).where(Callback.call_id == call.id)) is not None:
+            return None
         timeline.record(
             call.case_id,
             "callback_impossible",
@@ -247,9 +252,9 @@ def _insert(values: dict):
 
 def _merge(values: dict, now: datetime) -> tuple[int | None, bool]:
     """Merge the request into the person's open callback in the queue: the
-    earlier due time and place win, the latest number asked for is called.
-    Its id (None when none is open any more: try the insert again), and
-    whether the merge queued it now."""
+    earlier due time and place win, the latest number asked for is called (a
+    missed call asks for none). Its id (None when none is open any more: try
+    the insert again), and whether the merge queued it now."""
     open_one = db.session.execute(
         select(Callback.id, Callback.status).where(
             Callback.caller_id == values["caller_id"],
@@ -270,13 +275,13 @@ def _merge(values: dict, now: datetime) -> tuple[int | None, bool]:
             (Callback.priority < bindparam("priority"), bindparam("priority")), else_=Callback.priority
         ),
         "crisis": or_(Callback.crisis, bindparam("crisis")),
-        "number_hash": bindparam("number_hash"),
-        "number_encrypted": bindparam("number_encrypted"),
-        "number_tail": bindparam("number_tail"),
     }
-    params = {
-        key: values[key] for key in ("priority", "crisis", "number_hash", "number_encrypted", "number_tail")
-    }
+    params = {key: values[key] for key in ("priority", "crisis")}
+    if values["source"] != CallbackSource.MISSED.value:
+        # A missed call asks for no number: the one asked for before (keyed in, say) stays.
+        for key in NUMBER_COLUMNS:
+            changes[key] = bindparam(key)
+            params[key] = values[key]
     params["due"] = values["due_at"]
     if values["waiting_since"] is not None:
         changes["waiting_since"] = sa_case(

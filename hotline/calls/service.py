@@ -67,6 +67,7 @@ _STEPS: dict[str, frozenset[CallStage]] = {
     # it, not an error that would drop them.
     "wait": frozenset({*WAITING, CallStage.CONNECTED}),
     "wait_choice": frozenset({*WAITING, CallStage.CONNECTED}),
+    "wait_number": frozenset({*WAITING, CallStage.CONNECTED}),
     "queue_result": frozenset(
         {*WAITING, CallStage.CONNECTED, CallStage.WRAP_UP, CallStage.LEFT_QUEUE, CallStage.ENDED}
     ),
@@ -77,6 +78,7 @@ _STEPS: dict[str, frozenset[CallStage]] = {
     # fetched this: they wait there for the accept's redirect (see "wait").
     "requeue": frozenset({*WAITING, CallStage.CONNECTED}),
     "after_hours": frozenset({CallStage.AFTER_HOURS, CallStage.ENDED}),
+    "after_hours_number": frozenset({CallStage.AFTER_HOURS, CallStage.ENDED}),
     "message": frozenset({CallStage.AFTER_HOURS, CallStage.ENDED}),
 }
 
@@ -86,7 +88,7 @@ def check_step(call: Call, step: str) -> None:
     allowed = call.stage in _STEPS[step]
     if step == "queue_result":
         allowed = allowed and call.enqueued_at is not None
-    elif step in ("after_hours", "message"):
+    elif step in ("after_hours", "after_hours_number", "message"):
         # Routed but never queued: the caller was told the hotline is closed.
         allowed = allowed and call.case_id is not None and call.enqueued_at is None
     if not allowed:
@@ -317,6 +319,14 @@ def _waited(call: Call, queue_seconds: int | None, now: datetime) -> tuple[datet
         return since + timedelta(seconds=queue_seconds), earlier + queue_seconds
     waited = seconds_between(since, now)
     return now, (earlier + waited if waited is not None else None)
+
+
+def waited_by_clock(call: Call, now: datetime) -> int | None:
+    """How long the caller has waited in all, to `now`, by the hotline's clock
+    (not the network's QueueTime); None if they never queued."""
+    if call.enqueued_at is None:
+        return None
+    return _waited(call, None, now)[1]
 
 
 def back_to_queue(call: Call, queue: str, now: datetime, left_at: datetime | None = None) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 
 import phonenumbers
@@ -39,6 +40,24 @@ def normalise(raw: str | None, default_region: str) -> str | None:
     if not phonenumbers.is_possible_number(parsed):
         raise InvalidNumber("not a possible phone number")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+# A number keyed in on a phone's keypad: an international prefix ("810", "00")
+# and the 15 digits E.164 allows at most.
+KEYED_MAX_DIGITS = 18
+_KEYED = re.compile(rf"[0-9]{{1,{KEYED_MAX_DIGITS}}}")
+
+
+def keyed_number(digits: str, default_region: str) -> str:
+    """E.164 form of a number keyed in on the keypad (ASCII digits only, the whole
+    text), in the default region when it has no country code. InvalidNumber for
+    anything else, a withheld number's keypad spelling too."""
+    if not isinstance(digits, str) or not _KEYED.fullmatch(digits):
+        raise InvalidNumber("not keypad digits")
+    number = normalise(digits, default_region)
+    if number is None:
+        raise InvalidNumber("not a number to call")
+    return number
 
 
 def mask(e164: str | None) -> str:

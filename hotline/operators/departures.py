@@ -48,15 +48,20 @@ def status_reported(
 def left_queue(
     call: Call, queue_result: str, reason: LeftQueue, queue_seconds: int | None, now: datetime
 ) -> bool:
-    """The caller left the queue (Enqueue's action). False for a repeat."""
+    """The caller left the queue (Enqueue's action). False for a repeat.
+
+    The call's record keeps the network's QueueTime, but whether a caller who hung
+    up waited long enough to be called back is the hotline's own clock's word: a
+    wrong QueueTime neither makes nor spares a callback."""
+    waited = calls.waited_by_clock(call, now)
     if not calls.leave_queue(call, queue_result, reason, queue_seconds, now):
         return False
-    _gone(call, reason, now)
+    _gone(call, reason, now, waited)
     return True
 
 
-def _gone(call: Call, reason: str, now: datetime) -> None:
+def _gone(call: Call, reason: str, now: datetime, waited: int | None = None) -> None:
     events.caller_left(call.call_sid, call.queue, reason)
     offer_endings.withdraw_offers_of_gone_callers(now, call.id)
     if reason in (LeftQueue.HUNG_UP, events.ENDED_WHILE_WAITING):
-        callbacks.missed(call, now)
+        callbacks.missed(call, now, waited)

@@ -23,6 +23,7 @@ class QueueWait:
         self.wait_url = urljoin(document.url, wait_url) if wait_url else None
         self.wait_method = node.get("waitUrlMethod", "POST")
         self.figures: dict = {}
+        self.chose_number = False
         turns = {"hangup": 1, "callback": leg.script.wait_loops, "wait": leg.script.wait_loops}
         self.turns = turns[leg.script.in_queue]
 
@@ -95,11 +96,14 @@ class QueueWait:
         return None
 
     def _gather(self, node: ET.Element, document: Document) -> Document | None:
-        """The waitUrl's menu: a caller who wants a callback presses 1, once."""
+        """The waitUrl's menu: a caller who wants a callback presses 1, once; then,
+        asked which number to call (the menu ended with #), 1 for their own, once."""
         leg = self.leg
         digits = ""
         if leg.script.in_queue == "callback" and not leg.pressed_callback:
             digits, leg.pressed_callback = "1", True
+        elif leg.script.in_queue == "callback" and node.get("finishOnKey") == "#" and not self.chose_number:
+            digits, self.chose_number = "1", True
         leg.prompt(node, document)
         if not digits:
             return None

@@ -43,6 +43,8 @@ def test_outside_hours_a_callback_is_recorded(office_hours):
     call = ScriptedCall(office_hours)
     call.to_queue(need="3")
     root = twiml(call.press("/telephony/voice/after-hours?attempt=1", "1"))
+    assert root.find("Gather").get("action") == "/telephony/voice/after-hours/number?attempt=1"
+    root = twiml(call.press("/telephony/voice/after-hours/number?attempt=1", "1"))
     assert "перезвоним" in spoken(root) and root.find("Hangup") is not None
     callback = db.session.scalars(select(Callback)).one()
     assert (callback.source, callback.queue, callback.case_id) == (
@@ -83,13 +85,16 @@ def test_an_empty_recording_just_says_goodbye(office_hours):
     assert call.record().recording_sid is None
 
 
-def test_a_withheld_caller_is_told_no_callback_is_possible(office_hours):
+def test_a_withheld_caller_may_key_in_a_number_to_be_called_back_on(office_hours):
     call = ScriptedCall(office_hours, None)
     root = call.to_queue()
-    assert "номер скрыт" in spoken(root)
+    assert "перезвонили, нажмите 1" in spoken(root)
     root = twiml(call.press("/telephony/voice/after-hours?attempt=1", "1"))
-    assert "не поняла" in spoken(root)
-    assert db.session.scalars(select(Callback)).first() is None
+    assert "номер скрыт" in spoken(root)
+    root = twiml(call.press("/telephony/voice/after-hours/number?attempt=1", "87015550042"))
+    assert root.find("Hangup") is not None
+    callback = db.session.scalars(select(Callback)).one()
+    assert (callback.source, callback.number_tail) == ("after_hours", "42")
 
 
 def test_unknown_keys_ask_again_then_say_goodbye(office_hours):

@@ -39,8 +39,10 @@ STEPS = [
     "/telephony/voice/menu",
     "/telephony/voice/wait",
     "/telephony/voice/wait/choice",
+    "/telephony/voice/wait/number",
     "/telephony/voice/queue-result",
     "/telephony/voice/after-hours",
+    "/telephony/voice/after-hours/number",
     "/telephony/voice/message",
     "/telephony/voice/status",
 ]
@@ -53,7 +55,10 @@ numbers = st.one_of(
 )
 anything = st.text(max_size=40) | surrogates.with_surrogates
 FIELDS = {
-    "Digits": st.one_of(st.sampled_from(["1", "2", "3", "9", "*", "#", "", "3\n", "٣"]), anything),
+    "Digits": st.one_of(
+        st.sampled_from(["1", "2", "3", "9", "*", "#", "", "3\n", "٣", "87015550077", "8701555007#"]),
+        anything,
+    ),
     "From": st.one_of(st.sampled_from(["+77015551234", "+77015559876", "anonymous", ""]), anything),
     "QueueResult": st.one_of(st.sampled_from(sorted(vocabulary.QUEUE_RESULTS)), anything),
     "CallStatus": st.one_of(st.sampled_from(sorted(vocabulary.CALL_STATUSES)), anything),
@@ -136,6 +141,12 @@ def line(make_app):
 # Two steps out of place that wrote records before the stage checks (now 409, nothing written).
 STEP_BEFORE_THE_QUEUE = [("/telephony/voice/queue-result", "arrived", [("QueueResult", "bridged")], None)]
 CALLBACK_FROM_THE_MENU = [("/telephony/voice/wait/choice", "arrived", [("Digits", "1")], None)]
+# Numbers keyed in, while waiting and after hours, by a caller whose number is withheld too.
+KEYED_NUMBERS = [
+    ("/telephony/voice/wait/number", "queued", [("Digits", "87015550077")], "1"),
+    ("/telephony/voice/after-hours/number", "after_hours", [("Digits", "87015550078")], "2"),
+    ("/telephony/voice/after-hours/number", "after_hours", [("Digits", "1")], "9" * 40),
+]
 # A caller's number with a lone surrogate: it once failed at commit.
 SURROGATE_CALLER = [
     ("/telephony/voice/incoming", "missing", [("CallSid", "CA" + "1" * 32), ("From", "+7701\ud800")], None)
@@ -150,6 +161,7 @@ SURROGATE_CALLER = [
 @given(batch=st.lists(requests(), min_size=1, max_size=4), open_now=st.booleans())
 @example(batch=STEP_BEFORE_THE_QUEUE, open_now=True)
 @example(batch=CALLBACK_FROM_THE_MENU, open_now=False)
+@example(batch=KEYED_NUMBERS, open_now=True)
 @example(batch=SURROGATE_CALLER, open_now=True)
 def test_signed_random_webhooks_never_fail_and_keep_the_records_whole(line, batch, open_now):
     empty_tables()

@@ -133,9 +133,18 @@ def test_pressing_1_while_waiting_asks_for_a_callback_and_leaves(twilio, app_con
     call = ScriptedCall(twilio)
     call.to_queue(need="3")
     root = twiml(call.press("/telephony/voice/wait/choice", "1"))
+    gather = root.find("Gather")
+    assert (gather.get("finishOnKey"), gather.get("action")) == (
+        "#",
+        "/telephony/voice/wait/number?attempt=1",
+    )
+    assert "с которого вы звоните, нажмите 1" in spoken(gather)
+    assert root.find("Leave") is None and call.record().stage == "queued"
+    root = twiml(call.press("/telephony/voice/wait/number?attempt=1", "1"))
+    assert "Мы перезвоним вам сегодня в рабочее время" in spoken(root)
     assert root.find("Leave") is not None
     root = twiml(call.post("/telephony/voice/queue-result", QueueResult="leave", QueueTime="40"))
-    assert "перезвоним" in spoken(root)
+    assert "Ждите нашего звонка" in spoken(root)
     assert root.find("Hangup") is not None
 
     callback = db.session.scalars(select(Callback)).one()
@@ -146,7 +155,7 @@ def test_pressing_1_while_waiting_asks_for_a_callback_and_leaves(twilio, app_con
     assert record.wait_seconds == 40
     assert "callback_requested" in [e.kind for e in record.case.events]
     # A retried keypress asks for no second callback.
-    call.press("/telephony/voice/wait/choice", "1")
+    call.press("/telephony/voice/wait/number?attempt=1", "1")
     assert db.session.scalar(select(func.count()).select_from(Callback)) == 1
 
 
@@ -158,15 +167,20 @@ def test_other_keys_while_waiting_keep_the_caller_waiting(twilio, app_context):
     assert call.record().stage == "queued"
 
 
-def test_withheld_caller_is_offered_no_callback(twilio, app_context):
+def test_withheld_caller_is_offered_a_callback_on_a_number_they_key_in(twilio, app_context):
     call = ScriptedCall(twilio, None)
     call.to_queue()
     root = twiml(call.post("/telephony/voice/wait", QueuePosition="1"))
-    assert root.find("Gather") is None and root.find("Play") is not None
+    assert "нажмите 1" in spoken(root.find("Gather"))
     root = twiml(call.press("/telephony/voice/wait/choice", "1"))
-    assert "номер скрыт" in spoken(root)
-    assert root.find("Redirect").text == "/telephony/voice/wait"
+    assert "номер скрыт" in spoken(root) and "с которого вы звоните" not in spoken(root)
+    root = twiml(call.press("/telephony/voice/wait/number?attempt=1", "1"))
+    assert "на этот номер мы не сможем позвонить" in spoken(root)
     assert db.session.scalar(select(func.count()).select_from(Callback)) == 0
+    root = twiml(call.press("/telephony/voice/wait/number?attempt=2", "87015550077"))
+    assert root.find("Leave") is not None
+    callback = db.session.scalars(select(Callback)).one()
+    assert (callback.source, callback.number_tail) == ("ivr", "77")
 
 
 def test_hanging_up_in_the_queue_is_abandoned_and_leaves_it_at_once(twilio, app_context, client):

@@ -224,8 +224,9 @@ def test_caller_who_hangs_up_in_the_queue_is_abandoned(live):
 def test_caller_who_presses_1_while_waiting_is_called_back(live):
     result = live.phone().call(NUMBER, Script(digits=("2", "3"), in_queue="callback"))
 
-    assert result.pressed == ["2", "3", "1"]
+    assert result.pressed == ["2", "3", "1", "1"]
     assert result.queue_result == "leave"
+    assert prompts.text("callback_soon", "ru") in result.said()
     assert prompts.text("callback_confirmed", "ru") in result.said()
     assert result.outcome == "the hotline hung up"
     call = record_of(live, result.call_sid)
@@ -235,11 +236,12 @@ def test_caller_who_presses_1_while_waiting_is_called_back(live):
         assert (callback.call_id, callback.queue, callback.source) == (call.id, "legal", "ivr")
 
 
-def test_withheld_caller_is_not_offered_a_callback(live):
+def test_withheld_caller_pressing_1_for_their_own_number_is_told_it_cannot_be_called(live):
     result = live.phone().call(None, Script(digits=("2", "1"), in_queue="callback", wait_loops=2))
 
-    assert prompts.text("offer_callback", "ru") not in result.said()
-    assert result.pressed == ["2", "1"]
+    assert prompts.text("callback_number_withheld", "ru") in result.said()
+    assert prompts.text("number_not_callable", "ru") in result.said()
+    assert result.pressed == ["2", "1", "1", "1"]
     assert (result.queue, result.queue_result) == ("psychologist", "hangup")
     call = record_of(live, result.call_sid)
     assert call.abandoned
