@@ -35,6 +35,9 @@ def queue_due_callbacks() -> int:
     """Queue the due callbacks (how many), and hand over again the accepted
     attempts whose placing job was lost."""
     hand_over_unplaced()
+    lost = callbacks.settle_lost_placings(utcnow() - LOST_AFTER, utcnow())
+    if lost:
+        log.warning("callback attempts whose call was never recorded, back in the list: %s", lost)
     woken = schedule.queue_due(utcnow())
     if woken:
         log.info("callbacks queued: %d (%s)", len(woken), ", ".join(map(str, woken[:50])))
@@ -44,6 +47,9 @@ def queue_due_callbacks() -> int:
 
 # An accepted attempt is looked after once its job has had this long to start.
 UNPLACED_AFTER = timedelta(seconds=10)
+# A claimed placing whose call is still unrecorded after this long was lost
+# (every request to the network times out well before).
+LOST_AFTER = timedelta(seconds=60)
 
 
 def hand_over_unplaced() -> list[int]:

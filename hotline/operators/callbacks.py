@@ -185,6 +185,7 @@ def place(attempt_id: int, now: datetime, telephony: Telephony) -> str | None:
         log.warning("callback attempt %d: the network did not place the call", attempt_id)
         _back_in_list(attempt, now, reason="not_placed", presence_to=Presence.AVAILABLE)
         db.session.commit()
+        offers.distribute(now)
         return None
     callback = db.session.get(Callback, attempt.callback_id)
     db.session.execute(
@@ -264,6 +265,28 @@ def unplaced_attempts(started_before: datetime) -> list[int]:
     ).all()
     db.session.rollback()
     return list(ids)
+
+
+def settle_lost_placings(placed_before: datetime, now: datetime) -> list[int]:
+    """Attempts claimed for placing before `placed_before` whose call was never
+    recorded (the process died between claiming and recording): the callback
+    waits in the list again, the operator is free, no attempt counts."""
+    lost = db.session.scalars(
+        select(CallbackAttempt).where(
+            CallbackAttempt.placed_at < placed_before,
+            CallbackAttempt.call_sid.is_(None),
+            CallbackAttempt.ended_at.is_(None),
+        )
+    ).all()
+    settled = []
+    for attempt in lost:
+        _back_in_list(attempt, now, reason="lost", presence_to=Presence.AVAILABLE)
+        db.session.commit()
+        settled.append(attempt.id)
+    db.session.rollback()
+    if settled:
+        offers.distribute(now)
+    return settled
 
 
 def attempt_by_call(call_sid: str) -> CallbackAttempt | None:
@@ -360,6 +383,7 @@ def operator_leg_ended(
     else:
         _back_in_list(attempt, now, reason="not_answered", presence_to=Presence.AWAY)
         db.session.commit()
+        offers.distribute(now)
 
 
 def _end_attempt(attempt: CallbackAttempt, outcome: str | None, now: datetime) -> bool:

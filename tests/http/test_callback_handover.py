@@ -61,3 +61,32 @@ def test_an_attempt_is_not_looked_after_before_its_job_had_time_to_start(make_ap
         accepted(app)
         Redis.from_url(redis_url).flushall()
         assert hand_over_unplaced() == []
+
+
+def test_a_placing_lost_between_claim_and_record_puts_the_callback_back_and_frees_the_operator(make_app):
+    from hotline.models import Callback, CallbackAttempt
+    from workers.callbacks import LOST_AFTER, queue_due_callbacks
+
+    app = make_app(HOTLINE_CALLBACK_HOURS="always")
+    with app.app_context():
+        attempt_id = accepted(app)
+        # A worker claimed it and died before the call was recorded.
+        db.session.execute(
+            CallbackAttempt.__table__.update()
+            .where(CallbackAttempt.id == attempt_id)
+            .values(placed_at=utcnow())
+        )
+        db.session.commit()
+        with time_machine.travel(utcnow() + LOST_AFTER + timedelta(seconds=1)):
+            queue_due_callbacks()
+        db.session.expire_all()
+        attempt = db.session.get(CallbackAttempt, attempt_id)
+        assert attempt.ended_at is not None and attempt.outcome is None and not attempt.dialled
+        callback = db.session.get(Callback, attempt.callback_id)
+        assert (callback.status, callback.attempts) == ("queued", 0)
+        user = db.session.scalars(select(User).where(User.username == "aigerim")).one()
+        # Free again, and offered the callback once more.
+        assert user.presence == Presence.AVAILABLE
+        assert db.session.scalar(
+            select(Offer.id).where(Offer.callback_id == attempt.callback_id, Offer.status == "open")
+        )

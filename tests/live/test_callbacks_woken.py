@@ -19,6 +19,7 @@ import pytest
 from redis import Redis
 from sqlalchemy import select
 
+from bench.processes import children
 from hotline.callbacks import service
 from hotline.extensions import db
 from hotline.models import Callback, Caller, CaseEvent, utcnow
@@ -128,6 +129,9 @@ def test_a_worker_killed_loses_no_callback_and_queues_none_twice(seeding, databa
         ids = due_soon(COUNT, 1)
         killed, _ = started[1]
         eventually(lambda: utcnow() >= db.session.get(Callback, ids[0]).due_at, timeout=10, every=0.05)
-        os.killpg(killed.pid, signal.SIGKILL)
+        # RQ runs each job in a work horse of its own process group: kill it too.
+        for pid in [killed.pid, *children(killed.pid)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(os.getpgid(pid), signal.SIGKILL)
         eventually(lambda: all_queued(ids), timeout=20, what=_what(started), every=0.2)
     assert_queued_once_and_in_time(ids)
