@@ -251,6 +251,11 @@ class ProductionConfig(Config):
             raise RuntimeError("Refusing to start in production: " + "; ".join(refused))
         if self.TELEPHONY_SIMULATOR:
             raise RuntimeError("TELEPHONY_SIMULATOR must be off in production")
+        if not self.HOTLINE_PUBLIC_URL.startswith("https://"):
+            raise RuntimeError(
+                "HOTLINE_PUBLIC_URL must be the hotline's public https:// address in production: "
+                "the phone network calls it back for every callback"
+            )
 
 
 def _long(value: str) -> bool:

@@ -97,3 +97,12 @@ def test_production_refuses_the_simulator(production_env):
     production_env.setenv("TELEPHONY_SIMULATOR", "1")
     with pytest.raises(RuntimeError, match="TELEPHONY_SIMULATOR must be off in production"):
         ProductionConfig().check()
+
+
+@pytest.mark.parametrize("address", ["", "http://hotline.example.org", "http://127.0.0.1:5000"])
+def test_production_needs_the_public_https_address_the_network_calls_back(production_env, address):
+    production_env.setenv("HOTLINE_PUBLIC_URL", address)
+    with pytest.raises(
+        RuntimeError, match="HOTLINE_PUBLIC_URL must be the hotline's public https:// address"
+    ):
+        ProductionConfig().check()

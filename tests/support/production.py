@@ -14,4 +14,5 @@ GOOD = {
     "PHONE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
     "TWILIO_API_KEY": "SK" + secrets.token_hex(16),
     "TWILIO_API_SECRET": secrets.token_urlsafe(32),
+    "HOTLINE_PUBLIC_URL": "https://hotline.example.org",
 }
