@@ -210,13 +210,14 @@ def _insert_offer(values: dict):
     )
 
 
-def _offer(call: Call, reference: str | None, user_id: int, now: datetime) -> int | None:
-    """Offer `call` to `user_id`: the offer, the call's move to `offered`, a case
-    event and an audit record, in one transaction; nothing if any part lost."""
+def _open_offer(offered: dict, user_id: int, now: datetime) -> tuple[int | None, datetime]:
+    """Insert the open offer of `offered` (its call_id or callback_id) to
+    `user_id`, with its deadline; no id (and the transaction rolled back) when
+    the operator or what is offered has an open offer already."""
     offer_seconds, _ = _settings()
     expires_at = now + timedelta(seconds=offer_seconds)
     values = {
-        "call_id": call.id,
+        **offered,
         "user_id": user_id,
         "status": OfferStatus.OPEN.value,
         "created_at": now,
@@ -225,6 +226,14 @@ def _offer(call: Call, reference: str | None, user_id: int, now: datetime) -> in
     offer_id = db.session.scalar(_insert_offer(values))
     if offer_id is None:
         db.session.rollback()
+    return offer_id, expires_at
+
+
+def _offer(call: Call, reference: str | None, user_id: int, now: datetime) -> int | None:
+    """Offer `call` to `user_id`: the offer, the call's move to `offered`, a case
+    event and an audit record, in one transaction; nothing if any part lost."""
+    offer_id, expires_at = _open_offer({"call_id": call.id}, user_id, now)
+    if offer_id is None:
         return None
     if not stages.transition(call, CallStage.OFFERED, allowed_from={CallStage.QUEUED}):
         db.session.rollback()
@@ -262,18 +271,8 @@ def _offer_callback(callback: Callback, reference: str | None, user_id: int, now
     """Offer the queued callback to `user_id`: the offer (one open per callback,
     by its partial unique index), a case event and an audit record, in one
     transaction. The callback stays `queued` while it is offered."""
-    offer_seconds, _ = _settings()
-    expires_at = now + timedelta(seconds=offer_seconds)
-    values = {
-        "callback_id": callback.id,
-        "user_id": user_id,
-        "status": OfferStatus.OPEN.value,
-        "created_at": now,
-        "expires_at": expires_at,
-    }
-    offer_id = db.session.scalar(_insert_offer(values))
+    offer_id, expires_at = _open_offer({"callback_id": callback.id}, user_id, now)
     if offer_id is None:
-        db.session.rollback()
         return None
     timeline.record(
         callback.case_id,
