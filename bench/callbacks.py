@@ -478,8 +478,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.lead:g} s ahead; `flask cron` (the callbacks' job every {EVERY_SECONDS} s) and "
         f"{', '.join(map(str, args.workers))} `flask worker` processes; then {args.fault_workers} workers "
         "with one killed (SIGKILL, its work horse too) and Redis flushed while the job that finds them due "
-        f"runs. {os.cpu_count()} CPUs, {busy:.0%} busy before the bench. No load generator (no wrk): the "
-        "bench only writes the due time and reads the rows."
+        f"runs. {os.cpu_count()} CPUs, {busy:.0%} busy before the bench. The wake runs send no "
+        "request (no load generator): they only write the due time and read the rows."
     ]
     failed = False
     started = time.monotonic()
