@@ -9,7 +9,7 @@
 Options after the name go to that bench (`python -m bench webhooks --help`); with
 `all` (the default) they go to each, so only the options all have make sense there.
 It installs nothing: without wrk it says `apt-get install wrk` and uses the Python client
-(the callbacks bench sends no requests and needs no wrk).
+(the callbacks bench's upkeep part uses wrk too; its other parts send no webhook).
 """
 
 from __future__ import annotations

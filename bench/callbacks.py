@@ -40,7 +40,7 @@ from sqlalchemy import func, make_url, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bench import report
+from bench import callback_pacing, callback_upkeep, report
 from bench.database import Database, migrate, postgres_database, sqlite_database
 from bench.measured import percentile
 from bench.options import new_parser
@@ -398,6 +398,17 @@ def _counts(text: str) -> list[int]:
     return [int(part) for part in text.split(",") if part.strip()]
 
 
+PARTS = ("pacing", "upkeep", "wake")
+
+
+def _parts(text: str) -> list[str]:
+    chosen = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = set(chosen) - set(PARTS)
+    if unknown or not chosen:
+        raise ValueError(f"parts are {', '.join(PARTS)}")
+    return chosen
+
+
 def parse_args(argv: list[str] | None):
     parser = new_parser("python -m bench.callbacks", __doc__)
     parser.add_argument(
@@ -416,7 +427,35 @@ def parse_args(argv: list[str] | None):
     parser.add_argument(
         "--timeout", type=float, default=60, help="seconds after due to wait for them all (60)"
     )
+    parser.add_argument("--parts", type=_parts, default=list(PARTS), help=f"which runs ({','.join(PARTS)})")
+    parser.add_argument(
+        "--pacing", type=int, default=30, help="callbacks accepted at once in the pacing run (30)"
+    )
+    parser.add_argument("--pacing-workers", type=int, default=2, help="workers in the pacing run (2)")
+    parser.add_argument(
+        "--upkeep-callbacks",
+        type=int,
+        default=2000,
+        help="callbacks falling due over the upkeep run's callbacks-on half (2000)",
+    )
+    parser.add_argument(
+        "--upkeep-rate",
+        type=float,
+        default=None,
+        help="open loop requests/s in the upkeep run (20%% of the one-insert reference's closed loop)",
+    )
+    parser.add_argument(
+        "--upkeep-rounds", type=int, default=3, help="off/on pairs per webhook in the upkeep run (3)"
+    )
+    parser.add_argument(
+        "--upkeep-duration",
+        type=float,
+        default=5,
+        help="closed and open loop seconds per route in the upkeep run (5)",
+    )
     args = parser.parse_args(argv)
+    if args.pacing < 2 or args.pacing_workers < 1:
+        parser.error("--pacing needs 2 or more, --pacing-workers 1 or more")
     if args.no_sqlite and not args.database_url:
         parser.error("--no-sqlite needs a --database-url")
     if args.callbacks < 1 or args.lead <= 0 or args.timeout <= 0 or not all(n > 0 for n in args.workers):
@@ -439,8 +478,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.lead:g} s ahead; `flask cron` (the callbacks' job every {EVERY_SECONDS} s) and "
         f"{', '.join(map(str, args.workers))} `flask worker` processes; then {args.fault_workers} workers "
         "with one killed (SIGKILL, its work horse too) and Redis flushed while the job that finds them due "
-        f"runs. {os.cpu_count()} CPUs, {busy:.0%} busy before the bench. No load generator (no wrk): the "
-        "bench only writes the due time and reads the rows."
+        f"runs. {os.cpu_count()} CPUs, {busy:.0%} busy before the bench. The wake runs send no "
+        "request (no load generator): they only write the due time and read the rows."
     ]
     failed = False
     started = time.monotonic()
@@ -451,6 +490,32 @@ def main(argv: list[str] | None = None) -> int:
             plans = [] if args.no_sqlite else [("sqlite", None)]
             plans += [("postgres", url) for url in args.database_url]
             for kind, url in plans:
+                if "pacing" in args.parts:
+                    try:
+                        label, paced = callback_pacing.measure(kind, url, args, redis_url, workdir, processes)
+                    except (RuntimeError, OSError, SQLAlchemyError) as error:
+                        print(f"\nFAIL  {kind}: the pacing run stopped: {error}", file=out, flush=True)
+                        parts.append(f"- FAIL: {kind}: the pacing run stopped: {str(error).splitlines()[0]}")
+                        failed = True
+                    else:
+                        shown, ok = callback_pacing.section(label, paced, out)
+                        parts += shown
+                        failed |= not ok
+                if "upkeep" in args.parts:
+                    try:
+                        label, upkept = callback_upkeep.measure(
+                            kind, url, args, redis_url, workdir, processes, out
+                        )
+                    except (RuntimeError, OSError, SQLAlchemyError) as error:
+                        print(f"\nFAIL  {kind}: the upkeep run stopped: {error}", file=out, flush=True)
+                        parts.append(f"- FAIL: {kind}: the upkeep run stopped: {str(error).splitlines()[0]}")
+                        failed = True
+                    else:
+                        shown, ok = callback_upkeep.section(label, upkept, out)
+                        parts += shown
+                        failed |= not ok
+                if "wake" not in args.parts:
+                    continue
                 try:
                     label, runs, reference = run_database(kind, url, args, redis_url, workdir, processes, out)
                 except (RuntimeError, OSError, SQLAlchemyError) as error:
