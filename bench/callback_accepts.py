@@ -7,8 +7,8 @@ COUNT operators (one queue each, the four in turn), each available; COUNT people
 with a callback queued in that queue (`service.record`, due now); `offers.distribute`
 offers one to each operator. Then COUNT threads, released by one barrier, each call
 `desk.take_callback` for its operator's offer, as the accept view does (the view's
-session and CSRF checks aside): the attempt is committed, its pacing slot reserved
-and `workers.callbacks.place_attempt` enqueued for the workers.
+session and CSRF checks aside): the attempt is committed and
+`workers.callbacks.place_attempt` enqueued for the dialler.
 Prints one JSON line: the attempts' ids and how long the accepts took.
 """
 

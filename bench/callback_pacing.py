@@ -2,7 +2,8 @@
 
 On a database of its own: the Procfile's `web` (gunicorn, the hotline app, the simulator
 at /simulator as the phone network: TWILIO_API_BASE_URL and HOTLINE_PUBLIC_URL point at
-it), `flask cron` and --pacing-workers `flask worker` processes, HOTLINE_DIAL_RATE=1.
+it), `flask cron`, one `flask worker` and --pacing-diallers `flask dialler` processes,
+HOTLINE_DIAL_RATE=1.
 bench/callback_accepts.py makes COUNT operators and as many callbacks offered, then
 accepts them all at once in threads (`desk.take_callback`, as the accept view does).
 Each outbound call's creation is the simulator's record of it (`created`, a float Unix
@@ -42,7 +43,7 @@ class Pacing:
     """What the database and the simulator say once the calls are placed."""
 
     count: int
-    workers: int
+    diallers: int
     accept_seconds: float = 0.0
     created: list[float | None] = field(default_factory=list)  # per attempt, in acceptance (id) order
     started_out_of_id_order: int = 0  # attempts whose started_at is earlier than the one before
@@ -82,10 +83,10 @@ def pacing_checks(run: Pacing, rate: float = RATE, tolerance: float = TOLERANCE)
     ]
 
 
-def _fleet(processes: Processes, env: dict[str, str], workdir: Path, workers: int):
+def _fleet(processes: Processes, env: dict[str, str], workdir: Path, diallers: int):
     from bench.callbacks import Fleet
 
-    return Fleet(processes, env, workdir, workers)
+    return Fleet(processes, env, workdir, workers=1, diallers=diallers)
 
 
 def _web(processes: Processes, env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
@@ -133,7 +134,7 @@ def measure(kind: str, url: str | None, args, redis_url: str, workdir: Path, pro
     home = workdir / f"pacing-{kind}"
     home.mkdir(exist_ok=True)
     database = sqlite_database(home) if kind == "sqlite" else postgres_database(url)
-    run = Pacing(args.pacing, args.pacing_workers)
+    run = Pacing(args.pacing, args.pacing_diallers)
     port = free_port()
     web_url = f"http://127.0.0.1:{port}"
     env = environment(
@@ -152,7 +153,7 @@ def measure(kind: str, url: str | None, args, redis_url: str, workdir: Path, pro
         log = home / "gunicorn.log"
         web = _web(processes, env, port, log)
         started.append(web)
-        fleet = _fleet(processes, env, home, args.pacing_workers)
+        fleet = _fleet(processes, env, home, args.pacing_diallers)
         fleet.wait_ready(redis)
         ids, run.accept_seconds = _accept(env, args.pacing)
         deadline = time.monotonic() + args.pacing / RATE + SETTLE_SECONDS
@@ -191,10 +192,10 @@ def measure(kind: str, url: str | None, args, redis_url: str, workdir: Path, pro
 
 def table(run: Pacing) -> tuple[list[str], list[list[str]]]:
     between = gaps(sorted(t for t in run.created if t is not None))
-    header = ["accepted", "workers", "accepts took s", "placed", "gap min s", "gap max s", "out of order"]
+    header = ["accepted", "diallers", "accepts took s", "placed", "gap min s", "gap max s", "out of order"]
     row = [
         str(run.count),
-        str(run.workers),
+        str(run.diallers),
         f"{run.accept_seconds:.2f}",
         str(sum(t is not None for t in run.created)),
         f"{min(between):.3f}" if between else "—",

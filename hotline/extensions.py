@@ -40,13 +40,15 @@ limiter = Limiter(key_func=get_remote_address, key_prefix=LIMIT_PREFIX)
 
 
 def init_redis(app: Flask) -> None:
-    """One Redis connection pool and one RQ queue per app, in app.extensions.
+    """One Redis connection pool and the RQ queues per app, in app.extensions:
+    `rq` for every job, `dialling` for the dialler's (`flask dialler`).
 
     Short timeouts: a webhook must never hang on Redis (Twilio gives 15 s in all).
     """
     connection = Redis.from_url(app.config["REDIS_URL"], socket_timeout=2, socket_connect_timeout=2)
     app.extensions["redis"] = connection
     app.extensions["rq"] = Queue(app.config["RQ_QUEUE"], connection=connection)
+    app.extensions["dialling"] = Queue(app.config["RQ_DIALLING_QUEUE"], connection=connection)
 
 
 def init_socketio(app: Flask, manager: PubSubManager) -> None:

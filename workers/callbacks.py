@@ -6,9 +6,9 @@ middle, the cron process restarted) leaves its work to the next one, a second
 later, and a run twice at once moves nothing twice (`callbacks.schedule.queue_due`
 is a conditional move).
 
-Beside it, the job that places an accepted callback's call (`place_attempt`, at
-its slot of the outbound pacing), and the look each second for accepted
-attempts whose job was lost (`hand_over_unplaced`).
+Beside it, the dialler's job that places accepted callbacks' calls
+(`place_attempt`: the first accepted, at its slot of the outbound pacing), and
+the look each second for accepted attempts whose job was lost (`hand_over_unplaced`).
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ import time
 from datetime import timedelta
 
 from flask import current_app
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
 
 from hotline.callbacks import schedule
 from hotline.core import pacing
@@ -53,46 +51,37 @@ LOST_AFTER = timedelta(seconds=60)
 
 
 def hand_over_unplaced() -> list[int]:
-    """Accepted attempts not yet placed whose job is gone (Redis flushed, never
-    queued) or failed, or that waited past the longest wait for a slot, are
-    handed to a worker again. Placing is claimed in the database, so a job
-    that was only slow places nothing twice."""
-    now = utcnow()
-    redis = current_app.extensions["redis"]
-    handed = []
-    for attempt_id in callbacks.unplaced_attempts(now - UNPLACED_AFTER):
-        try:
-            job = Job.fetch(f"callback-attempt-{attempt_id}", connection=redis)
-        except NoSuchJobError:
-            job = None
-        waited = (
-            job is not None
-            and job.enqueued_at is not None
-            and (time.time() - job.enqueued_at.timestamp() > LONGEST_WAIT_SECONDS + 30)
-        )
-        if job is None or job.get_status() == JobStatus.FAILED or waited:
-            if job is not None:
-                job.delete()
-            desk.dial_soon(attempt_id)
-            handed.append(attempt_id)
-    if handed:
-        log.info("callback attempts handed over again: %s", ", ".join(map(str, handed)))
-    return handed
+    """When accepted attempts have waited to be placed past UNPLACED_AFTER and
+    the dialler has no job queued (Redis flushed, a job lost with a killed
+    dialler, a job that failed), queue one job again: the id of the attempt
+    it is for, in a list, or an empty list. Each job places the first
+    attempt waiting and the next second's look queues another while any is
+    left; placing is claimed in the database, so a job too many places nothing."""
+    waiting = callbacks.unplaced_attempts(utcnow() - UNPLACED_AFTER)
+    dialling = current_app.extensions["dialling"]
+    if not waiting or dialling.count:
+        return []
+    desk.dial_soon(waiting[0], again=True)
+    log.info("callback attempts waiting to be placed: %d; the dialler's job queued again", len(waiting))
+    return waiting[:1]
 
 
-# The longest a job waits for its slot: past it, something is wrong with the
-# pacing; it places the call rather than hold the worker.
-LONGEST_WAIT_SECONDS = 300
+def place_attempt(attempt_id: int | None = None) -> str | None:
+    """Place the first accepted attempt not yet placed, at its slot of the
+    outbound pacing: the dialler's job (`flask dialler`, one call at a time).
 
-
-def place_attempt(attempt_id: int, not_before: float | None = None) -> str | None:
-    """Place callback attempt `attempt_id`'s call at its slot of the outbound
-    pacing (`not_before`, a Unix time; reserved now when not given). Placing is
-    claimed in the database first, so a second job for one attempt places
-    nothing. The CallSid placed, or None."""
-    if not_before is None:
-        not_before = time.time() + pacing.reserve(
-            current_app.extensions["redis"], current_app.config["HOTLINE_DIAL_RATE"]
-        )
-    time.sleep(min(max(0.0, not_before - time.time()), LONGEST_WAIT_SECONDS))
-    return callbacks.place(attempt_id, utcnow(), current_app.extensions["telephony"])
+    `attempt_id` names the accept that asked for the job; the job places the
+    attempt accepted first, which may be an earlier one whose job was slower,
+    so calls go out in acceptance order whatever order the jobs run in. Each
+    accept queues one job and each job places at most one call. The CallSid
+    placed, or None."""
+    attempt = callbacks.claim_next(utcnow())
+    if attempt is None:
+        return None
+    try:
+        wait = pacing.reserve(current_app.extensions["redis"], current_app.config["HOTLINE_DIAL_RATE"])
+    except pacing.PacingUnavailable:
+        callbacks.unclaim(attempt)
+        raise
+    time.sleep(min(wait, pacing.LONGEST_WAIT_SECONDS))
+    return callbacks.ring(attempt, utcnow(), current_app.extensions["telephony"])

@@ -5,23 +5,23 @@ from __future__ import annotations
 import logging
 import traceback
 
-from rq import Worker
+from rq import SimpleWorker, Worker
 from rq.executions import Execution
 from rq.job import Job
 from rq.job_lifecycle import call_exception_handlers
 from rq.queue import Queue
 
 from hotline import events
+from hotline.extensions import db
 from workers.quiet import QuietQueue, quiet_worker_log
 
 log = logging.getLogger(__name__)
 
 
-class HotlineWorker(Worker):
-    """RQ's worker, which runs each job in a forked work horse that leaves with
-    `os._exit` as soon as the job returns: the events the job handed to the
-    process's publisher are published (or dropped) before it does. It logs
-    nothing of its own about the periodic jobs (workers/quiet.py)."""
+class _Hotline:
+    """What both of the hotline's workers do with a job: publish the events it
+    handed to the process's publisher before the next, and log a failure
+    without its messages."""
 
     queue_class = QuietQueue
 
@@ -42,6 +42,26 @@ class HotlineWorker(Worker):
         failed-job registry keeps the whole of it (RQ stores that itself)."""
         log.error("job %s (%s) failed:\n%s", job.id, job.func_name, _without_messages(exc_info[1]))
         call_exception_handlers(self._exc_handlers, job, *exc_info)
+
+
+class HotlineWorker(_Hotline, Worker):
+    """RQ's worker, which runs each job in a forked work horse that leaves with
+    `os._exit` as soon as the job returns: the events the job handed to the
+    process's publisher are published (or dropped) before it does. It logs
+    nothing of its own about the periodic jobs (workers/quiet.py)."""
+
+
+class HotlineDialler(_Hotline, SimpleWorker):
+    """The dialler (`flask dialler`): the placing of accepted callbacks' calls,
+    one at a time, in its own process and without a fork per job, so each call
+    goes out at its slot of the outbound pacing (a forked work horse's start
+    would take much of a one-second gap on a busy machine)."""
+
+    def perform_job(self, job: Job, queue: Queue, execution: Execution) -> bool:
+        try:
+            return super().perform_job(job, queue, execution)
+        finally:
+            db.session.remove()
 
 
 def _without_messages(error: BaseException | None) -> str:

@@ -18,6 +18,9 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 KEY = "hotline:pacing:outbound"
+# The longest a call waits for its slot: past it, something is wrong with the
+# pacing, and the call is placed rather than held.
+LONGEST_WAIT_SECONDS = 60
 
 # Slots in microseconds of Redis's clock; the key outlives the last slot by a
 # second, so an idle line starts from now again.

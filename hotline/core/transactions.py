@@ -41,3 +41,14 @@ def savepoint() -> Iterator[None]:
         # now, so statements run on `connection` directly are inside it too.
         db.session.connection()
         yield
+
+
+def one_at_a_time(name: str) -> None:
+    """Writers that pass here with the same `name` commit in the order they
+    pass: on PostgreSQL a transaction-scoped advisory lock, held to the commit
+    or rollback; SQLite's one write lock already does it from a transaction's
+    first write. Take it after that first write and just before the insert
+    whose id must follow the commit order."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%(name)s))", {"name": name})

@@ -4,11 +4,11 @@
    offer is accepted, the callback moves `queued → dialling`, an attempt is
    inserted with its number, and the operator becomes busy. Whoever made the
    move won; a second accept writes nothing (409).
-2. `place` — a worker's job, at the slot the outbound pacing gave it: the
-   attempt is claimed for placing by one conditional UPDATE (two jobs for one
-   attempt place one call), then the network rings the operator's device or
-   phone; the call (its CallSid, unique) and the operator's assignment are
-   recorded.
+2. `claim_next` and `ring` — the dialler (workers/callbacks.py), one call at a
+   time at the outbound pacing: the first accepted attempt not yet placed is
+   claimed by one conditional UPDATE (two diallers never place one call), then
+   the network rings the operator's device or phone; the call (its CallSid,
+   unique) and the operator's assignment are recorded.
 3. `operator_answered` — once the operator answers, the person is dialled from
    the hotline's number (this is the attempt that counts), with machine detection.
 4. `screened` — a person answered: the operator is talking; a machine hears nothing.
@@ -34,6 +34,7 @@ from hotline.callbacks import listing, stages
 from hotline.callbacks.messages import failed_sms
 from hotline.callbacks.policy import due_after_failure, parse_window
 from hotline.cases import timeline
+from hotline.core import transactions
 from hotline.extensions import db
 from hotline.models import Assignment, Call, Callback, CallbackAttempt, Case, Offer, Role, User
 from hotline.models.states import (
@@ -54,6 +55,8 @@ log = logging.getLogger(__name__)
 
 # The direction of the calls the hotline places (`Call.direction`).
 OUTBOUND = "outbound"
+# Diallers racing for the first attempt: each loss means another claimed it.
+CLAIM_TRIES = 5
 
 # What the Dial's result says of a person not reached, in the attempt's words.
 NOT_REACHED = {
@@ -122,6 +125,9 @@ def take(offer: Offer, user: User, now: datetime) -> TakenCallback:
     if not stages.transition(callback.id, CallbackStatus.DIALLING, allowed_from={CallbackStatus.QUEUED}):
         db.session.rollback()
         raise CannotTake("the callback is no longer waiting")
+    # The dialler places accepted calls in the order of their attempts' ids:
+    # those ids follow the accepts' commits.
+    transactions.one_at_a_time("callback-accepts")
     attempt_id = db.session.scalar(
         insert(CallbackAttempt)
         .values(callback_id=callback.id, number=number, user_id=user.id, started_at=now)
@@ -157,10 +163,36 @@ def take(offer: Offer, user: User, now: datetime) -> TakenCallback:
     )
 
 
-def place(attempt_id: int, now: datetime, telephony: Telephony) -> str | None:
-    """Place the attempt's call: the operator's phone rings. The CallSid, or
-    None when another process placed it, it ended, or the network refused (the
-    callback is back in the list and the operator available)."""
+def claim_next(now: datetime) -> int | None:
+    """Claim for placing the accepted attempt that comes first (the lowest id
+    nobody placed); committed. Its id, or None when there is none. One
+    conditional UPDATE decides: two diallers never claim one attempt."""
+    for _ in range(CLAIM_TRIES):
+        first = db.session.scalar(
+            select(func.min(CallbackAttempt.id)).where(
+                CallbackAttempt.placed_at.is_(None), CallbackAttempt.ended_at.is_(None)
+            )
+        )
+        if first is None:
+            db.session.rollback()
+            return None
+        if _claim(first, now):
+            return first
+    return None
+
+
+def unclaim(attempt_id: int) -> None:
+    """The claimed attempt's call was not placed (no pacing slot): the next
+    dialler takes it again. Committed."""
+    db.session.execute(
+        update(CallbackAttempt)
+        .where(CallbackAttempt.id == attempt_id, CallbackAttempt.call_sid.is_(None))
+        .values(placed_at=None)
+    )
+    db.session.commit()
+
+
+def _claim(attempt_id: int, now: datetime) -> bool:
     claimed = db.session.scalar(
         update(CallbackAttempt)
         .where(
@@ -172,8 +204,13 @@ def place(attempt_id: int, now: datetime, telephony: Telephony) -> str | None:
         .returning(CallbackAttempt.id)
     )
     db.session.commit()
-    if claimed is None:
-        return None
+    return claimed is not None
+
+
+def ring(attempt_id: int, now: datetime, telephony: Telephony) -> str | None:
+    """Place the claimed attempt's call: the operator's phone rings. The
+    CallSid, or None when the network refused (the callback is back in the
+    list and the operator available)."""
     attempt = db.session.get(CallbackAttempt, attempt_id)
     user = db.session.get(User, attempt.user_id)
     phone = None
@@ -255,13 +292,16 @@ def attempt_of_call(attempt_id: int, call_sid: str) -> CallbackAttempt | None:
 
 
 def unplaced_attempts(started_before: datetime) -> list[int]:
-    """Attempts accepted before `started_before` whose call nobody has placed yet."""
+    """Attempts accepted before `started_before` whose call nobody has placed
+    yet, in acceptance order."""
     ids = db.session.scalars(
-        select(CallbackAttempt.id).where(
+        select(CallbackAttempt.id)
+        .where(
             CallbackAttempt.placed_at.is_(None),
             CallbackAttempt.ended_at.is_(None),
             CallbackAttempt.started_at < started_before,
         )
+        .order_by(CallbackAttempt.id)
     ).all()
     db.session.rollback()
     return list(ids)

@@ -26,6 +26,9 @@ from hotline.telephony import Telephony, TelephonyError
 
 log = logging.getLogger(__name__)
 
+# A placing job's limit past its wait for a slot: the network's timeouts.
+PLACING_SECONDS = 60
+
 
 class CallerGone(taking.CannotTake):
     """409: the network could not take the caller to the operator: they have hung up."""
@@ -64,7 +67,7 @@ def take(
 
 
 def take_callback(offer_id: int, user: User, now: datetime) -> callbacks.TakenCallback:
-    """Accept a callback's offer; its call is placed by a worker at the next
+    """Accept a callback's offer; its call is placed by the dialler at the next
     slot of the outbound pacing, in the order accepts were made."""
     offer = offer_endings.open_offer_of(offer_id, user)
     taken = callbacks.take(offer, user, now)
@@ -72,23 +75,28 @@ def take_callback(offer_id: int, user: User, now: datetime) -> callbacks.TakenCa
     return taken
 
 
-def dial_soon(attempt_id: int) -> None:
-    """Reserve the attempt's slot of the outbound pacing and hand its placing to
-    a worker (job id per attempt: one job, whoever asks twice). When Redis does
-    not answer, the job is not queued now: the sweep hands over attempts left
-    unplaced, and the job reserves its slot itself."""
-    redis = current_app.extensions["redis"]
+def dial_soon(attempt_id: int, again: bool = False) -> None:
+    """Hand the accepted attempt to the dialler (`flask dialler`), which places
+    accepted calls one at a time, in acceptance order, at the outbound pacing.
+    One job per accept (its id names the attempt: one, whoever asks twice);
+    `again` when the cron hands over an attempt left unplaced, whose first job
+    may still be in RQ's records. When Redis does not answer, nothing is
+    queued now: the cron's look for attempts left unplaced hands it over."""
+    job_id = f"callback-attempt-{attempt_id}"
+    if again:
+        job_id += f"-again-{time.time_ns()}"
     try:
-        wait = pacing.reserve(redis, current_app.config["HOTLINE_DIAL_RATE"])
-        current_app.extensions["rq"].enqueue(
+        current_app.extensions["dialling"].enqueue(
             "workers.callbacks.place_attempt",
             attempt_id,
-            time.time() + wait,
-            job_id=f"callback-attempt-{attempt_id}",
+            job_id=job_id,
+            job_timeout=pacing.LONGEST_WAIT_SECONDS + PLACING_SECONDS,
             failure_ttl=24 * 3600,
         )
-    except (pacing.PacingUnavailable, RedisError) as error:
-        log.warning("callback attempt %d: not handed to a worker now (%s)", attempt_id, type(error).__name__)
+    except RedisError as error:
+        log.warning(
+            "callback attempt %d: not handed to the dialler now (%s)", attempt_id, type(error).__name__
+        )
 
 
 def _offer_on(taken: taking.Taken, now: datetime) -> None:

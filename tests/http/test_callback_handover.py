@@ -1,5 +1,5 @@
-"""An accepted callback whose placing job was lost (Redis flushed) is handed to a
-worker again, once; one still queued is left alone."""
+"""An accepted callback whose placing job was lost (Redis flushed, a dialler
+killed) is handed to the dialler again, once the dialler has no job queued."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import time_machine
 from redis import Redis
-from rq import Queue
 from sqlalchemy import select
 
 from hotline.accounts.users import create_user
@@ -20,12 +19,12 @@ from tests.support.pages import PASSWORD
 from workers.callbacks import UNPLACED_AFTER, hand_over_unplaced
 
 
-def accepted(app) -> int:
-    create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"], languages=["ru"])
-    user = db.session.scalars(select(User).where(User.username == "aigerim")).one()
+def accepted(app, username: str = "aigerim", number: str = "+77012220002") -> int:
+    create_user(username, Role.OPERATOR, PASSWORD, queues=["legal"], languages=["ru"])
+    user = db.session.scalars(select(User).where(User.username == username)).one()
     desk.choose_presence(user, Presence.AVAILABLE, None, utcnow())
     policy, vault = service.settings()
-    person = Caller(number_hash=vault.digest("+77012220002"), number_encrypted=vault.encrypt("+77012220002"))
+    person = Caller(number_hash=vault.digest(number), number_encrypted=vault.encrypt(number))
     db.session.add(person)
     db.session.commit()
     request = service.Request(
@@ -38,21 +37,36 @@ def accepted(app) -> int:
 
 
 def jobs(app) -> list[str]:
-    return [job.id for job in Queue(app.config["RQ_QUEUE"], connection=app.extensions["redis"]).jobs]
+    return [job.id for job in app.extensions["dialling"].jobs]
 
 
 def test_a_lost_placing_job_is_handed_over_again_and_a_queued_one_is_not(make_app, redis_url):
     app = make_app(HOTLINE_CALLBACK_HOURS="always")
     with app.app_context():
         attempt_id = accepted(app)
-        job_id = f"callback-attempt-{attempt_id}"
-        assert jobs(app) == [job_id]
+        assert jobs(app) == [f"callback-attempt-{attempt_id}"]
         with time_machine.travel(utcnow() + UNPLACED_AFTER + timedelta(seconds=1)):
             assert hand_over_unplaced() == []  # its job is still there
             Redis.from_url(redis_url).flushall()
             assert hand_over_unplaced() == [attempt_id]
-            assert jobs(app) == [job_id]
+            (again,) = jobs(app)
+            assert again.startswith(f"callback-attempt-{attempt_id}-again-")
             assert hand_over_unplaced() == []
+
+
+def test_a_job_lost_with_a_killed_dialler_is_made_up_once_the_queue_is_empty(make_app):
+    app = make_app(HOTLINE_CALLBACK_HOURS="always")
+    with app.app_context():
+        first = accepted(app)
+        accepted(app, "nurlan", "+77012220003")
+        with time_machine.travel(utcnow() + UNPLACED_AFTER + timedelta(seconds=1)):
+            # The dialler took the first job and died before claiming: one job
+            # left for two attempts; the look waits while it is queued.
+            app.extensions["dialling"].remove(f"callback-attempt-{first}")
+            assert hand_over_unplaced() == []
+            app.extensions["dialling"].empty()
+            assert hand_over_unplaced() == [first]
+            assert len(jobs(app)) == 1
 
 
 def test_an_attempt_is_not_looked_after_before_its_job_had_time_to_start(make_app, redis_url):

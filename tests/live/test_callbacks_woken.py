@@ -9,7 +9,6 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
@@ -24,7 +23,7 @@ from hotline.callbacks import service
 from hotline.extensions import db
 from hotline.models import Callback, Caller, CaseEvent, utcnow
 from hotline.models.states import CallbackSource
-from tests.support.servers import ROOT, environment, tail
+from tests.support.servers import environment, flask_process, tail
 from tests.support.waiting import eventually
 
 COUNT = 60
@@ -39,20 +38,7 @@ def processes(database_url: str, redis_url: str, workdir: Path, workers: int) ->
     try:
         for name in ["cron"] + ["worker"] * workers:
             log = workdir / f"{name}-{len(started)}.log"
-            with log.open("wb") as out:
-                started.append(
-                    (
-                        subprocess.Popen(
-                            [sys.executable, "-m", "flask", "--app", "hotline", name],
-                            cwd=ROOT,
-                            env=env,
-                            stdout=out,
-                            stderr=subprocess.STDOUT,
-                            start_new_session=True,
-                        ),
-                        log,
-                    )
-                )
+            started.append((flask_process(name, env, log), log))
         yield started
     finally:
         for process, _ in started:

@@ -118,8 +118,9 @@ def test_bin_run_serves_a_simulated_call_and_stops_cleanly(running_hotline):
         requests.get(base + "/healthz", timeout=2)
     with pytest.raises(redis.ConnectionError):
         redis.Redis.from_url(env["REDIS_URL"], socket_connect_timeout=1).ping()
-    assert "web.1" in log and "worker.1" in log and "redis.1" in log
+    assert all(f"{name}.1" in log for name in ("web", "worker", "dialler", "cron", "redis"))
     assert "Listening on hotline" in log  # the RQ worker and its scheduler were up
+    assert "Listening on hotline-dialling" in log  # and the dialler
     assert "7015551234" not in log
 
 

@@ -87,7 +87,6 @@ def test_a_cancel_and_the_sweep_at_once_make_one_move(make_app):
 
 
 def test_two_accepts_of_one_callback_offer_make_one_attempt_and_one_job(make_app):
-    from rq import Queue
 
     from hotline.accounts.users import create_user
     from hotline.models import CallbackAttempt, Offer, Role, User, utcnow
@@ -131,5 +130,4 @@ def test_two_accepts_of_one_callback_offer_make_one_attempt_and_one_job(make_app
         ).all()
         assert len(attempts) == 1
         assert db.session.get(Callback, callback_id).status == "dialling"
-        queue = Queue(app.config["RQ_QUEUE"], connection=app.extensions["redis"])
-        assert [job.id for job in queue.jobs] == [f"callback-attempt-{attempts[0].id}"]
+        assert [job.id for job in app.extensions["dialling"].jobs] == [f"callback-attempt-{attempts[0].id}"]

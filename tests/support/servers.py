@@ -85,6 +85,21 @@ def start(env: dict[str, str], log: Path) -> WebProcess:
     return WebProcess(f"http://127.0.0.1:{port}", process, log)
 
 
+def flask_process(command: str, env: dict[str, str], log: Path) -> subprocess.Popen:
+    """`flask --app hotline <command>` as the Procfile runs it (worker, dialler,
+    cron), in its own session (a signal to its group reaches a work horse
+    too), its output appended to `log`."""
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "hotline", command],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
 def wait_healthy(url: str, process: subprocess.Popen, log: Path, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
