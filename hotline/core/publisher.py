@@ -21,6 +21,10 @@ import socketio
 log = logging.getLogger(__name__)
 
 BATCH = 100  # events published in one round trip at most
+# Events a process holds while Redis is slow or away, before it drops them: a
+# burst as large as a morning's callbacks falling due at once (a `callback.queued`
+# each; 2,000 in the callbacks bench), at a few hundred bytes an event.
+CAPACITY = 10_000
 
 # The mark on a close_room message that disconnects the room's sockets too.
 DISCONNECTS = "hotline_disconnects"
@@ -106,7 +110,7 @@ class Publisher:
     """One per app (so one per process): a bounded queue and the thread that
     publishes it. The thread starts on first use, and again in a forked child."""
 
-    def __init__(self, redis_url: str, channel: str, capacity: int = 1000, timeout: float = 0.25) -> None:
+    def __init__(self, redis_url: str, channel: str, capacity: int = CAPACITY, timeout: float = 0.25) -> None:
         self.manager = _SingleAttemptRedisManager(
             redis_url,
             channel=channel,
