@@ -90,10 +90,7 @@ def create_user(
 
 def _own_number(phone: str) -> str:
     """A user's own number in E.164; a withheld one is no number at all."""
-    number = phones.normalise(phone, current_app.extensions["phone_vault"].default_region)
-    if number is None:
-        raise phones.InvalidNumber("not a phone number")
-    return number
+    return phones.dialable(phone, current_app.extensions["phone_vault"].default_region)
 
 
 def update_user(

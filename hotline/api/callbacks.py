@@ -32,7 +32,7 @@ from hotline.api.schemas import (
 )
 from hotline.callbacks import from_case, listing, policy, schedule, service
 from hotline.core.parsing import aware_moment, calendar_date, whole_number
-from hotline.core.phones import InvalidNumber, normalise
+from hotline.core.phones import InvalidNumber, dialable
 from hotline.models import QueueName, User, utcnow
 from hotline.models.states import CallbackStatus
 from hotline.operators.legs import SUPERVISING
@@ -242,10 +242,8 @@ def case_callback(reference: str):
     number = None
     if body["number"] is not None:
         try:
-            number = normalise(body["number"], vault.default_region)
+            number = dialable(body["number"], vault.default_region)
         except InvalidNumber:
-            number = None
-        if number is None:
             abort(400, description="invalid or missing field(s): number")
     window = policy.parse_window(body["window"], callback_policy) if body["window"] is not None else None
     operator_id = from_case.assignee(body["operator"], case.queue) if body["operator"] is not None else None

@@ -42,6 +42,20 @@ def normalise(raw: str | None, default_region: str) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def dialable(raw: str | None, default_region: str) -> str:
+    """E.164 form of a number the hotline is to call (a callback's, an
+    operator's own): one that numbering plans assign (`is_valid_number`), not
+    only one of a possible length. InvalidNumber for anything else, withheld
+    included. A caller's own number is only normalised: it is what the network
+    gave, never refused."""
+    number = normalise(raw, default_region)
+    if number is None:
+        raise InvalidNumber("not a number to call")
+    if not phonenumbers.is_valid_number(phonenumbers.parse(number)):
+        raise InvalidNumber("not a number in use")
+    return number
+
+
 # A number keyed in on a phone's keypad: an international prefix ("810", "00")
 # and the 15 digits E.164 allows at most.
 KEYED_MAX_DIGITS = 18
@@ -54,10 +68,7 @@ def keyed_number(digits: str, default_region: str) -> str:
     anything else, a withheld number's keypad spelling too."""
     if not isinstance(digits, str) or not _KEYED.fullmatch(digits):
         raise InvalidNumber("not keypad digits")
-    number = normalise(digits, default_region)
-    if number is None:
-        raise InvalidNumber("not a number to call")
-    return number
+    return dialable(digits, default_region)
 
 
 def mask(e164: str | None) -> str:

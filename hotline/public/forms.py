@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from hotline.accounts.forms import PageForm
 from hotline.callbacks.policy import CallbackPolicy, InvalidWindow, Window, parse_window
-from hotline.core.phones import InvalidNumber, is_withheld, normalise
+from hotline.core.phones import InvalidNumber, dialable, is_withheld
 from hotline.models import QueueName
 
 NUMBER_MAX_CHARS = 32
@@ -67,12 +67,11 @@ class CallbackForm(PageForm):
         if len(text) > NUMBER_MAX_CHARS or not _NUMBER_CHARS.fullmatch(text):
             raise ValidationError(_l("Write the number with digits only, like +7 701 234 56 78."))
         try:
-            e164 = normalise(text, self.region)
+            self.e164 = dialable(text, self.region)
         except InvalidNumber:
-            e164 = None
-        if e164 is None:
-            raise ValidationError(_l("This is not a phone number we can call. Check it and write it again."))
-        self.e164 = e164
+            raise ValidationError(
+                _l("This is not a phone number we can call. Check it and write it again.")
+            ) from None
 
     def validate_topic(self, field: RadioField) -> None:
         if field.data not in TOPICS:

@@ -91,6 +91,7 @@ def test_a_caller_who_phoned_before_is_the_same_person(app, client, twilio):
         ("number", "", "Write the number we should call."),
         ("number", "anonymous", "This is not a phone number we can call."),
         ("number", "12", "This is not a phone number we can call."),
+        ("number", "+7 799 123 45 67", "This is not a phone number we can call."),  # no range's
         ("number", "+7 ٧٠١ 555 01 23", "Write the number with digits only"),
         ("number", "+7701555012" + "3" * 40, "Write the number with digits only"),
         ("number", "call me", "Write the number with digits only"),

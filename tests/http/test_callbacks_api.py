@@ -125,6 +125,7 @@ def test_a_callback_on_another_number_in_a_window_for_an_operator(app, client, t
         ({"number": "12"}, "number"),
         ({"number": "+7701555123456789"}, "number"),
         ({"number": "anonymous"}, "number"),
+        ({"number": "+7 799 123 45 67"}, "number"),  # a possible length, in no range
         ({"operator": "dana"}, "operator"),  # serves medical, not legal
         ({"operator": "boris"}, "operator"),  # a supervisor
         ({"operator": "nobody"}, "operator"),

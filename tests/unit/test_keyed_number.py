@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import phonenumbers
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -29,7 +30,13 @@ NOT_KEYED = [
     "*",
 ]
 # What a refusal may say: never the text itself.
-MESSAGES = {"not keypad digits", "not a phone number", "not a possible phone number", "not a number to call"}
+MESSAGES = {
+    "not keypad digits",
+    "not a phone number",
+    "not a possible phone number",
+    "not a number to call",
+    "not a number in use",
+}
 ASCII_DIGITS = st.text(alphabet="0123456789", min_size=1, max_size=KEYED_MAX_DIGITS)
 
 
@@ -66,3 +73,11 @@ def test_any_text_is_a_number_in_e164_or_refused_without_repeating_it(text, regi
     assert re.fullmatch(f"[0-9]{{1,{KEYED_MAX_DIGITS}}}", text)
     assert E164.fullmatch(number)
     assert number == normalise(text, region)
+    assert phonenumbers.is_valid_number(phonenumbers.parse(number))
+
+
+def test_a_number_of_a_possible_length_that_no_plan_assigns_is_refused():
+    # +7 799 is no Kazakh or Russian range; +1 555 01xx is fiction's.
+    for digits, region in [("87991234567", "KZ"), ("0015555550100", "GB")]:
+        with pytest.raises(InvalidNumber, match="not a number in use"):
+            keyed_number(digits, region)
