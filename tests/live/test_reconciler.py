@@ -13,8 +13,14 @@ from pathlib import Path
 import pytest
 import time_machine
 from rq.job import JobStatus
+from sqlalchemy import select
 
-from hotline.models.states import Progress
+from hotline.accounts.users import create_user
+from hotline.callbacks import service
+from hotline.extensions import db
+from hotline.models import Callback, CallbackAttempt, Caller, Offer, Role, User, utcnow
+from hotline.models.states import CallbackSource, Device, Presence, Progress
+from hotline.operators import desk, offers
 from hotline.telephony import CallReport, TelephonyError
 from telephony.client import TwilioTelephony
 from tests.support.calls import ScriptedCall, TwilioWebhooks
@@ -24,14 +30,17 @@ from tests.support.live_server import serve
 from tests.support.servers import ROOT
 from tests.support.stuck_calls import queued_call, run_sweep, simulator_knows
 from tests.support.waiting import eventually
+from workers.callbacks import place_attempt
 
 START = later()
 THRESHOLD = timedelta(seconds=600)
+OPERATOR_PHONE = "+77015550199"
+PERSON = "+77015557788"
 
 
 @pytest.fixture
 def live(make_app):
-    with serve(make_app) as server, server.app.app_context():
+    with serve(make_app, HOTLINE_CALLBACK_HOURS="always") as server, server.app.app_context():
         yield server
 
 
@@ -74,6 +83,48 @@ def test_a_stuck_caller_who_was_offered_frees_the_operator_and_the_offer(live):
     assert stage_of(call.sid) == "ended"
     assert open_offers() == []
     assert presence_of("aigerim") == "available"
+
+
+def test_a_callback_call_whose_reports_were_lost_is_settled_and_the_callback_waits_again(live):
+    """The operator's phone rang for a callback and the network ended the call
+    unanswered, but no report reached the hotline: the sweep asks, frees the
+    operator and puts the callback back in the list, no attempt counted."""
+    with time_machine.travel(START, tick=True) as clock:
+        attempt_id, callback_id = accepted_callback(OPERATOR_PHONE)
+        with live.phone().answers_for(OPERATOR_PHONE):  # the network keeps it ringing: no report
+            call_sid = place_attempt(attempt_id)
+        assert stage_of(call_sid) == "connected" and presence_of("aigerim") == "busy"
+        simulator_knows(call_sid, "no-answer", direction="outbound-api")
+        clock.shift(THRESHOLD + timedelta(seconds=1))
+
+        job = run_sweep(live)
+
+    assert job.return_value() == 1
+    assert stage_of(call_sid) == "ended"
+    attempt = db.session.get(CallbackAttempt, attempt_id, populate_existing=True)
+    assert attempt.ended_at is not None and attempt.outcome is None and not attempt.dialled
+    callback = db.session.get(Callback, callback_id, populate_existing=True)
+    assert (callback.status, callback.attempts) == ("queued", 0)
+    # Her phone did not answer: away, as after a caller's call she did not pick up.
+    assert presence_of("aigerim") == "away"
+
+
+def accepted_callback(phone: str) -> tuple[int, int]:
+    """aigerim, on her own phone, accepts the offer of a callback: its attempt's and its own id."""
+    create_user("aigerim", Role.OPERATOR, queues=["legal"], languages=["ru"], phone=phone)
+    user = db.session.scalars(select(User).where(User.username == "aigerim")).one()
+    desk.choose_presence(user, Presence.AVAILABLE, Device.PHONE, utcnow())
+    policy, vault = service.settings()
+    person = Caller(number_hash=vault.digest(PERSON), number_encrypted=vault.encrypt(PERSON))
+    db.session.add(person)
+    db.session.commit()
+    request = service.Request(
+        caller_id=person.id, queue="legal", source=CallbackSource.WEB, asked_at=utcnow()
+    )
+    callback_id = service.record(request, utcnow(), policy, vault, actor="web").callback_id
+    offers.distribute(utcnow())
+    offer_id = db.session.scalars(select(Offer.id).where(Offer.callback_id == callback_id)).one()
+    return desk.take_callback(offer_id, user, utcnow()).attempt_id, callback_id
 
 
 def test_a_call_younger_than_the_threshold_is_left_alone(live):

@@ -24,13 +24,16 @@ def queued_call(live) -> ScriptedCall:
     return call
 
 
-def simulator_knows(call: ScriptedCall, status: str, duration: int | None = None) -> None:
-    """The telephony API's record of the call (the simulator's, in Redis)."""
+def simulator_knows(
+    call: ScriptedCall | str, status: str, duration: int | None = None, direction: str = "inbound"
+) -> None:
+    """The telephony API's record of the call (a ScriptedCall, or a CallSid): the simulator's, in Redis."""
+    sid = call if isinstance(call, str) else call.sid
     now = time.time()
     state.save(
         "call",
-        call.sid,
-        {"sid": call.sid, "direction": "inbound", "status": status, "start": now, "duration": duration},
+        sid,
+        {"sid": sid, "direction": direction, "status": status, "start": now, "duration": duration},
     )
 
 
