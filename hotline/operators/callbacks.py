@@ -405,6 +405,21 @@ def dial_ended(
     return outcome
 
 
+def call_ended(call: Call, now: datetime) -> CallStage:
+    """The operator's call of a callback ended while connected (part of
+    `calls.update_status`): after talking with the person, their wrap-up as
+    for any call; before, the call only ends, and `operator_leg_ended` settles
+    the attempt and frees the operator (away when their phone never answered)."""
+    connecting = db.session.scalar(
+        select(Assignment.id).where(
+            Assignment.call_id == call.id, Assignment.status == AssignmentStatus.CONNECTING
+        )
+    )
+    if connecting is not None:
+        return CallStage.ENDED
+    return legs.call_ended(call, now)
+
+
 def operator_leg_ended(
     attempt: CallbackAttempt, final: bool, now: datetime, telephony: Telephony | None
 ) -> None:

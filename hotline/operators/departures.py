@@ -14,7 +14,7 @@ from hotline import events
 from hotline.callbacks import service as callbacks
 from hotline.calls import service as calls
 from hotline.models import Call
-from hotline.models.states import LeftQueue, Progress
+from hotline.models.states import CallStage, LeftQueue, Progress
 from hotline.operators import callbacks as operator_callbacks
 from hotline.operators import legs, offer_endings
 from hotline.operators.callbacks import OUTBOUND
@@ -34,7 +34,7 @@ def status_reported(
     repeated report changes nothing. The end of a call placed to call someone
     back settles its attempt too (`telephony` sends the SMS when that was the last)."""
     call, applied, ended_waiting = calls.update_status(
-        call_sid, status, progress, sequence, duration, now, connected_ended=legs.call_ended
+        call_sid, status, progress, sequence, duration, now, connected_ended=_connected_ended
     )
     if ended_waiting:
         _gone(call, events.ENDED_WHILE_WAITING, now)
@@ -43,6 +43,12 @@ def status_reported(
         if attempt is not None:
             operator_callbacks.operator_leg_ended(attempt, True, now, telephony)
     return call, applied
+
+
+def _connected_ended(call: Call, now: datetime) -> CallStage:
+    if call.direction == OUTBOUND:
+        return operator_callbacks.call_ended(call, now)
+    return legs.call_ended(call, now)
 
 
 def left_queue(

@@ -179,3 +179,25 @@ def test_a_person_not_reached_is_tried_again_and_after_the_last_attempt_gets_one
         assert sorted(leg.status for leg in dialled) == ["completed", "no-answer"]
         (machine,) = [leg for leg in dialled if leg.status == "completed"]
         assert handset.read(server.app.extensions["redis"], machine.sid).lines == []
+
+
+def test_an_operator_whose_softphone_does_not_answer_is_away_and_the_callback_waits_again(live):
+    with live() as server, server.app.app_context():
+        create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"], languages=["ru"])
+        callback_id = callback_waiting()
+        with desks(server, "aigerim") as [desk]:
+            device = desk.softphone()
+            desk.available()
+            offered_and_accepted(desk, callback_id)
+            call_sid = placed(callback_id)
+            assert device.incoming(timeout=10).sid == call_sid
+            device.reject()
+            desk.heard_call(call_sid, "missed", timeout=15)
+            # Not offered the callback again at once: away, as after a caller's call not picked up.
+            eventually(lambda: desk.me()["presence"] == Presence.AWAY)
+        waiting = callback(callback_id)
+        assert (waiting.status, waiting.attempts) == ("queued", 0)
+        [attempt] = attempts(callback_id)
+        assert (attempt.outcome, attempt.dialled, attempt.ended_at is not None) == (None, False, True)
+        # Nobody dialled the person.
+        assert server.telephony.client.calls.list(to=PERSON) == []
