@@ -76,6 +76,7 @@ def _live_data(now) -> dict:
     return {
         "locale": str(locale),
         "username": current_user.username,
+        "role": current_user.role,
         "timezone": current_app.config["HOTLINE_TIMEZONE"],
         "server_time": now.isoformat(),
         "limit": LIST_LIMIT,
@@ -106,9 +107,49 @@ def _live_data(now) -> dict:
             "repeat_caller": gettext("Repeat caller"),
             "waiting": waiting_forms,
             "more": more.replace(str(STAND_IN), "{total}"),
+            "callbacks": callbacks_labels(),
             "live": gettext("Live"),
             "offline": gettext("Offline: reconnecting…"),
         },
+    }
+
+
+def callbacks_labels() -> dict:
+    """The words of the console's callbacks panel (hotline/static/js/callbacks.js)."""
+    case = {"case": "{case}"}
+    return {
+        "statuses": {
+            "scheduled": gettext("Scheduled"),
+            "queued": gettext("Waiting in the list"),
+            "dialling": gettext("Being called"),
+            "completed": gettext("Completed"),
+            "failed": gettext("Failed"),
+            "cancelled": gettext("Cancelled"),
+        },
+        "outcomes": {
+            "answered": gettext("answered"),
+            "no-answer": gettext("no answer"),
+            "busy": gettext("busy"),
+            "failed": gettext("did not go through"),
+            "machine": gettext("answering machine"),
+            "pending": gettext("in progress"),
+        },
+        "overdue": gettext("Overdue"),
+        "no_attempts": gettext("none yet"),
+        "attempt": gettext("%(number)s: %(outcome)s", number="{number}", outcome="{outcome}"),
+        "cancel": gettext("Cancel"),
+        "cancel_named": gettext("Cancel the callback of %(case)s", **case),
+        "sure": gettext("Cancel this callback?"),
+        "confirm_cancel": gettext("Yes, cancel it"),
+        "confirm_cancel_named": gettext("Yes, cancel the callback of %(case)s", **case),
+        "keep": gettext("Keep"),
+        "reschedule": gettext("Reschedule"),
+        "reschedule_named": gettext("Reschedule the callback of %(case)s", **case),
+        "new_time": gettext("New time"),
+        "save_time": gettext("Move"),
+        "cancelled": gettext("The callback is cancelled."),
+        "rescheduled": gettext("The callback is moved."),
+        "bad_time": gettext("Choose a date and a time."),
     }
 
 
@@ -125,7 +166,44 @@ def desk_labels() -> dict:
         "call_state": {
             "connecting": gettext("Putting the caller through to you…"),
             "talking": gettext("On the line"),
+            "calling_back": gettext("Calling back %(case)s…", case="{case}"),
         },
+        "callback": gettext("Callback"),
+        "asked_at": gettext("asked for at %(time)s", time="{time}"),
+        "callback_offer": gettext("Call back"),
+        "callback_offer_arrived": gettext("A callback is offered to you: accept or decline."),
+        "withdrawn_callback": {
+            "lapsed": gettext("The offer ran out: the callback goes to the next operator."),
+            "taken": gettext("Another operator took this callback."),
+            "left": gettext("The callback was cancelled or moved."),
+            "declined": gettext("You declined the callback."),
+        },
+        "callback_missed": {
+            "not_answered": gettext(
+                "Your phone did not answer: the callback went back to the list and you are away."
+            ),
+            "not_placed": gettext(
+                "The call could not be placed: the callback went back to the list. You are available."
+            ),
+        },
+        "not_reached": {
+            "no-answer": gettext("The person did not answer: %(then)s You are available.", then="{then}"),
+            "busy": gettext("The person's line was busy: %(then)s You are available.", then="{then}"),
+            "failed": gettext(
+                "The call to the person did not go through: %(then)s You are available.", then="{then}"
+            ),
+            "machine": gettext(
+                "An answering machine answered and heard nothing: %(then)s You are available.",
+                then="{then}",
+            ),
+            "then": {
+                "scheduled": gettext("the callback is scheduled again."),
+                "failed": gettext("that was the last attempt, the person will get a text message."),
+            },
+        },
+        "call_back_time": gettext("Choose when to call the person back."),
+        "call_back_asked": gettext("The callback is asked for."),
+        "call_back_failed": gettext("The callback was not asked for: %(error)s", error="{error}"),
         "missed": gettext(
             "Your softphone did not answer: the caller went back to the queue and you are away."
         ),
