@@ -42,6 +42,7 @@ from hotline.models.states import (
     CallbackStatus,
     CallStage,
     Device,
+    LeftQueue,
     OfferStatus,
     Presence,
     Progress,
@@ -144,6 +145,7 @@ def take(offer: Offer, user: User, now: datetime) -> TakenCallback:
         subject=("callback", callback.id),
         attempt=number,
     )
+    events.callback_left(callback.id, callback.queue, LeftQueue.ANSWERED)
     db.session.commit()
     return TakenCallback(
         attempt_id,

@@ -18,15 +18,16 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
-from hotline.callbacks import service
 from hotline.extensions import db
-from hotline.models import Call, Callback, CallbackAttempt, Caller, Case, utcnow
-from hotline.models.states import CallbackSource, CallStage
+from hotline.models import Assignment, Call, Callback, CallbackAttempt, Case, utcnow
+from hotline.models.states import CallStage
 from hotline.operators import offers
+from telephony.simulator import subscribers, web_phone
 from tests.support.browser import artifact
 from tests.support.callbacks import queued_callback
 from tests.support.console_page import become_available, open_console, operators, problems_of
 from tests.support.live_server import serve
+from tests.support.waiting import eventually
 from workers.callbacks import place_attempt
 
 PERSON = "+77015554466"
@@ -123,18 +124,7 @@ def test_a_callback_moved_from_the_panel_is_due_at_the_new_time(live, browser: B
     with live() as server:
         operators(server, "aigerim")
         with server.app.app_context():
-            policy, vault = service.settings()
-            caller = Caller(number_hash=vault.digest(PERSON), number_encrypted=vault.encrypt(PERSON))
-            db.session.add(caller)
-            db.session.commit()
-            asked = service.Request(
-                caller_id=caller.id,
-                queue="legal",
-                source=CallbackSource.WEB,
-                asked_at=utcnow() + timedelta(days=1),
-                language="ru",
-            )
-            callback_id = service.record(asked, utcnow(), policy, vault, actor="web").callback_id
+            callback_id = queued_callback(PERSON, asked_at=utcnow() + timedelta(days=1))
             zone = ZoneInfo(server.app.config["HOTLINE_TIMEZONE"])
         page = open_console(browser, server.url, "aigerim")
         problems = problems_of(page)
@@ -214,4 +204,85 @@ def test_a_callback_offered_accepted_and_the_person_not_reached(live, browser: B
         expect(row.locator(".attempts")).to_have_text("1: no answer")
         assert api_callback(page, callback_id)["status"] == "scheduled"
         page.context.close()
+    assert problems == []
+
+
+def test_end_to_end_a_callback_is_offered_accepted_dialled_answered_on_the_phone_page_and_wrapped_up(
+    live, browser: Browser, monkeypatch
+):
+    """The issue's whole loop in Chromium: queued → offered → accepted → the
+    operator's softphone rung (this console answers it) → the person's phone
+    rings on /simulator/phone in a second page and is answered there → talking →
+    the operator hangs up → wrap-up, asking for another call back → completed."""
+    monkeypatch.setattr(web_phone, "HOLD_SECONDS", 0.2)
+    # The person's phone is the page: the simulator leaves answering to it.
+    with live(SIMULATOR_ANSWER_SECONDS=30) as server:
+        operators(server, "aigerim")
+        desk = open_console(browser, server.url, "aigerim", size=(1366, 768))
+        problems = problems_of(desk)
+        phone = desk.context.browser.new_context(locale="en-GB").new_page()
+        phone.context.set_default_timeout(10000)
+        phone.on("pageerror", lambda error: problems.append(str(error)))
+        phone.goto(f"{server.url}/simulator/phone")
+        phone.fill("#from", PERSON)
+        expect(phone.locator("#dial")).to_have_attribute("data-listening", "true")
+        with server.app.app_context():
+            eventually(
+                lambda: subscribers.answered_by(PERSON) == "page",
+                pause=lambda seconds: desk.wait_for_timeout(seconds * 1000),
+            )
+            callback_id = queued_callback(PERSON)
+        expect(legal_rows(desk)).to_have_count(1)
+        become_available(desk)
+        card, reference = offered_in_the_browser(server, desk, callback_id)
+        card.get_by_role("button", name="Accept").click()
+        expect(desk.locator("#call-state")).to_have_text(f"Calling back {reference}…")
+        expect(legal_rows(desk)).to_have_count(0)  # being dialled: no longer waiting
+        expect(panel_row(desk, callback_id).locator(".badge.status")).to_have_text("Being called")
+        call_sid = placed(server, callback_id)
+
+        # The console's softphone answers the operator's leg; then the person is dialled.
+        incoming = phone.locator("#incoming")
+        expect(incoming).to_be_visible(timeout=15000)
+        expect(incoming).to_contain_text("Incoming call from the hotline")
+        phone.click("#answer")
+        call = desk.locator("#call")
+        expect(call).to_have_attribute("data-state", "talking", timeout=15000)
+        expect(desk.locator("#call-state")).to_have_text("On the line")
+        expect(desk.locator("#call-case")).to_have_text(reference)
+        expect(desk.locator("#call-number")).to_have_text("••••66")
+        desk.screenshot(path=artifact("console-callback-talking.png"), full_page=True)
+
+        desk.get_by_role("button", name="Hang up").click()
+        form = desk.locator("#wrap-up")
+        expect(form).to_be_visible()
+        expect(form.locator("#call-back")).to_be_visible()  # the call has a case
+        form.get_by_label("Outcome").select_option(index=1)
+        form.get_by_label("Category").select_option(index=1)
+        # And once more, tomorrow at 11:00 (the hotline's time), by this operator first.
+        zone = ZoneInfo(server.app.config["HOTLINE_TIMEZONE"])
+        again = (datetime.now(zone) + timedelta(days=1)).replace(hour=11, minute=0, second=0, microsecond=0)
+        form.get_by_label("Call the person back at").check()
+        form.get_by_label("Time to call back").fill(again.strftime("%Y-%m-%dT%H:%M"))
+        form.get_by_role("button", name="Save").click()
+        expect(form).to_be_hidden()
+        expect(desk.locator("#desk-status")).to_have_text("Wrap-up saved. The callback is asked for.")
+        expect(desk.locator("#presence")).to_have_text("Available")
+        listed = desk.request.get(f"{server.url}/api/v1/callbacks?status=scheduled").json()["items"]
+        assert [(c["source"], c["operator"], c["case_reference"]) for c in listed] == [
+            ("operator", "aigerim", reference)
+        ]
+        assert datetime.fromisoformat(listed[0]["due_at"]) == again
+        expect(panel_row(desk, listed[0]["id"]).locator(".badge.status")).to_have_text("Scheduled")
+        expect(panel_row(desk, callback_id).locator(".badge.status")).to_have_text("Completed")
+        done = api_callback(desk, callback_id)
+        assert done["status"] == "completed"
+        assert [(a["number"], a["outcome"]) for a in done["attempts"]] == [(1, "answered")]
+        with server.app.app_context():
+            saved = db.session.scalars(
+                select(Assignment).join(Call, Call.id == Assignment.call_id).where(Call.call_sid == call_sid)
+            ).one()
+            assert saved.outcome and saved.category
+        phone.context.close()
+        desk.context.close()
     assert problems == []

@@ -48,11 +48,17 @@ def ask(client, token: str, reference: str, **body):
 
 
 def queued_callback(
-    number: str = NUMBER, queue: str = "legal", waiting_since=None, language: str | None = "ru", **more
+    number: str = NUMBER,
+    queue: str = "legal",
+    waiting_since=None,
+    language: str | None = "ru",
+    asked_at=None,
+    **more,
 ) -> int:
     """A callback asked for on the web, due now: queued at once when callback
-    hours are open (HOTLINE_CALLBACK_HOURS=always), placed by `waiting_since`.
-    Needs an app context; returns its id."""
+    hours are open (HOTLINE_CALLBACK_HOURS=always), placed by `waiting_since`;
+    or, asked for a later `asked_at`, scheduled then. Needs an app context;
+    returns its id."""
     from hotline.callbacks import service
     from hotline.extensions import db
     from hotline.models import Caller, utcnow
@@ -66,7 +72,7 @@ def queued_callback(
         caller_id=caller.id,
         queue=queue,
         source=CallbackSource.WEB,
-        asked_at=utcnow(),
+        asked_at=asked_at or utcnow(),
         language=language,
         waiting_since=waiting_since,
         **more,

@@ -2,7 +2,8 @@
 // (supervisors: all) and those closed today, as GET /api/v1/callbacks lists
 // them, kept live by the callback.* events (each carries the API's view of the
 // callback: kit/live.js's source "callbacks", snapshot then deltas, so a delta
-// is an upsert by id). Before anyone dials one (scheduled, queued) it can be
+// is an upsert by id; a callback accepted leaves its queue's list by
+// queue.caller_left with kind "callback", and is shown being dialled). Before anyone dials one (scheduled, queued) it can be
 // cancelled (after a confirm step) or moved to another time (a datetime-local
 // input read in the hotline's time zone). The number shows only as its last
 // two digits; errors in the user's words (kit/labels.js errorLabel).
@@ -224,6 +225,14 @@ export function callbacksPanel() {
     render();
   }
 
+  // queue.caller_left of a callback (hotline.events.callback_left): accepted,
+  // being dialled now; its next callback.* event tells the rest.
+  function left(message) {
+    const known = callbacks.get(message.callback_id);
+    if (message.kind !== "callback" || known?.status !== "queued") return;
+    changed({ ...known, status: "dialling" });
+  }
+
   function tick() {
     for (const row of body.querySelectorAll("tr[data-callback-id]")) {
       const callback = callbacks.get(Number(row.dataset.callbackId));
@@ -232,5 +241,5 @@ export function callbacksPanel() {
   }
 
   section.hidden = false;
-  return { load, changed, tick };
+  return { load, changed, left, tick };
 }

@@ -47,6 +47,7 @@ page.on("queue.caller_updated", byQueue, lists.updated);
 page.on("presence.changed", "me", me.changed);
 const panel = callbacksPanel();
 page.source("callbacks", panel.load);
+page.on("queue.caller_left", "callbacks", panel.left);
 for (const status of CALLBACK_EVENTS) {
   page.on(`callback.${status}`, byQueue, lists.callbackChanged);
   page.on(`callback.${status}`, "callbacks", panel.changed);
