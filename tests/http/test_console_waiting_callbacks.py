@@ -87,7 +87,7 @@ def test_the_console_page_renders_the_callback_in_its_place(client, waiting):
 
     rows = re.findall(r'<tr data-key="([^"]+)"', page)
     assert rows == ["CA" + "e" * 32, f"callback:{waiting}", "CA" + "l" * 32]
-    assert "Callback" in page and PERSON[-4:] not in page
+    assert page.count('class="badge callback"') == 1 and PERSON[-4:] not in page
 
 
 def test_operators_of_another_queue_do_not_see_the_callback(app, client, waiting):
@@ -102,3 +102,14 @@ def test_operators_of_another_queue_do_not_see_the_callback(app, client, waiting
     medical = client.get("/api/v1/queues/medical/waiting").get_json()
     assert [entry["kind"] for entry in medical["callers"]] == ["call"] and medical["total"] == 1
     assert f"callback:{waiting}" not in client.get("/console").get_data(as_text=True)
+
+
+def test_the_callbacks_words_come_in_the_users_language(client, waiting):
+    log_in(client, "aigerim", PASSWORD)
+    for language, word, panel in (
+        ("ru", "Обратный звонок", "Обратные звонки"),
+        ("kk", "Кері қоңырау", "Кері қоңыраулар"),
+    ):
+        page = client.get("/console", headers={"Accept-Language": language}).get_data(as_text=True)
+        assert f'<span class="badge callback">{word}</span>' in page
+        assert f'<h2 id="callbacks-heading">{panel}</h2>' in page
