@@ -141,7 +141,6 @@ def callbacks_labels() -> dict:
         "cancel_named": gettext("Cancel the callback of %(case)s", **case),
         "sure": gettext("Cancel this callback?"),
         "confirm_cancel": gettext("Yes, cancel it"),
-        "confirm_cancel_named": gettext("Yes, cancel the callback of %(case)s", **case),
         "keep": gettext("Keep"),
         "reschedule": gettext("Reschedule"),
         "reschedule_named": gettext("Reschedule the callback of %(case)s", **case),
