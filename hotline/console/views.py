@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from hotline.accounts import users
 from hotline.cases.priority import Priority
 from hotline.console import bp
+from hotline.console.callback_labels import callbacks_labels
 from hotline.console.labels import language_labels, queue_labels
 from hotline.console.waiting import LIST_LIMIT, waiting_list
 from hotline.models import QueueName, utcnow
@@ -111,44 +112,6 @@ def _live_data(now) -> dict:
             "live": gettext("Live"),
             "offline": gettext("Offline: reconnecting…"),
         },
-    }
-
-
-def callbacks_labels() -> dict:
-    """The words of the console's callbacks panel (hotline/static/js/callbacks.js)."""
-    case = {"case": "{case}"}
-    return {
-        "statuses": {
-            "scheduled": gettext("Scheduled"),
-            "queued": gettext("Waiting in the list"),
-            "dialling": gettext("Being called"),
-            "completed": gettext("Completed"),
-            "failed": gettext("Failed"),
-            "cancelled": gettext("Cancelled"),
-        },
-        "outcomes": {
-            "answered": gettext("answered"),
-            "no-answer": gettext("no answer"),
-            "busy": gettext("busy"),
-            "failed": gettext("did not go through"),
-            "machine": gettext("answering machine"),
-            "pending": gettext("in progress"),
-        },
-        "overdue": gettext("Overdue"),
-        "no_attempts": gettext("none yet"),
-        "attempt": gettext("%(number)s: %(outcome)s", number="{number}", outcome="{outcome}"),
-        "cancel": gettext("Cancel"),
-        "cancel_named": gettext("Cancel the callback of %(case)s", **case),
-        "sure": gettext("Cancel this callback?"),
-        "confirm_cancel": gettext("Yes, cancel it"),
-        "keep": gettext("Keep"),
-        "reschedule": gettext("Reschedule"),
-        "reschedule_named": gettext("Reschedule the callback of %(case)s", **case),
-        "new_time": gettext("New time"),
-        "save_time": gettext("Move"),
-        "cancelled": gettext("The callback is cancelled."),
-        "rescheduled": gettext("The callback is moved."),
-        "bad_time": gettext("Choose a date and a time."),
     }
 
 
