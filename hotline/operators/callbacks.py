@@ -462,8 +462,8 @@ def _back_in_list(attempt: CallbackAttempt, now: datetime, *, reason: str, prese
         subject=("callback", attempt.callback_id),
         reason=reason,
     )
-    callback = db.session.get(Callback, attempt.callback_id, populate_existing=True)
-    events.callback_changed("queued", listing.shown(callback, None))
+    _, shown = listing.get(attempt.callback_id)
+    events.callback_changed("queued", shown)
 
 
 def _free_operator(attempt: CallbackAttempt, now: datetime, to: Presence, *, state: str, **why) -> None:

@@ -25,7 +25,7 @@ from hotline.operators import offers
 from telephony.simulator import subscribers, web_phone
 from tests.support.browser import artifact
 from tests.support.callbacks import queued_callback
-from tests.support.console_page import become_available, open_console, operators, problems_of
+from tests.support.console_page import a_caller, become_available, open_console, operators, problems_of
 from tests.support.live_server import serve
 from tests.support.waiting import eventually
 from workers.callbacks import place_attempt
@@ -49,7 +49,7 @@ def api_callback(page: Page, callback_id: int) -> dict:
     return answer.json()
 
 
-def a_caller(sid: str, minutes_ago: int) -> None:
+def caller_waiting(sid: str, minutes_ago: int) -> None:
     db.session.add(
         Call(
             call_sid=sid,
@@ -80,8 +80,8 @@ def test_a_queued_callback_waits_in_its_place_and_leaves_when_cancelled(live, br
     with live() as server:
         operators(server, "aigerim")
         with server.app.app_context():
-            a_caller(EARLY, 10)
-            a_caller(LATE, 1)
+            caller_waiting(EARLY, 10)
+            caller_waiting(LATE, 1)
         page = open_console(browser, server.url, "aigerim", size=(1366, 768))
         problems = problems_of(page)
         expect(legal_rows(page)).to_have_count(2)
@@ -98,6 +98,12 @@ def test_a_queued_callback_waits_in_its_place_and_leaves_when_cancelled(live, br
         expect(rows.nth(1).get_by_role("button")).to_have_count(0)  # offered, never taken from the list
         expect(page.locator("section[data-queue=legal] .count")).to_have_text("3 waiting")
         assert PERSON[-4:] not in rows.nth(1).inner_text()
+        # A caller joining now, placed by the position among callers the event
+        # gives (3rd caller), goes after the callback and the caller who came last.
+        joining = a_caller(server)
+        expect(rows).to_have_count(4)
+        expect(rows.nth(3)).to_have_attribute("data-call-sid", joining)
+        expect(rows.nth(1)).to_have_attribute("data-kind", "callback")
 
         row = panel_row(page, callback_id)
         expect(row.locator(".badge.status")).to_have_text("Waiting in the list")
@@ -107,14 +113,15 @@ def test_a_queued_callback_waits_in_its_place_and_leaves_when_cancelled(live, br
         row.get_by_role("button", name=re.compile("^Cancel the callback")).click()
         expect(row).to_contain_text("Cancel this callback?")
         row.get_by_role("button", name="Keep").click()  # the confirm step: nothing yet
-        expect(rows).to_have_count(3)
+        expect(rows).to_have_count(4)
         row.get_by_role("button", name=re.compile("^Cancel the callback")).click()
         row.get_by_role("button", name=re.compile("^Yes, cancel")).click()
         expect(page.locator("#callbacks-status")).to_have_text("The callback is cancelled.")
         expect(row.locator(".badge.status")).to_have_text("Cancelled")
         expect(row.get_by_role("button")).to_have_count(0)
-        expect(rows).to_have_count(2)
-        expect(page.locator("section[data-queue=legal] .count")).to_have_text("2 waiting")
+        expect(rows).to_have_count(3)
+        expect(page.locator("section[data-queue=legal] .count")).to_have_text("3 waiting")
+        expect(rows.nth(1)).to_have_attribute("data-call-sid", LATE)
         assert api_callback(page, callback_id)["status"] == "cancelled"
         page.context.close()
     assert problems == []
