@@ -121,6 +121,20 @@ def caller_left(call_sid: str, queue_name: str, reason: str) -> None:
     _publisher().publish(CALLER_LEFT, message, [queue_room(queue_name), SUPERVISORS_ROOM])
 
 
+def callback_left(callback_id: int, queue_name: str, reason: str) -> None:
+    """A queued callback left `queue_name`'s list without a status of its own to
+    say so: accepted (`reason` answered), now being dialled. Once committed, as
+    `queue.caller_left` with `kind: "callback"`."""
+    message = {
+        "kind": "callback",
+        "callback_id": callback_id,
+        "call_sid": None,
+        "queue": queue_name,
+        "reason": reason,
+    }
+    _after_commit(CALLER_LEFT, message, [queue_room(queue_name), SUPERVISORS_ROOM])
+
+
 def caller_updated(caller: WaitingCaller, *, offered: bool, connected: bool) -> None:
     """A waiting caller was offered to someone, taken, or went back to waiting."""
     message = {**caller.message(), "offered": offered, "connected": connected}

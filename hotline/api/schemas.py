@@ -70,9 +70,17 @@ class HealthSchema(Schema):
 
 
 class WaitingCallerSchema(Schema):
-    """A caller in a waiting list: the fields of the live events, never a number."""
+    """A caller, or a queued callback, in a waiting list: the fields of the live
+    events, never a number. A callback is placed where it will be offered."""
 
-    call_sid = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["call", "callback"]))
+    call_sid = fields.String(
+        required=True, allow_none=True, metadata={"description": "a caller's; null for a callback"}
+    )
+    callback_id = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "a callback's; null for a caller"}
+    )
+    requested_at = fields.DateTime(metadata={"description": "when a callback was asked for"})
     queue = fields.String(required=True, validate=QUEUE_NAMES)
     position = fields.Integer(required=True, validate=validate.Range(min=1))
     waiting_since = fields.DateTime(required=True)
@@ -85,7 +93,8 @@ class WaitingCallerSchema(Schema):
 
 
 class WaitingSchema(Schema):
-    """One queue's waiting list: the first 50 in answer order, and how many wait in all."""
+    """One queue's waiting list: the first 50 in answer order, callers and queued
+    callbacks, and how many wait in all (both)."""
 
     queue = fields.String(required=True, validate=QUEUE_NAMES)
     total = fields.Integer(required=True, validate=validate.Range(min=0))

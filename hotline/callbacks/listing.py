@@ -3,7 +3,8 @@ reference, each attempt, and the number only as its last two digits.
 
 `shown` is the one form of a callback, for the API and for the events alike.
 `page` is the list: every open callback, and those closed on the local days the
-request covers (default today), in the order they were asked for.
+request covers (default today), in the order they were asked for. `queued_in`:
+the queued callbacks of one queue as its waiting list shows them, beside the callers.
 """
 
 from __future__ import annotations
@@ -13,15 +14,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from hotline.core.phones import mask_tail
 from hotline.extensions import db
 from hotline.models import Callback, CallbackAttempt, Case, User
-from hotline.models.states import OPEN_CALLBACK
+from hotline.models.states import OPEN_CALLBACK, CallbackStatus
 
 # The most one page of the list holds.
 PAGE_SIZE = 100
+# The order queued callbacks are offered in (`operators.offers`), among themselves.
+CALLBACK_ORDER = (Callback.priority.desc(), Callback.waiting_since, Callback.id)
 
 
 class UnknownCallback(LookupError):
@@ -136,3 +139,41 @@ def _attempts(callback_ids: list[int]) -> dict[int, list[CallbackAttempt]]:
     ):
         found.setdefault(attempt.callback_id, []).append(attempt)
     return found
+
+
+def queued_in(queue: str, limit: int) -> list[dict]:
+    """The first `limit` queued callbacks of `queue` in the order they are offered,
+    as the waiting list shows them: no number, no note."""
+    rows = db.session.execute(
+        select(
+            Callback.id,
+            Callback.priority,
+            Callback.crisis,
+            Callback.language,
+            Case.reference,
+            Callback.waiting_since,
+            Callback.requested_at,
+        )
+        .outerjoin(Case, Case.id == Callback.case_id)
+        .where(Callback.status == CallbackStatus.QUEUED, Callback.queue == queue)
+        .order_by(*CALLBACK_ORDER)
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "callback_id": callback_id,
+            "priority": int(priority),
+            "crisis": crisis,
+            "language": language,
+            "case_reference": reference,
+            "waiting_since": waiting_since or requested_at,
+            "requested_at": requested_at,
+        }
+        for callback_id, priority, crisis, language, reference, waiting_since, requested_at in rows
+    ]
+
+
+def queued_count(queue: str) -> int:
+    return db.session.scalar(
+        select(func.count()).where(Callback.status == CallbackStatus.QUEUED, Callback.queue == queue)
+    )

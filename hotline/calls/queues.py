@@ -27,6 +27,22 @@ _SINCE = func.coalesce(Call.returned_at, Call.enqueued_at)
 ANSWER_ORDER = (Call.priority.desc(), _GROUP, _SINCE, Call.id)
 
 
+def caller_place(
+    priority: int, returned_at: datetime | None, enqueued_at: datetime, call_id: int = 0
+) -> tuple:
+    """A caller's place in the answer order as a value to compare: ANSWER_ORDER
+    in Python, for ordering callers among the queued callbacks (`callback_place`)."""
+    return (-int(priority), returned_at is None, returned_at or enqueued_at, 0, call_id)
+
+
+def callback_place(priority: int, waiting_since: datetime, callback_id: int = 0) -> tuple:
+    """A queued callback's place beside the callers (`caller_place`): by priority,
+    after the callers who went back to the queue, then by its time of waiting
+    (the caller's own, for one who asked while on hold); a caller and a callback
+    waiting since the same instant: the caller first."""
+    return (-int(priority), True, waiting_since, 1, callback_id)
+
+
 @dataclass(frozen=True)
 class QueueFigures:
     name: str
@@ -58,7 +74,8 @@ def figures(now: datetime) -> list[QueueFigures]:
 def waiting_in(queue: str, limit: int | None = None) -> list[dict]:
     """Calls waiting in `queue`, in the order they are to be answered, as the
     plain values a live screen shows. A repeat caller is one whose case had an
-    earlier call (they joined their open case), whatever their priority."""
+    earlier call (they joined their open case), whatever their priority. `place`:
+    their place in the answer order as `caller_place` gives it."""
     earlier = aliased(Call)
     repeat_caller = exists().where(earlier.case_id == Call.case_id, earlier.id < Call.id)
     rows = db.session.execute(
@@ -70,7 +87,7 @@ def waiting_in(queue: str, limit: int | None = None) -> list[dict]:
             Case.reference,
             Call.enqueued_at,
             repeat_caller,
-            Call.returned_at.is_not(None),
+            Call.returned_at,
         )
         .outerjoin(Case, Call.case_id == Case.id)
         .where(Call.stage.in_(WAITING), Call.queue == queue)
@@ -86,9 +103,10 @@ def waiting_in(queue: str, limit: int | None = None) -> list[dict]:
             "case_reference": reference,
             "enqueued_at": enqueued_at,
             "repeat_caller": repeat,
-            "returned": returned,
+            "returned": returned_at is not None,
+            "place": caller_place(priority, returned_at, enqueued_at),
         }
-        for sid, priority, crisis, language, reference, enqueued_at, repeat, returned in rows
+        for sid, priority, crisis, language, reference, enqueued_at, repeat, returned_at in rows
     ]
 
 

@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from hotline.accounts import users
 from hotline.cases.priority import Priority
 from hotline.console import bp
+from hotline.console.callback_labels import callbacks_labels
 from hotline.console.labels import language_labels, queue_labels
 from hotline.console.waiting import LIST_LIMIT, waiting_list
 from hotline.models import QueueName, utcnow
@@ -76,6 +77,7 @@ def _live_data(now) -> dict:
     return {
         "locale": str(locale),
         "username": current_user.username,
+        "role": current_user.role,
         "timezone": current_app.config["HOTLINE_TIMEZONE"],
         "server_time": now.isoformat(),
         "limit": LIST_LIMIT,
@@ -106,6 +108,7 @@ def _live_data(now) -> dict:
             "repeat_caller": gettext("Repeat caller"),
             "waiting": waiting_forms,
             "more": more.replace(str(STAND_IN), "{total}"),
+            "callbacks": callbacks_labels(),
             "live": gettext("Live"),
             "offline": gettext("Offline: reconnecting…"),
         },
@@ -125,7 +128,44 @@ def desk_labels() -> dict:
         "call_state": {
             "connecting": gettext("Putting the caller through to you…"),
             "talking": gettext("On the line"),
+            "calling_back": gettext("Calling back %(case)s…", case="{case}"),
         },
+        "callback": gettext("Callback"),
+        "asked_at": gettext("asked for at %(time)s", time="{time}"),
+        "callback_offer": gettext("Call back"),
+        "callback_offer_arrived": gettext("A callback is offered to you: accept or decline."),
+        "withdrawn_callback": {
+            "lapsed": gettext("The offer ran out: the callback goes to the next operator."),
+            "taken": gettext("Another operator took this callback."),
+            "left": gettext("The callback was cancelled or moved."),
+            "declined": gettext("You declined the callback."),
+        },
+        "callback_missed": {
+            "not_answered": gettext(
+                "Your phone did not answer: the callback went back to the list and you are away."
+            ),
+            "not_placed": gettext(
+                "The call could not be placed: the callback went back to the list. You are available."
+            ),
+        },
+        "not_reached": {
+            "no-answer": gettext("The person did not answer: %(then)s You are available.", then="{then}"),
+            "busy": gettext("The person's line was busy: %(then)s You are available.", then="{then}"),
+            "failed": gettext(
+                "The call to the person did not go through: %(then)s You are available.", then="{then}"
+            ),
+            "machine": gettext(
+                "An answering machine answered and heard nothing: %(then)s You are available.",
+                then="{then}",
+            ),
+            "then": {
+                "scheduled": gettext("the callback is scheduled again."),
+                "failed": gettext("that was the last attempt, the person will get a text message."),
+            },
+        },
+        "call_back_time": gettext("Choose when to call the person back."),
+        "call_back_asked": gettext("The callback is asked for."),
+        "call_back_failed": gettext("The callback was not asked for: %(error)s", error="{error}"),
         "missed": gettext(
             "Your softphone did not answer: the caller went back to the queue and you are away."
         ),

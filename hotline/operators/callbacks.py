@@ -43,6 +43,7 @@ from hotline.models.states import (
     CallbackStatus,
     CallStage,
     Device,
+    LeftQueue,
     OfferStatus,
     Presence,
     Progress,
@@ -150,6 +151,7 @@ def take(offer: Offer, user: User, now: datetime) -> TakenCallback:
         subject=("callback", callback.id),
         attempt=number,
     )
+    events.callback_left(callback.id, callback.queue, LeftQueue.ANSWERED)
     db.session.commit()
     return TakenCallback(
         attempt_id,
@@ -515,8 +517,8 @@ def _back_in_list(attempt: CallbackAttempt, now: datetime, *, reason: str, prese
         subject=("callback", attempt.callback_id),
         reason=reason,
     )
-    callback = db.session.get(Callback, attempt.callback_id, populate_existing=True)
-    events.callback_changed("queued", listing.shown(callback, None))
+    _, shown = listing.get(attempt.callback_id)
+    events.callback_changed("queued", shown)
 
 
 def _free_operator(attempt: CallbackAttempt, now: datetime, to: Presence, *, state: str, **why) -> None:

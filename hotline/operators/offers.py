@@ -22,8 +22,9 @@ from sqlalchemy import and_, bindparam, exists, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hotline import audit, events
+from hotline.callbacks import listing
 from hotline.calls import stages
-from hotline.calls.queues import ANSWER_ORDER
+from hotline.calls.queues import ANSWER_ORDER, callback_place, caller_place
 from hotline.calls.service import waiting_caller
 from hotline.cases import timeline
 from hotline.extensions import db
@@ -166,7 +167,7 @@ def _best_callback_for(user_id: int, now: datetime) -> tuple[Callback, str | Non
             ~exists().where(Offer.callback_id == Callback.id, Offer.status == OfferStatus.OPEN),
             _callback_not_refused(user_id),
         )
-        .order_by(Callback.priority.desc(), Callback.waiting_since, Callback.id)
+        .order_by(*listing.CALLBACK_ORDER)
         .limit(1)
     ).first()
     return (row[0], row[1]) if row is not None else None
@@ -174,9 +175,11 @@ def _best_callback_for(user_id: int, now: datetime) -> tuple[Callback, str | Non
 
 def _callback_first(callback: Callback, call: Call) -> bool:
     """Whether the callback comes before the caller in the answer order: higher
-    priority first, then callers who went back to the queue, then the longest waiting."""
-    call_place = (-call.priority, call.returned_at is None, call.returned_at or call.enqueued_at, 0)
-    return (-callback.priority, True, callback.waiting_since, 1) < call_place
+    priority first, then callers who went back to the queue, then the longest
+    waiting (`queues.callback_place`, as the waiting lists show them)."""
+    return callback_place(callback.priority, callback.waiting_since) < caller_place(
+        call.priority, call.returned_at, call.enqueued_at
+    )
 
 
 def operator_ready(user_id: int, now: datetime) -> int | None:

@@ -1,20 +1,25 @@
 """axe-core on every page, in a real browser: no serious or critical violation
 on the login page, the console (idle, with callers waiting, with an offer, on a
-call, in wrap-up), the admin's user pages (the list, a new user, a refused
+call, in wrap-up; with callbacks in the list and the panel, one being moved,
+a callback's offer), the admin's user pages (the list, a new user, a refused
 form, the created user, an edit), the simulator's phone page, the error pages."""
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from hotline.accounts.users import create_user
-from hotline.models import Role
+from hotline.models import Role, utcnow
+from hotline.operators import offers
 from telephony.simulator import web_phone
 from tests.support.axe import assert_accessible
 from tests.support.browser import artifact
+from tests.support.callbacks import queued_callback
 from tests.support.calls import ScriptedCall, TwilioWebhooks
 from tests.support.console_page import Caller, become_available, open_console, problems_of
 from tests.support.desk import PASSWORD
@@ -90,6 +95,36 @@ def test_the_console_idle_with_callers_with_an_offer_on_a_call_and_in_wrap_up(ma
                 expect(desk.locator("#wrap-up-error")).to_be_visible()
                 assert_accessible(desk, "the console in wrap-up, refused")
                 assert caller.result.result(timeout=10).status == "completed"
+        finally:
+            desk.context.close()
+    assert problems == []
+
+
+def test_the_console_with_callbacks_waiting_scheduled_offered_and_being_moved(make_app, browser: Browser):
+    with serve(make_app, HOTLINE_CALLBACK_HOURS="always") as live:
+        with live.app.app_context():
+            create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"], languages=["ru"])
+            queued = queued_callback("+77015550501", waiting_since=utcnow() - timedelta(minutes=3))
+            later = queued_callback("+77015550502", asked_at=utcnow() + timedelta(days=1))
+        desk = open_console(browser, live.url, "aigerim")
+        problems = problems_of(desk)
+        try:
+            expect(desk.locator("section.queue tbody tr[data-kind=callback]")).to_have_count(1)
+            expect(desk.locator("#callbacks tbody tr")).to_have_count(2)
+            assert_accessible(desk, "the console with callbacks")
+            moved = desk.locator(f"#callbacks tr[data-callback-id='{later}']")
+            moved.get_by_role("button", name=re.compile("^Reschedule")).click()
+            cancelled = desk.locator(f"#callbacks tr[data-callback-id='{queued}']")
+            cancelled.get_by_role("button", name=re.compile("^Cancel the callback")).click()
+            expect(moved.locator("input[type=datetime-local]")).to_be_visible()
+            assert_accessible(desk, "the callbacks panel, a callback being moved and one being cancelled")
+            cancelled.get_by_role("button", name="Keep").click()
+            moved.get_by_role("button", name="Keep").click()
+            become_available(desk)
+            with live.app.app_context():
+                offers.distribute(utcnow())
+            expect(desk.locator(".offer[data-kind=callback]")).to_be_visible()
+            assert_accessible(desk, "the console with a callback's offer")
         finally:
             desk.context.close()
     assert problems == []

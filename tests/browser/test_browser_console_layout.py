@@ -1,10 +1,13 @@
 """The waiting lists lay out without overlap, from a phone to a wide screen: an
 operator of all four queues, with callers waiting in each (a crisis caller, a
-repeat caller, a callback return, one being offered to a colleague), sees every
-row's badges and Take button on screen, uncovered and clickable, and no queue's
-card runs into another's."""
+repeat caller, a callback return, one being offered to a colleague) and queued
+callbacks among them, sees every row's badges and Take button on screen,
+uncovered and clickable, and no queue's card runs into another's; the
+callbacks panel's badges and buttons too, its list within its card."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
@@ -16,6 +19,7 @@ from hotline.extensions import db
 from hotline.models import Call, QueueName, Role, utcnow
 from tests.support.axe import assert_accessible
 from tests.support.browser import artifact
+from tests.support.callbacks import queued_callback
 from tests.support.calls import ScriptedCall, TwilioWebhooks
 from tests.support.console_page import open_console
 from tests.support.desk import PASSWORD, network, open_offers, operator
@@ -59,7 +63,8 @@ class Callers:
 
 
 def waiting_before_the_consoles_open(callers: Callers) -> None:
-    """Rows the server renders: crisis callers (one of them calling again), a callback return."""
+    """Rows the server renders: crisis callers (one of them calling again), a
+    callback return, a medical callback."""
     first = callers.call("+77015550100", "crisis")
     first.post("/telephony/voice/queue-result", QueueResult="hangup", QueueTime="3")
     callers.call("+77015550100", "crisis", language="1")
@@ -72,13 +77,16 @@ def waiting_before_the_consoles_open(callers: Callers) -> None:
         update(Call).where(Call.call_sid == returned.sid).values(priority=Priority.CALLBACK_RETURN)
     )
     db.session.commit()
+    queued_callback("+77015550109", queue="medical", waiting_since=utcnow() - timedelta(minutes=2))
 
 
 def joining_while_they_are_open(callers: Callers) -> None:
-    """Rows the console adds live: two legal callers (the first offered to dana), a general one."""
+    """Rows the console adds live: two legal callers (the first offered to dana), a
+    general one and a general callback (callback.queued)."""
     callers.call("+77015550106", "legal")
     callers.call("+77015550107", "legal")
     callers.call("+77015550108", "general")
+    queued_callback("+77015550110", queue="general", language="kk")
 
 
 def assert_uncovered(element: Locator, what: str) -> None:
@@ -106,9 +114,22 @@ def assert_cards_apart(page: Page, width: int) -> None:
             assert apart, f"the {one['queue']} and {other['queue']} cards overlap"
 
 
+def assert_panel_laid_out(page: Page, where: str) -> None:
+    """The callbacks panel: its list within its card, every visible badge and button uncovered."""
+    spills = page.evaluate(
+        "() => [...document.querySelectorAll('#callbacks, #callbacks .list')]"
+        ".some(box => box.scrollWidth > box.clientWidth + 1)"
+    )
+    assert not spills, f"{where}: the callbacks panel's list is wider than its card"
+    for row in page.locator("#callbacks tbody tr").all():
+        place = f"{where}, callback {row.get_attribute('data-callback-id')}"
+        for item in row.locator(".badge:visible, button:visible").all():
+            assert_uncovered(item, f"{place}: {item.text_content()!r}")
+
+
 @pytest.mark.parametrize("locale", ["en-GB", "ru-RU", "kk-KZ"])
 def test_every_row_shows_its_badges_and_take_button_at_every_width(make_app, browser: Browser, locale):
-    with serve(make_app, HOTLINE_OFFER_SECONDS=600) as live:
+    with serve(make_app, HOTLINE_OFFER_SECONDS=600, HOTLINE_CALLBACK_HOURS="always") as live:
         with live.app.app_context():
             create_user("aigerim", Role.OPERATOR, PASSWORD, queues=ALL_QUEUES, languages=["kk", "ru"])
             operator("dana", ["legal"], ["ru"], available_since=utcnow())
@@ -120,10 +141,12 @@ def test_every_row_shows_its_badges_and_take_button_at_every_width(make_app, bro
                 joining_while_they_are_open(callers)
                 assert [name for _sid, name in open_offers()] == ["dana"]
             for page, (width, height) in zip(pages, SIZES, strict=True):
-                expect(page.locator("section.queue tbody tr")).to_have_count(9)
+                expect(page.locator("section.queue tbody tr")).to_have_count(11)
+                expect(page.locator("section.queue tr[data-kind=callback] .badge.callback")).to_have_count(2)
                 expect(page.locator(".badge.crisis")).to_have_count(2)
                 expect(page.locator("tr[data-offered=true] .badge.state")).to_have_count(1)
-                expect(page.locator("td .badge")).to_have_count(5)
+                expect(page.locator("section.queue td .badge")).to_have_count(7)
+                expect(page.locator("#callbacks tbody tr")).to_have_count(2)
                 page.screenshot(path=artifact(f"console-layout-{locale}-{width}.png"), full_page=True)
                 assert_cards_apart(page, width)
                 assert_accessible(page, f"the console at {width}×{height} ({locale})")
@@ -133,8 +156,12 @@ def test_every_row_shows_its_badges_and_take_button_at_every_width(make_app, bro
                     for badge in row.locator(".badge").all():
                         assert_uncovered(badge, f"{place}: the badge {badge.text_content()!r}")
                     take = row.locator(".take button")
+                    if row.get_attribute("data-kind") == "callback":
+                        expect(take).to_have_count(0)  # offered, never taken from the list
+                        continue
                     expect(take).to_be_enabled()
                     assert_uncovered(take, f"{place}: the Take button")
+                assert_panel_laid_out(page, f"at {width}×{height}")
         finally:
             for page in pages:
                 page.context.close()

@@ -54,7 +54,9 @@ def test_an_operator_reads_the_waiting_list_of_their_queue_in_answer_order(app, 
     with client.application.app_context():
         record = first.record()
         assert body["callers"][1] == {
+            "kind": "call",
             "call_sid": first.sid,
+            "callback_id": None,
             "queue": "legal",
             "position": 2,
             "waiting_since": record.enqueued_at.isoformat(),

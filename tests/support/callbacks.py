@@ -45,3 +45,36 @@ def ask(client, token: str, reference: str, **body):
     """POST /api/v1/cases/<reference>/callbacks; due on a working day at 10:00 unless told."""
     body.setdefault("due_at", clock.next_weekday_at(10).isoformat())
     return client.post(f"/api/v1/cases/{reference}/callbacks", json=body, headers=bearer(token))
+
+
+def queued_callback(
+    number: str = NUMBER,
+    queue: str = "legal",
+    waiting_since=None,
+    language: str | None = "ru",
+    asked_at=None,
+    **more,
+) -> int:
+    """A callback asked for on the web, due now: queued at once when callback
+    hours are open (HOTLINE_CALLBACK_HOURS=always), placed by `waiting_since`;
+    or, asked for a later `asked_at`, scheduled then. Needs an app context;
+    returns its id."""
+    from hotline.callbacks import service
+    from hotline.extensions import db
+    from hotline.models import Caller, utcnow
+    from hotline.models.states import CallbackSource
+
+    policy, vault = service.settings()
+    caller = Caller(number_hash=vault.digest(number), number_encrypted=vault.encrypt(number))
+    db.session.add(caller)
+    db.session.commit()
+    request = service.Request(
+        caller_id=caller.id,
+        queue=queue,
+        source=CallbackSource.WEB,
+        asked_at=asked_at or utcnow(),
+        language=language,
+        waiting_since=waiting_since,
+        **more,
+    )
+    return service.record(request, utcnow(), policy, vault, actor="web").callback_id

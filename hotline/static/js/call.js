@@ -2,14 +2,22 @@
 // transfer), wrap-up (wrapup.js), then done or missed. Driven by operator.call,
 // the accept's answer and GET /api/v1/me/call; the softphone's call that rings
 // for the caller they took is answered with no second click.
+// A callback (`kind: "callback"`) is the same call, dialled by the hotline: the
+// accept's answer has no CallSid yet (the operator's leg is placed by a worker,
+// then operator.call names it); "Calling back <case>…" while the operator's
+// phone rings and the person is dialled. A person not reached (state
+// not_reached, with the attempt's outcome) ends it with no wrap-up: the
+// operator is told what became of the callback (GET /api/v1/callbacks/<id>) and
+// is available; an operator's phone not answered (missed) puts the callback back.
 
-import { post } from "./kit/api.js";
+import { get, post } from "./kit/api.js";
 import { clock, secondsSince, secondsUntil } from "./kit/clock.js";
-import { label, languageLabel, queueLabel } from "./kit/labels.js";
+import { has, label, languageLabel, queueLabel } from "./kit/labels.js";
 import { wrapUpForm } from "./wrapup.js";
 
 // A state never goes back: the accept's answer (connecting) may come after talking.
-const ORDER = { connecting: 0, talking: 1, wrap_up: 2, missed: 3, done: 3 };
+const ORDER = { connecting: 0, talking: 1, wrap_up: 2, missed: 3, not_reached: 3, done: 3 };
+const ENDS = new Set(["done", "missed", "not_reached"]);
 
 // say(text), refused(error): the desk's status line; taken(callSid): the
 // caller is this operator's (their offer is done with).
@@ -28,21 +36,32 @@ export function callPanel({ say, refused, taken }) {
   let ringing = null; // the softphone's incoming call, until it ends
   let muted = false;
   let savedCall = null; // the call whose wrap-up this page saved: its "done" says so
+  let savedText = "";
   const form = wrapUpForm({
     current: () => call,
     refused,
-    saved: (sid) => {
+    saved: (sid, callBack) => {
       savedCall = sid;
+      savedText = callBack ? `${label("saved")} ${callBack}` : label("saved");
       if (call?.call_sid === sid) show({ call_sid: sid, state: "done" });
-      else say(label("saved"));
+      else say(savedText);
     },
   });
 
+  // The same callback's attempt, before and after its CallSid is known.
+  function sameAttempt(message) {
+    return message.kind === "callback" && call?.kind === "callback" && call.callback_id === message.callback_id
+      && (!call.call_sid || !message.call_sid);
+  }
+
   function show(message) {
-    if (!call && (message.state === "done" || message.state === "missed")) return;
-    if (call?.call_sid === message.call_sid && ORDER[message.state] < ORDER[call.state]) return;
-    if (call && call.call_sid !== message.call_sid && message.state !== "connecting") return;
-    call = call?.call_sid === message.call_sid ? { ...call, ...message } : { ...message };
+    if (!call && ENDS.has(message.state)) return;
+    const same = call !== null && (call.call_sid === message.call_sid || sameAttempt(message));
+    if (same && ORDER[message.state] < ORDER[call.state]) return;
+    // The accept's answer, come after the worker placed the call: nothing new.
+    if (same && !message.call_sid && call.call_sid) return;
+    if (call && !same && message.state !== "connecting") return;
+    call = same ? { ...call, ...message, kind: call.kind ?? message.kind } : { ...message };
     taken(call.call_sid);
     const state = call.state;
     document.body.dataset.call = state;
@@ -52,13 +71,37 @@ export function callPanel({ say, refused, taken }) {
     else if (state === "wrap_up") {
       hangUpButton.disabled = transferButton.disabled = muteButton.disabled = true;
       form.open(call);
-    } else if (state === "missed") end(label("missed"));
-    else if (state === "done") end(savedCall === call.call_sid ? label("saved") : label("done"));
+    } else if (state === "missed") end(call.kind === "callback" ? missedCallback(call.reason) : label("missed"));
+    else if (state === "not_reached") notReached(call);
+    else if (state === "done") end(savedCall === call.call_sid ? savedText : label("done"));
     tick();
   }
 
+  function missedCallback(reason) {
+    return label(reason === "not_answered" ? "callback_missed.not_answered" : "callback_missed.not_placed");
+  }
+
+  // The person was not reached: said at once, then what became of the callback.
+  async function notReached(ended) {
+    const outcome = has(`not_reached.${ended.outcome}`) ? ended.outcome : "no-answer";
+    end(label(`not_reached.${outcome}`, { then: label("not_reached.then.scheduled") }));
+    document.body.dataset.call = "not_reached";
+    try {
+      const callback = await get(`/api/v1/callbacks/${ended.callback_id}`);
+      if (call !== null) return; // a new call has started meanwhile
+      const then = callback.status === "failed" ? "failed" : "scheduled";
+      say(label(`not_reached.${outcome}`, { then: label(`not_reached.then.${then}`) }));
+    } catch {
+      // The first word stays: the callback's own fate is in the callbacks panel.
+    }
+  }
+
   function showLine(state) {
-    callState.textContent = label(`call_state.${state}`);
+    const callback = call.kind === "callback";
+    panel.dataset.kind = callback ? "callback" : "call";
+    callState.textContent = callback && state === "connecting"
+      ? label("call_state.calling_back", { case: call.case_reference ?? "—" })
+      : label(`call_state.${state}`);
     panel.dataset.state = state;
     document.getElementById("call-case").textContent = call.case_reference ?? "—";
     const number = call.masked_number === "withheld" ? label("withheld") : call.masked_number;

@@ -1,10 +1,11 @@
 // The live console: the waiting lists (waiting.js), the operator's presence
-// (presence.js) and their call desk (desk.js), kept current over Socket.IO by
+// (presence.js), their call desk (desk.js) and the callbacks panel (callbacks.js), kept current over Socket.IO by
 // kit/live.js: on every (re)connect each queue's snapshot, the user's presence
 // and their desk are loaded again, and the deltas that arrive meanwhile are
 // applied after them. console.alive heartbeats tell the server the console is open.
 // Words come translated in the page's console-data block; no number reaches here.
 
+import { callbacksPanel } from "./callbacks.js";
 import { startDesk } from "./desk.js";
 import { get } from "./kit/api.js";
 import { errorLabel, label, pageData } from "./kit/labels.js";
@@ -13,6 +14,8 @@ import { presence } from "./presence.js";
 import { waitingLists } from "./waiting.js";
 
 const data = pageData();
+// hotline.events.callback_changed: callback.<name>, the API's view of the callback.
+const CALLBACK_EVENTS = ["scheduled", "queued", "attempted", "completed", "failed", "cancelled"];
 const liveState = document.getElementById("live-state");
 
 function showState(state) {
@@ -42,6 +45,13 @@ page.on("queue.caller_joined", byQueue, lists.joined);
 page.on("queue.caller_left", byQueue, lists.left);
 page.on("queue.caller_updated", byQueue, lists.updated);
 page.on("presence.changed", "me", me.changed);
+const panel = callbacksPanel();
+page.source("callbacks", panel.load);
+page.on("queue.caller_left", "callbacks", panel.left);
+for (const status of CALLBACK_EVENTS) {
+  page.on(`callback.${status}`, byQueue, lists.callbackChanged);
+  page.on(`callback.${status}`, "callbacks", panel.changed);
+}
 
 setInterval(() => {
   if (socket.connected) socket.emit("console.alive");
@@ -52,4 +62,7 @@ setInterval(() => {
 socket.on("disconnect", (reason) => {
   if (reason === "io server disconnect") window.location.reload();
 });
-setInterval(lists.tick, 1000);
+setInterval(() => {
+  lists.tick();
+  panel.tick();
+}, 1000);

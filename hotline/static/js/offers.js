@@ -1,5 +1,5 @@
 // Offers on the call desk: a card per offer.created (queue, language, case,
-// badges, a countdown), removed when withdrawn (offer.withdrawn: lapsed, taken,
+// badges, a countdown; a callback's says "Call back" and when it was asked for), removed when withdrawn (offer.withdrawn: lapsed, taken,
 // left, declined), accepted or declined (by its buttons, or A and D on the desk).
 
 import { post } from "./kit/api.js";
@@ -21,6 +21,9 @@ export function offerCards({ say, refused, accepted }) {
   const box = document.getElementById("offers");
   const template = document.getElementById("offer-template");
   const offers = new Map(); // offer_id -> { offer, element }
+  const asked = new Intl.DateTimeFormat(data.locale, {
+    timeZone: data.timezone, day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  });
 
   function created(offer) {
     if (offers.has(offer.offer_id)) return;
@@ -30,16 +33,26 @@ export function offerCards({ say, refused, accepted }) {
     element.querySelector(".offer-queue").textContent = queueLabel(offer.queue);
     element.querySelector(".offer-language").textContent = languageLabel(offer.language);
     element.querySelector(".offer-case").textContent = offer.case_reference ?? "—";
+    const callback = offer.kind === "callback";
+    element.dataset.kind = callback ? "callback" : "call";
+    if (callback) {
+      element.querySelector(".offer-title").textContent = label("callback_offer");
+      if (offer.requested_at) {
+        element.querySelector(".offer-asked-fact").hidden = false;
+        element.querySelector(".offer-asked").textContent = asked.format(new Date(offer.requested_at));
+      }
+    }
     const badges = element.querySelector(".offer-badges");
+    if (callback) badges.append(badge(label("callback")));
     if (offer.crisis) badges.append(badge(label("crisis"), true));
-    if (offer.priority === data.priorities.callback_return) badges.append(badge(label("callback_return")));
-    if (offer.priority === data.priorities.repeat_caller) badges.append(badge(label("repeat_caller")));
+    if (!callback && offer.priority === data.priorities.callback_return) badges.append(badge(label("callback_return")));
+    if (!callback && offer.priority === data.priorities.repeat_caller) badges.append(badge(label("repeat_caller")));
     element.querySelector(".offer-accept").addEventListener("click", () => accept(offer.offer_id));
     element.querySelector(".offer-decline").addEventListener("click", () => decline(offer.offer_id));
     offers.set(offer.offer_id, { offer, element });
     markShortcuts(element);
     box.append(element);
-    say(label("offer_arrived"));
+    say(label(callback ? "callback_offer_arrived" : "offer_arrived"));
     tick();
   }
 
@@ -51,8 +64,9 @@ export function offerCards({ say, refused, accepted }) {
   function withdrawn(message) {
     if (!offers.has(message.offer_id)) return;
     remove(message.offer_id);
-    const why = `withdrawn.${message.reason}`;
-    say(label(has(why) ? why : "withdrawn.lapsed"));
+    const group = message.callback_id ? "withdrawn_callback" : "withdrawn";
+    const why = `${group}.${message.reason}`;
+    say(label(has(why) ? why : `${group}.lapsed`));
   }
 
   async function accept(offerId) {
@@ -72,8 +86,9 @@ export function offerCards({ say, refused, accepted }) {
     if (!offers.has(offerId)) return;
     try {
       await post(`/api/v1/offers/${offerId}/decline`);
+      const callback = offers.get(offerId)?.offer.kind === "callback";
       remove(offerId);
-      say(label("withdrawn.declined"));
+      say(label(callback ? "withdrawn_callback.declined" : "withdrawn.declined"));
     } catch (error) {
       remove(offerId);
       refused(error);
@@ -102,6 +117,7 @@ export function offerCards({ say, refused, accepted }) {
     declineFirst: () => first() !== undefined && decline(first()),
     // The caller is this operator's now: their offer, if any, is done with.
     dropFor: (callSid) => {
+      if (!callSid) return;
       for (const [offerId, { offer }] of offers) if (offer.call_sid === callSid) remove(offerId);
     },
   };

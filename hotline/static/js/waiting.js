@@ -2,7 +2,10 @@
 // the snapshot (GET /api/v1/queues/<name>/waiting) and the queue.caller_joined /
 // caller_left / caller_updated deltas; rows are patched in place (kit/patch.js),
 // so a keyboard user's focus on a Take button survives every change.
-// The order is the server's (hotline/queues.py), never re-sorted here: a joined
+// Queued callbacks wait among the callers, marked as callbacks (no Take: a
+// callback is offered, never taken from the list), kept by the callback.*
+// events: queued, in its place; any other status, gone.
+// The order is the server's (hotline/calls/queues.py), never re-sorted here: a joined
 // caller goes to the `position` the event gives, or is placed by the fields it
 // has (priority, returned, waiting_since); one that cannot be placed so (a
 // returned caller with no position) makes the list reload its snapshot.
@@ -20,25 +23,61 @@ const since = new Intl.DateTimeFormat(data.locale, {
 const UNPLACED = -1;
 const HIDDEN = -2; // past the callers the page shows
 
-// Where `caller` goes among `callers` (those shown, in answer order); `complete`:
-// they are all who wait, none hidden past the page's limit.
-function placeOf(callers, caller, complete) {
-  if (caller.position) {
-    // Among the waiting: a row being answered waits no more.
+// An entry's key in the list: a caller's call_sid, a callback's id.
+export function keyOf(entry) {
+  return entry.kind === "callback" ? `callback:${entry.callback_id}` : entry.call_sid;
+}
+
+const isCallback = (entry) => entry.kind === "callback";
+
+// The answer order as the server writes it (hotline/calls/queues.py caller_place,
+// callback_place): priority, then callers who went back to the queue, then the
+// time waiting; a caller before a callback of the same instant. Only for pairs
+// whose order the fields tell: never two returned callers (ordered by when they
+// went back, which no row carries); null when a caller's `returned` is unknown.
+function placeKey(entry) {
+  if (isCallback(entry)) return [-entry.priority, 1, Date.parse(entry.waiting_since), 1, entry.callback_id];
+  if (entry.returned === undefined) return null;
+  return [-entry.priority, entry.returned ? 0 : 1, Date.parse(entry.waiting_since), 0, 0];
+}
+
+// true: `a` is answered before `b`; false: not; null: the fields cannot tell.
+function before(a, b) {
+  const [x, y] = [placeKey(a), placeKey(b)];
+  if (x === null || y === null) {
+    return a.priority !== b.priority ? a.priority > b.priority : null;
+  }
+  for (let index = 0; index < x.length; index += 1) if (x[index] !== y[index]) return x[index] < y[index];
+  return false;
+}
+
+// Where `entry` goes among `callers` (those shown, in answer order); `complete`:
+// they are all who wait, none hidden past the page's limit. A caller's
+// `position` counts callers only (hotline/calls/queues.py position_of): the
+// callbacks around that place are passed by their fields.
+function placeOf(callers, entry, complete) {
+  if (!isCallback(entry) && entry.position) {
+    // Among the waiting callers: a row being answered waits no more.
     let ahead = 0;
     for (let index = 0; index < callers.length; index += 1) {
-      if (ahead === caller.position - 1) return index;
-      if (!callers[index].connected) ahead += 1;
+      const known = callers[index];
+      if (ahead === entry.position - 1) {
+        if (!isCallback(known)) return index;
+        const first = before(known, entry);
+        if (first === null) return UNPLACED;
+        if (!first) return index;
+      } else if (!known.connected && !isCallback(known)) ahead += 1;
     }
-    if (ahead === caller.position - 1) return complete ? callers.length : HIDDEN;
+    if (ahead === entry.position - 1) return complete ? callers.length : HIDDEN;
     return complete ? UNPLACED : HIDDEN;
   }
-  // Returned callers are ordered by when they went back, which no row carries.
-  if (caller.returned !== false || callers.some((known) => known.returned === undefined)) return UNPLACED;
-  const since = Date.parse(caller.waiting_since);
-  const index = callers.findIndex((known) => known.priority < caller.priority
-    || (known.priority === caller.priority && !known.returned && Date.parse(known.waiting_since) > since));
-  if (index >= 0) return index;
+  if (!isCallback(entry) && entry.returned !== false) return UNPLACED;
+  let index = 0;
+  for (; index < callers.length; index += 1) {
+    const first = before(entry, callers[index]);
+    if (first === null) return UNPLACED;
+    if (first) return index;
+  }
   return complete ? callers.length : HIDDEN;
 }
 
@@ -58,7 +97,9 @@ function badge(text, className = "") {
 
 function newRow(caller) {
   const row = document.createElement("tr");
-  row.dataset.callSid = caller.call_sid;
+  row.dataset.kind = caller.kind ?? "call";
+  if (isCallback(caller)) row.dataset.callbackId = String(caller.callback_id);
+  else row.dataset.callSid = caller.call_sid;
   row.dataset.waitingSince = caller.waiting_since;
   row.dataset.priority = String(caller.priority);
   const time = document.createElement("time");
@@ -67,9 +108,20 @@ function newRow(caller) {
   const when = cell("", "since");
   when.append(time);
   const notes = cell("", "notes");
+  if (isCallback(caller)) {
+    notes.append(badge(label("callback"), "callback"), " ");
+    if (caller.requested_at) {
+      const asked = document.createElement("span");
+      asked.className = "asked";
+      asked.textContent = label("asked_at", { time: since.format(new Date(caller.requested_at)) });
+      notes.append(asked);
+    }
+  }
   if (caller.crisis) notes.append(badge(label("crisis"), "crisis"));
-  if (caller.priority === data.priorities.callback_return) notes.append(badge(label("callback_return")));
-  if (caller.repeat_caller ?? caller.priority === data.priorities.repeat_caller) {
+  if (!isCallback(caller) && caller.priority === data.priorities.callback_return) {
+    notes.append(badge(label("callback_return")));
+  }
+  if (caller.repeat_caller ?? (!isCallback(caller) && caller.priority === data.priorities.repeat_caller)) {
     notes.append(badge(label("repeat_caller")));
   }
   row.append(
@@ -84,10 +136,12 @@ function newRow(caller) {
   return row;
 }
 
-// The callers the server rendered, before the first snapshot comes.
+// The callers and callbacks the server rendered, before the first snapshot comes.
 function fromPage(section) {
-  return [...section.querySelectorAll("tbody tr[data-call-sid]")].map((row) => ({
-    call_sid: row.dataset.callSid,
+  return [...section.querySelectorAll("tbody tr[data-kind]")].map((row) => ({
+    kind: row.dataset.kind,
+    call_sid: row.dataset.callSid ?? null,
+    callback_id: row.dataset.callbackId ? Number(row.dataset.callbackId) : null,
     waiting_since: row.dataset.waitingSince,
     priority: Number(row.dataset.priority),
     returned: row.dataset.returned === "true",
@@ -114,6 +168,8 @@ export function waitingLists({ onTake, reload }) {
     if (caller.connected || caller.offered) {
       notes.append(badge(label(caller.connected ? "connected" : "offered"), "state"));
     }
+    // A queued callback is offered, never taken from the list: no action does that.
+    if (isCallback(caller)) return;
     const takeCell = row.querySelector(".take");
     let button = takeCell.querySelector("button");
     if (!button) {
@@ -131,7 +187,7 @@ export function waitingLists({ onTake, reload }) {
   function render(list) {
     const shown = list.callers.slice(0, data.limit);
     const section = list.section;
-    patchList(section.querySelector("tbody"), shown, { key: (caller) => caller.call_sid, create: newRow, update: fill });
+    patchList(section.querySelector("tbody"), shown, { key: keyOf, create: newRow, update: fill });
     list.total = Math.max(list.total, list.callers.length);
     section.querySelector(".count").textContent = countLabel("waiting", list.total);
     section.querySelector("table").hidden = shown.length === 0;
@@ -154,7 +210,7 @@ export function waitingLists({ onTake, reload }) {
     const list = lists.get(caller.queue);
     if (!list) return;
     const complete = list.total <= list.callers.length;
-    const known = list.callers.findIndex((listed) => listed.call_sid === caller.call_sid);
+    const known = list.callers.findIndex((listed) => keyOf(listed) === keyOf(caller));
     if (known >= 0) list.callers.splice(known, 1);
     const index = placeOf(list.callers, caller, complete);
     if (index === UNPLACED) return reload(caller.queue);
@@ -167,7 +223,8 @@ export function waitingLists({ onTake, reload }) {
     const list = lists.get(message.queue);
     if (!list) return;
     const before = list.callers.length;
-    list.callers = list.callers.filter((caller) => caller.call_sid !== message.call_sid);
+    const gone = keyOf(message);
+    list.callers = list.callers.filter((caller) => keyOf(caller) !== gone);
     // A caller past the first 50 is not in the page, but was in the total.
     if (list.callers.length < before || list.total > list.callers.length) list.total -= 1;
     render(list);
@@ -178,11 +235,38 @@ export function waitingLists({ onTake, reload }) {
   function updated(message) {
     const list = lists.get(message.queue);
     if (!list) return;
-    const known = list.callers.find((caller) => caller.call_sid === message.call_sid);
+    const known = list.callers.find((caller) => !isCallback(caller) && caller.call_sid === message.call_sid);
     // Not listed: past the limit, or missed; only a snapshot can tell where.
     if (!known) return message.connected ? undefined : reload(message.queue);
     Object.assign(known, { offered: message.offered, connected: message.connected });
     render(list);
+  }
+
+  // callback.<status> (hotline.events.callback_changed, the API's view of it):
+  // queued, it waits in its place; any other status, it has left the list.
+  // Idempotent, as the callers' deltas: a second queued moves it to the same place.
+  function callbackChanged(callback) {
+    const entry = {
+      kind: "callback",
+      callback_id: callback.id,
+      call_sid: null,
+      queue: callback.queue,
+      priority: callback.priority,
+      crisis: callback.crisis,
+      language: callback.language,
+      case_reference: callback.case_reference,
+      waiting_since: callback.waiting_since ?? callback.requested_at,
+      requested_at: callback.requested_at,
+      returned: false,
+    };
+    if (callback.status === "queued") return joined(entry);
+    const list = lists.get(callback.queue);
+    if (!list || !list.callers.some((listed) => keyOf(listed) === keyOf(entry))) {
+      // Not shown: past the limit (then counted in the total), or not waiting.
+      if (list && list.total > list.callers.length) reload(callback.queue);
+      return undefined;
+    }
+    return left(entry);
   }
 
   function setBusy(value) {
@@ -196,5 +280,5 @@ export function waitingLists({ onTake, reload }) {
     }
   }
 
-  return { queues: [...lists.keys()], snapshot, joined, left, updated, setBusy, tick };
+  return { queues: [...lists.keys()], snapshot, joined, left, updated, callbackChanged, setBusy, tick };
 }
