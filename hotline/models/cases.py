@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -11,14 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.extensions import db
 from hotline.models.base import UTCDateTime, utcnow
+from hotline.models.states import CaseStatus
 
 if TYPE_CHECKING:
     from hotline.models.calls import Call, Caller
-
-
-class CaseStatus(enum.StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
 
 
 class Case(db.Model):

@@ -207,6 +207,11 @@ class AttemptOutcome(enum.StrEnum):
     MACHINE = "machine"
 
 
+class CaseStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
 class StepOutOfPlace(Exception):
     """A step that makes no sense for the call's stage (a queue result for a call
     still at the menu, say): refused with 409, nothing written."""
