@@ -10,10 +10,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.extensions import db
 from hotline.models.base import UTCDateTime, utcnow
-from hotline.models.states import CaseStatus
+from hotline.models.states import ACTIVE_CASE, CaseStatus, RiskLevel
 
 if TYPE_CHECKING:
     from hotline.models.calls import Call, Caller
+
+
+# The partial unique index's condition, and the case service's upsert's (the two must match).
+ACTIVE_WHERE = "status IN ({})".format(", ".join(f"'{status}'" for status in sorted(ACTIVE_CASE)))
 
 
 class Case(db.Model):
@@ -28,6 +32,11 @@ class Case(db.Model):
     assigned_operator_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the case is resolved (the wrap-up's codes), kept when it is reopened.
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    category: Mapped[str | None] = mapped_column(String(32))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    risk_level: Mapped[str] = mapped_column(String(16), default=RiskLevel.NONE, server_default=RiskLevel.NONE)
 
     caller: Mapped[Caller | None] = relationship(back_populates="cases")
     calls: Mapped[list[Call]] = relationship(back_populates="case")
@@ -35,14 +44,14 @@ class Case(db.Model):
 
     __table_args__ = (
         Index("ix_case_caller_status", "caller_id", "status"),
-        # One open case per caller and queue, whatever two web processes do at once.
+        # One active case per caller and queue, whatever two web processes do at once.
         Index(
-            "uq_case_open_caller_queue",
+            "uq_case_active_caller_queue",
             "caller_id",
             "queue",
             unique=True,
-            sqlite_where=text("status = 'open'"),
-            postgresql_where=text("status = 'open'"),
+            sqlite_where=text(ACTIVE_WHERE),
+            postgresql_where=text(ACTIVE_WHERE),
         ),
     )
 
