@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.extensions import db
@@ -86,3 +86,7 @@ class CaseNote(db.Model):
     author_id: Mapped[int] = mapped_column(ForeignKey("user.id", name="fk_case_note_author"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The note of the same case this one puts right: each note has one correction at most.
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("case_note.id", name="fk_case_note_corrects"))
+
+    __table_args__ = (UniqueConstraint("corrects_id", name="uq_case_note_corrects"),)
