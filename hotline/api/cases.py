@@ -12,7 +12,7 @@ there. The path is judged (404, 403) before the body (400). Every answer is
 from __future__ import annotations
 
 from flask import abort, g, request
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from hotline.api import bp
 from hotline.api.access import session_or_token
@@ -39,6 +39,8 @@ REFUSALS = {403: ErrorSchema, 404: ErrorSchema}
 # PostgreSQL text cannot hold NUL, and no keyboard types it.
 NO_NUL = validate.Regexp(r"^[^\x00]*$")
 CODE = [validate.Length(min=1, max=32), NO_NUL]
+# Some text that is not only spaces, and no NUL (the document says so too: a pattern).
+SOME_TEXT = validate.Regexp(r"^[^\x00]*\S[^\x00]*$")
 TIMELINE_QUERY = {
     "after": {
         "description": "the `next` of the page before",
@@ -47,17 +49,12 @@ TIMELINE_QUERY = {
 }
 
 
-def _not_blank(text: str) -> None:
-    if not text.strip():
-        raise ValidationError("a note holds some text")
-
-
 class NoteBodySchema(Schema):
     """A note for the case (text, never HTML), or a correction of one of its notes."""
 
     body = fields.String(
         required=True,
-        validate=[validate.Length(min=1, max=notes.NOTE_MAX_CHARS), NO_NUL, _not_blank],
+        validate=[validate.Length(min=1, max=notes.NOTE_MAX_CHARS), SOME_TEXT],
         metadata={"description": "1 to 10,000 characters, not only spaces"},
     )
     corrects = fields.Integer(
