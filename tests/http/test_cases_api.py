@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import event, insert, select
 
 from hotline.extensions import db
 from hotline.models import Assignment, AuditRecord, Call, Case, CaseEvent, CaseNote, User, utcnow
@@ -321,3 +321,51 @@ def test_a_withheld_number_cannot_be_revealed(app, client, twilio, tokens):
     answer = post(client, tokens["boris"], reference, "reveal")
     assert answer.status_code == 409
     assert audit_count(app, "case.number_revealed") == 0
+
+
+def test_a_case_costs_the_same_queries_whatever_it_holds(app, client, twilio, tokens):
+    """Each list of the case is one query: ten times the calls, notes and
+    timeline entries cost no more statements."""
+
+    def statements_for(reference: str) -> int:
+        counted = []
+        with app.app_context():
+            engine = db.engine
+
+        def listener(*args) -> None:
+            counted.append(1)
+
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert get(client, tokens["aigerim"], reference).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(counted)
+
+    def filled(number: str, size: int) -> str:
+        reference = case_called(app, twilio, number=number)
+        with app.app_context():
+            case = db.session.scalars(select(Case).where(Case.reference == reference)).one()
+            author = user_id(app, "aigerim")
+            for n in range(size):
+                call = Call(
+                    call_sid=f"CA{number[-4:]}{n:028d}",
+                    case_id=case.id,
+                    caller_id=case.caller_id,
+                    queue="legal",
+                    operator_id=author,
+                )
+                db.session.add(call)
+                db.session.flush()
+                db.session.add(
+                    Assignment(
+                        call_id=call.id, user_id=author, status="done", outcome=OUTCOME, category=CATEGORY
+                    )
+                )
+                db.session.add(CaseNote(case_id=case.id, author_id=author, body=f"note {n}"))
+                db.session.add(CaseEvent(case_id=case.id, kind="test_step", actor_id=author, data={}))
+            db.session.commit()
+        return reference
+
+    small, large = filled("+77015550011", 2), filled("+77015550022", 20)
+    assert statements_for(small) == statements_for(large)
