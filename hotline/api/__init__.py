@@ -4,6 +4,18 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from hotline.api import callbacks, calls, desk, errors, offers, openapi, presence, routes, voice, wrapup  # noqa: E402,F401
+from hotline.api import (  # noqa: E402,F401  # noqa: E402,F401
+    callbacks,
+    calls,
+    cases,
+    desk,
+    errors,
+    offers,
+    openapi,
+    presence,
+    routes,
+    voice,
+    wrapup,
+)
 
 errors.init_app(bp)

@@ -13,12 +13,21 @@ from werkzeug.http import HTTP_STATUS_CODES
 from hotline.api.schemas import ErrorSchema
 from hotline.callbacks import from_case, listing, policy, service, stages
 from hotline.calls.service import ConcurrentChange, UnknownCall
+from hotline.cases import access, lookup, notes, reading, workflow
 from hotline.operators import desk, legs, offer_endings, presence, taking, wrapup
 
 ANSWERS: dict[type[Exception], tuple[int, str | None]] = {
     UnknownCall: (404, "no call with that CallSid"),
     listing.UnknownCallback: (404, "no callback with that id"),
-    from_case.UnknownCase: (404, "no case with that reference"),
+    lookup.UnknownCase: (404, "no case with that reference"),
+    access.CaseRefused: (403, "this case is not of a queue you serve, nor assigned to you"),
+    workflow.CodeNeeded: (400, None),
+    notes.NoteRefused: (400, None),
+    workflow.CaseMoveRefused: (409, None),
+    workflow.CaseChanged: (409, "the case changed meanwhile; try again"),
+    workflow.AnotherActiveCase: (409, None),
+    notes.CorrectedAlready: (409, None),
+    reading.NoNumber: (409, None),
     policy.InvalidWindow: (400, None),
     from_case.UnknownOperator: (400, None),
     offer_endings.OfferNotFound: (404, "no offer with that id"),

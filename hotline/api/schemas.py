@@ -7,7 +7,15 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from hotline.models import Call, QueueName, Role
-from hotline.models.states import CallbackSource, CallbackStatus, CallStage, Device, Presence
+from hotline.models.states import (
+    CallbackSource,
+    CallbackStatus,
+    CallStage,
+    CaseStatus,
+    Device,
+    Presence,
+    RiskLevel,
+)
 
 QUEUE_NAMES = validate.OneOf([queue.value for queue in QueueName])
 
@@ -220,3 +228,100 @@ class RequestedCallbackSchema(CallbackSchema):
     """The callback a request made, or the open one it merged into."""
 
     merged = fields.Boolean(required=True, metadata={"description": "joined the person's open callback"})
+
+
+CASE_STATUSES = validate.OneOf([status.value for status in CaseStatus])
+
+
+class CaseCallSchema(Schema):
+    """One call of a case: when, where, how long, who answered, its wrap-up's codes."""
+
+    call_sid = fields.String(required=True)
+    started_at = fields.DateTime(required=True)
+    queue = fields.String(required=True, allow_none=True, validate=QUEUE_NAMES)
+    wait_seconds = fields.Integer(required=True, allow_none=True)
+    talk_seconds = fields.Integer(required=True, allow_none=True)
+    operator = fields.String(required=True, allow_none=True, metadata={"description": "who answered it last"})
+    outcome = fields.String(required=True, allow_none=True)
+    category = fields.String(required=True, allow_none=True)
+
+
+class CaseNoteSchema(Schema):
+    """A note: never changed; `corrects` the note it puts right, `corrected_by` its correction."""
+
+    id = fields.Integer(required=True)
+    body = fields.String(required=True, metadata={"description": "text, never HTML"})
+    author = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    corrects = fields.Integer(required=True, allow_none=True)
+    corrected_by = fields.Integer(required=True, allow_none=True)
+
+
+class TimelineEntrySchema(Schema):
+    """One step of a case: its kind and data (ids, codes, states: never a number or a note)."""
+
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    at = fields.DateTime(required=True)
+    actor = fields.String(required=True, allow_none=True, metadata={"description": "a username, or null"})
+    call_sid = fields.String(required=True, allow_none=True)
+    data = fields.Dict(required=True, keys=fields.String())
+
+
+class TimelineSchema(Schema):
+    """A page of a case's timeline, newest first; `next` is the `after` of the next page."""
+
+    items = fields.List(fields.Nested(TimelineEntrySchema), required=True)
+    next = fields.Integer(required=True, allow_none=True)
+
+
+class OtherCaseSchema(Schema):
+    reference = fields.String(required=True)
+    status = fields.String(required=True, validate=CASE_STATUSES)
+    queue = fields.String(required=True, validate=QUEUE_NAMES)
+    opened_at = fields.DateTime(required=True)
+    outcome = fields.String(required=True, allow_none=True)
+    category = fields.String(required=True, allow_none=True)
+
+
+class CaseSchema(Schema):
+    """A case: never the whole number, only its last two digits."""
+
+    reference = fields.String(required=True)
+    status = fields.String(required=True, validate=CASE_STATUSES)
+    queue = fields.String(required=True, validate=QUEUE_NAMES)
+    priority = fields.Integer(required=True)
+    risk_level = fields.String(required=True, validate=validate.OneOf([level.value for level in RiskLevel]))
+    assigned_operator = fields.String(required=True, allow_none=True)
+    opened_at = fields.DateTime(required=True)
+    last_contact_at = fields.DateTime(required=True, allow_none=True)
+    masked_number = fields.String(required=True, metadata={"description": "the last two digits, or withheld"})
+    outcome = fields.String(required=True, allow_none=True)
+    category = fields.String(required=True, allow_none=True)
+    calls = fields.List(fields.Nested(CaseCallSchema), required=True)
+    notes = fields.List(fields.Nested(CaseNoteSchema), required=True)
+    timeline = fields.Nested(TimelineSchema, required=True)
+    other_cases = fields.List(fields.Nested(OtherCaseSchema), required=True)
+
+
+class CaseStatusSchema(Schema):
+    """The case's status after a move."""
+
+    reference = fields.String(required=True)
+    status = fields.String(required=True, validate=CASE_STATUSES)
+    previous = fields.String(required=True, validate=CASE_STATUSES)
+    outcome = fields.String(required=True, allow_none=True)
+    category = fields.String(required=True, allow_none=True)
+
+
+class NoteAddedSchema(Schema):
+    """The note added (its text is not sent back)."""
+
+    id = fields.Integer(required=True)
+    corrects = fields.Integer(required=True, allow_none=True)
+
+
+class RevealedNumberSchema(Schema):
+    """The caller's whole number, E.164: shown for a moment, never stored by the browser."""
+
+    number = fields.String(required=True)

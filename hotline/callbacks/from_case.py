@@ -8,7 +8,6 @@ so the same person asking twice for one queue still has one callback.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,17 +15,10 @@ from sqlalchemy import select
 
 from hotline.callbacks.policy import Window
 from hotline.callbacks.service import NoNumberToCall, Request
+from hotline.cases.lookup import REFERENCE, UnknownCase
 from hotline.extensions import db
 from hotline.models import Call, Case, OperatorSkill, Role, User
 from hotline.models.states import CallbackSource
-
-# HL-<year>-<number> (cases.service.next_reference): a path of another shape
-# names no case, and never reaches the database.
-REFERENCE = re.compile(r"HL-[0-9]{4}-[0-9]{6,20}")
-
-
-class UnknownCase(LookupError):
-    """404: no case has that reference."""
 
 
 class UnknownOperator(ValueError):

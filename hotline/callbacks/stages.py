@@ -43,9 +43,13 @@ def transition(
     each column named in `where` still holds its value (None: is null). False,
     with nothing written, when it is not. Part of the caller's transaction."""
     froms = states.sources(CALLBACK_TRANSITIONS, to, allowed_from)
-    where = where or {}
-    compared, columns = moves.shape(where, values)
-    statement = moves.statement(
-        CALLBACKS, "status", to.value, frozenset(s.value for s in froms), compared, columns, "id"
+    return moves.carry_out(
+        db.session.connection(),
+        CALLBACKS,
+        "status",
+        callback_id,
+        to.value,
+        frozenset(s.value for s in froms),
+        where or {},
+        values,
     )
-    return db.session.connection().scalar(statement, moves.parameters(callback_id, where, values)) is not None

@@ -1,9 +1,9 @@
-"""Case service: open a case or attach a call to the caller's open one; the timeline.
+"""Case service: open a case or attach a call to the caller's active one; the timeline.
 
 Opening or finding the case is part of the `menu` step, the phone line's
 costliest: it runs statements built once on the session's connection, past the
 ORM's unit of work, and relies on the database for uniqueness (the partial
-unique index uq_case_open_caller_queue, and the year's counter row).
+unique index uq_case_active_caller_queue, and the year's counter row).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from hotline.cases import timeline
 from hotline.cases.priority import priority
 from hotline.extensions import db
 from hotline.models import Call, Caller, Case, CaseNumber, CaseStatus
+from hotline.models.cases import ACTIVE_WHERE
+from hotline.models.states import ACTIVE_CASE
 
 # How many times a new case is tried before giving up: a conflict means another
 # process opened the caller's case meanwhile, and the next look finds it.
@@ -76,9 +78,7 @@ def _statements(dialect: str) -> _Statements:
     )
     new_case = (
         dialect_insert(Case)
-        .on_conflict_do_nothing(
-            index_elements=[Case.caller_id, Case.queue], index_where=text("status = 'open'")
-        )
+        .on_conflict_do_nothing(index_elements=[Case.caller_id, Case.queue], index_where=text(ACTIVE_WHERE))
         .returning(Case.id)
     )
     return _Statements(next_number, new_case)
@@ -88,12 +88,14 @@ OPEN_CASE_COLUMNS = (Case.id, Case.reference, Case.priority, Case.crisis)
 
 
 def open_case_of_caller(caller, queue) -> ColumnElement[bool]:
-    """The condition on Case for `caller`'s open case in `queue` (at most one,
-    by the partial unique index)."""
+    """The condition on Case for `caller`'s active case in `queue` (open, in
+    progress or waiting: at most one, by the partial unique index). A resolved or
+    closed case is not found: a new call opens a new case, with no repeat
+    caller's priority."""
     return and_(
         Case.caller_id == caller.id,
         Case.queue == queue,
-        Case.status == CaseStatus.OPEN,
+        Case.status.in_(sorted(ACTIVE_CASE)),
         # Withheld callers have no number to recognise them by: never merged.
         caller.number_hash.is_not(None),
     )

@@ -55,3 +55,21 @@ def statement(
     if bump is not None:
         changes[bump] = table.c[bump] + 1
     return update(table).where(*conditions).values({state: to, **changes}).returning(table.c[returning])
+
+
+def carry_out(
+    connection,
+    table: Table,
+    state: str,
+    key: object,
+    to: str,
+    froms: frozenset[str],
+    where: Mapping[str, object],
+    values: Mapping[str, object],
+) -> bool:
+    """Make one move of the record `key` of `table` (primary key `id`) on
+    `connection`: True when the row changed, False (nothing written) when it
+    was no longer in one of `froms` or a condition of `where` failed."""
+    compared, columns = shape(where, values)
+    built = statement(table, state, to, froms, compared, columns, "id")
+    return connection.scalar(built, parameters(key, where, values)) is not None

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.extensions import db
 from hotline.models.base import UTCDateTime, utcnow
+from hotline.models.states import ACTIVE_CASE, CaseStatus, RiskLevel
 
 if TYPE_CHECKING:
     from hotline.models.calls import Call, Caller
 
 
-class CaseStatus(enum.StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
+# The partial unique index's condition, and the case service's upsert's (the two must match).
+ACTIVE_WHERE = "status IN ({})".format(", ".join(f"'{status}'" for status in sorted(ACTIVE_CASE)))
 
 
 class Case(db.Model):
@@ -33,6 +32,11 @@ class Case(db.Model):
     assigned_operator_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the case is resolved (the wrap-up's codes), kept when it is reopened.
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    category: Mapped[str | None] = mapped_column(String(32))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    risk_level: Mapped[str] = mapped_column(String(16), default=RiskLevel.NONE, server_default=RiskLevel.NONE)
 
     caller: Mapped[Caller | None] = relationship(back_populates="cases")
     calls: Mapped[list[Call]] = relationship(back_populates="case")
@@ -40,14 +44,14 @@ class Case(db.Model):
 
     __table_args__ = (
         Index("ix_case_caller_status", "caller_id", "status"),
-        # One open case per caller and queue, whatever two web processes do at once.
+        # One active case per caller and queue, whatever two web processes do at once.
         Index(
-            "uq_case_open_caller_queue",
+            "uq_case_active_caller_queue",
             "caller_id",
             "queue",
             unique=True,
-            sqlite_where=text("status = 'open'"),
-            postgresql_where=text("status = 'open'"),
+            sqlite_where=text(ACTIVE_WHERE),
+            postgresql_where=text(ACTIVE_WHERE),
         ),
     )
 
@@ -82,3 +86,7 @@ class CaseNote(db.Model):
     author_id: Mapped[int] = mapped_column(ForeignKey("user.id", name="fk_case_note_author"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The note of the same case this one puts right: each note has one correction at most.
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("case_note.id", name="fk_case_note_corrects"))
+
+    __table_args__ = (UniqueConstraint("corrects_id", name="uq_case_note_corrects"),)

@@ -207,6 +207,43 @@ class AttemptOutcome(enum.StrEnum):
     MACHINE = "machine"
 
 
+class CaseStatus(enum.StrEnum):
+    """A case's status, worked by people: `open → in_progress ⇄ waiting →
+    resolved → closed`, reopened from resolved or closed."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    # Waiting on the person or a partner: still the person's active case.
+    WAITING = "waiting"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+# A case still worked: one per caller and queue (uq_case_active_caller_queue).
+# A new call joins it and the caller is served as a repeat caller; a call after
+# the case is resolved or closed opens a new case.
+ACTIVE_CASE = frozenset({CaseStatus.OPEN, CaseStatus.IN_PROGRESS, CaseStatus.WAITING})
+
+CASE_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
+    CaseStatus.OPEN: frozenset({CaseStatus.IN_PROGRESS}),
+    CaseStatus.IN_PROGRESS: frozenset({CaseStatus.WAITING, CaseStatus.RESOLVED}),
+    CaseStatus.WAITING: frozenset({CaseStatus.IN_PROGRESS, CaseStatus.RESOLVED}),
+    # Reopened (to open) from resolved or closed.
+    CaseStatus.RESOLVED: frozenset({CaseStatus.CLOSED, CaseStatus.OPEN}),
+    CaseStatus.CLOSED: frozenset({CaseStatus.OPEN}),
+}
+
+
+class RiskLevel(enum.StrEnum):
+    """How much danger a case's person is in (the risk protocol is its own slice)."""
+
+    NONE = "none"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    IMMINENT = "imminent"
+
+
 class StepOutOfPlace(Exception):
     """A step that makes no sense for the call's stage (a queue result for a call
     still at the menu, say): refused with 409, nothing written."""

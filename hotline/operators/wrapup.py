@@ -13,8 +13,9 @@ others change nothing. A save that comes after `wrap_up_until` but before the
 sweep has ended the wrap-up is kept: the deadline exists to free the
 operator, and a disposition recorded is better than one missing.
 
-The note is the caller's private matter: it goes to the case's notes and
-nowhere else: not in a log line, an event, an audit record or an answer.
+The note is the caller's private matter: it goes to the case's notes
+(`cases.notes.add`, as every note) and nowhere else: not in a log line, an
+event, an audit record or an answer.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ from sqlalchemy import select, update
 from hotline import audit, events
 from hotline.calls import stages
 from hotline.calls.service import get_call
-from hotline.cases import timeline
+from hotline.cases import notes, timeline
 from hotline.extensions import db
-from hotline.models import Assignment, Call, CaseNote, User
+from hotline.models import Assignment, Call, User
 from hotline.models.states import AssignmentStatus, CallStage, Presence
 from hotline.operators import legs as assignments
 from hotline.operators import offers, presence, taxonomy
@@ -93,9 +94,8 @@ def save(call_sid: str, user: User, outcome: str, category: str, note: str | Non
     )
     reference = call.case.reference if call.case is not None else None
     if call.case is not None and note is not None and note.strip():
-        db.session.add(
-            CaseNote(case_id=call.case_id, call_id=call.id, author_id=user.id, body=note, created_at=now)
-        )
+        # The case's notes service, as for every note: the first note of this call.
+        notes.add(call.case_id, user, note, now, call=call)
     timeline.record(
         call.case_id,
         "wrap_up",

@@ -21,16 +21,27 @@ from schemathesis.core import NOT_SET
 from schemathesis.hooks import HookContext, HookDispatcher, HookScope
 
 from hotline.models import QueueName
-from tests.support.shift import CALLS, INTEGRATION, OFFERS, OPERATORS, SUPERVISOR, Shift, restart_shift
+from tests.support import clock
+from tests.support.shift import CALLS, CASES, INTEGRATION, OFFERS, OPERATORS, SUPERVISOR, Shift, restart_shift
 
 TARGET = "@"
 TARGETS = {
     "call_sid": tuple(TARGET + name for name in CALLS),
     "offer_id": tuple(TARGET + name for name in OFFERS),
+    "reference": tuple(TARGET + name for name in CASES),
     "name": (*(queue.value for queue in QueueName), "crisis"),
 }
 WRAP_UP = ("POST", "/api/v1/calls/{call_sid}/wrap-up")
 PRESENCE = ("PUT", "/api/v1/me/presence")
+CASE_NOTE = ("POST", "/api/v1/cases/{reference}/notes")
+CASE_STATUS = ("POST", "/api/v1/cases/{reference}/status")
+CASE_REVEAL = ("POST", "/api/v1/cases/{reference}/reveal")
+CASE_CALLBACK = ("POST", "/api/v1/cases/{reference}/callbacks")
+# Drawn with generated path parameters only: a callback's body holds what its
+# schema cannot say (a number that is in use, an operator of the queue, a
+# window's format, a due time within a year), refused with a 400 once the
+# path names a real case. Its fitting case is carried out.
+UNAIMED = frozenset({CASE_CALLBACK})
 
 # Whose tokens each run sends.
 ASKERS = {"integration": (INTEGRATION,), "operator": OPERATORS, "supervisor": (SUPERVISOR,)}
@@ -47,6 +58,9 @@ CARRIED_OUT = {
             ("POST", "/api/v1/calls/{call_sid}/transfer"),
             WRAP_UP,
             PRESENCE,
+            CASE_NOTE,
+            CASE_STATUS,
+            CASE_CALLBACK,
         }
     ),
     "supervisor": frozenset(
@@ -55,6 +69,10 @@ CARRIED_OUT = {
             ("POST", "/api/v1/calls/{call_sid}/hangup"),
             ("POST", "/api/v1/calls/{call_sid}/transfer"),
             PRESENCE,
+            CASE_NOTE,
+            CASE_STATUS,
+            CASE_REVEAL,
+            CASE_CALLBACK,
         }
     ),
 }
@@ -67,6 +85,7 @@ def key(operation) -> tuple[str, str]:
 def fitting(run: str, outcome: str, category: str) -> dict[tuple[str, str], tuple[str, dict, object]]:
     """For each write `run` must see carried out, one case that should be:
     (who asks, path parameters, body), tried before the drawn ones."""
+    due_at = clock.next_weekday_at(10).isoformat()
     cases = {
         "operator": {
             ("POST", "/api/v1/offers/{offer_id}/accept"): ("asel", {"offer_id": "@open"}, {}),
@@ -80,6 +99,9 @@ def fitting(run: str, outcome: str, category: str) -> dict[tuple[str, str], tupl
             ),
             WRAP_UP: ("dana", {"call_sid": "@wrap_up"}, {"outcome": outcome, "category": category}),
             PRESENCE: ("asel", {}, {"presence": "away"}),
+            CASE_NOTE: ("bolat", {"reference": "@talking_case"}, {"body": "asked about documents"}),
+            CASE_STATUS: ("dana", {"reference": "@wrap_up_case"}, {"status": "in_progress"}),
+            CASE_CALLBACK: ("bolat", {"reference": "@talking_case"}, {"due_at": due_at}),
         },
         "supervisor": {
             ("POST", "/api/v1/calls/{call_sid}/accept"): (SUPERVISOR, {"call_sid": "@waiting_crisis"}, {}),
@@ -90,6 +112,10 @@ def fitting(run: str, outcome: str, category: str) -> dict[tuple[str, str], tupl
                 {"queue": "general"},
             ),
             PRESENCE: (SUPERVISOR, {}, {"presence": "available"}),
+            CASE_NOTE: (SUPERVISOR, {"reference": "@wrap_up_case"}, {"body": "followed up"}),
+            CASE_STATUS: (SUPERVISOR, {"reference": "@talking_case"}, {"status": "in_progress"}),
+            CASE_REVEAL: (SUPERVISOR, {"reference": "@talking_case"}, {}),
+            CASE_CALLBACK: (SUPERVISOR, {"reference": "@talking_case"}, {"due_at": due_at}),
         },
     }
     return cases.get(run, {})
@@ -102,14 +128,17 @@ def aimed_at_the_shift(outcomes: list[str], categories: list[str]) -> HookDispat
 
     def flatmap_path_parameters(context: HookContext, generated: dict | None) -> st.SearchStrategy:
         names = list(generated or {})
-        if not names or any(name not in TARGETS for name in names):
+        if not names or any(name not in TARGETS for name in names) or key(context.operation) in UNAIMED:
             return st.just(generated)
         aimed = st.fixed_dictionaries({name: st.sampled_from(TARGETS[name]) for name in names})
         return st.one_of(aimed, st.just(generated))
 
     def flatmap_body(context: HookContext, generated) -> st.SearchStrategy:
-        if key(context.operation) != WRAP_UP or not isinstance(generated, dict):
+        if key(context.operation) not in (WRAP_UP, CASE_STATUS, CASE_NOTE) or not isinstance(generated, dict):
             return st.just(generated)
+        if key(context.operation) == CASE_NOTE:
+            # A note's id lives in the database: a drawn one names no note of the case.
+            return st.just({name: value for name, value in generated.items() if name != "corrects"})
         real = st.fixed_dictionaries(
             {"outcome": st.sampled_from(outcomes), "category": st.sampled_from(categories)}
         )
@@ -156,6 +185,8 @@ class ShiftUnderTest:
             return self.now.calls[name]
         if name in self.now.offers:
             return str(self.now.offers[name])
+        if name in self.now.cases:
+            return self.now.cases[name]
         return value
 
 

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from functools import partial
 from unittest import mock
 
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from hotline.accounts import auth, users
 from hotline.extensions import db
-from hotline.models import Role
+from hotline.models import Call, Case, Role
 from tests.support import desk
 from tests.support.calls import TwilioWebhooks
 from tests.support.database import empty
@@ -50,6 +51,8 @@ CALLS = (
     "waiting_psychologist",
 )
 OFFERS = ("open", "accepted")
+# The shift's cases: `Shift.cases`'s names, and the call whose case each is.
+CASES = {"talking_case": "talking", "wrap_up_case": "wrap_up"}
 SUPERVISOR = "saule"
 INTEGRATION = "wallboard"
 
@@ -62,11 +65,13 @@ PSYCHOLOGIST, MEDICAL, LEGAL, GENERAL, CRISIS = "1", "2", "3", "4", "9"
 class Shift:
     """What the shift holds, by what it is: `calls` and `offers` map a name
     (talking, wrap_up, offered, waiting_legal, …; open, accepted) to a CallSid
-    or an offer's id; `tokens` each user's API token, and the integration's."""
+    or an offer's id, `cases` a case's name (talking_case, wrap_up_case:
+    the case of that call) to its reference; `tokens` each user's API token, and the integration's."""
 
     tokens: dict[str, str]
     calls: dict[str, str]
     offers: dict[str, int]
+    cases: dict[str, str]
 
 
 class _Desk:
@@ -189,4 +194,9 @@ def start_shift(app) -> Shift:
     offer = shift.api("GET", "/me/offer", "asel")["offer"]
     calls["offered"], offers["open"] = offer["call_sid"], offer["offer_id"]
     assert set(calls) == set(CALLS) and set(offers) == set(OFFERS)
-    return Shift(shift.tokens, calls, offers)
+    with app.app_context():
+        cases = {
+            name: db.session.scalar(select(Case.reference).join(Call).where(Call.call_sid == calls[call]))
+            for name, call in CASES.items()
+        }
+    return Shift(shift.tokens, calls, offers, cases)

@@ -1,0 +1,80 @@
+"""Who may see a case, and the audit of every look at one.
+
+One rule, `may_see`: an operator sees the cases of the queues they serve and
+those assigned to them; supervisors and admins every case; an integration's
+token (no user) none, since a case is a person's matter. The number itself
+(`may_reveal`) only the case's assigned operator and supervisors.
+
+Every view of a case is an audit record (`case.viewed`), and so is every
+refusal (`case.view_refused`): who, which case, when; never the number or a
+note. Each is committed by `look`, the step a view takes before it answers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from hotline import audit
+from hotline.cases import reading
+from hotline.cases.lookup import get_case
+from hotline.core.phones import PhoneVault
+from hotline.extensions import db
+from hotline.models import Case, Role, User
+
+SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
+VIEWED, REFUSED, REVEALED = "case.viewed", "case.view_refused", "case.number_revealed"
+
+
+class CaseRefused(PermissionError):
+    """403: the user asking may not see this case (or its number)."""
+
+
+def may_see(user: User | None, case: Case) -> bool:
+    return user is not None and (
+        user.role in SUPERVISING or case.queue in user.queue_names or case.assigned_operator_id == user.id
+    )
+
+
+def may_reveal(user: User | None, case: Case) -> bool:
+    return user is not None and (user.role in SUPERVISING or case.assigned_operator_id == user.id)
+
+
+def look(
+    reference: str,
+    user: User | None,
+    actor: str,
+    now: datetime,
+    *,
+    step: str = "view",
+    rule=may_see,
+    action: str | None = VIEWED,
+) -> Case:
+    """The case with `reference`, if `rule` lets `user` (`actor` in the audit log)
+    at it for `step` (view, timeline, note, status, reveal). The look is audited
+    as `action` (None: the step audits itself) and a refusal as
+    case.view_refused, committed either way. UnknownCase (404), CaseRefused (403)."""
+    case = get_case(reference)
+    if not rule(user, case):
+        _audit(actor, REFUSED, case, step, now)
+        db.session.commit()
+        raise CaseRefused(reference)
+    if action is not None:
+        _audit(actor, action, case, step, now)
+        db.session.commit()
+    return case
+
+
+def _audit(actor: str, action: str, case: Case, step: str, now: datetime) -> None:
+    entry = audit.values(actor, action, "case", case.id, reference=case.reference, step=step)
+    db.session.connection().execute(audit.NEW_RECORD, {**entry, "at": now})
+
+
+def reveal(reference: str, user: User | None, actor: str, now: datetime, vault: PhoneVault) -> str:
+    """The case's caller's whole number, for its assigned operator or a
+    supervisor: the reveal audited (case.number_revealed, without the number)
+    and committed before it is answered. UnknownCase, CaseRefused, NoNumber."""
+    case = look(reference, user, actor, now, step="reveal", rule=may_reveal, action=None)
+    whole = reading.number(case, vault)
+    _audit(actor, REVEALED, case, "reveal", now)
+    db.session.commit()
+    return whole
