@@ -9,31 +9,15 @@ import time_machine
 from redis import Redis
 from sqlalchemy import select
 
-from hotline.accounts.users import create_user
-from hotline.callbacks import service
 from hotline.extensions import db
-from hotline.models import Caller, Offer, Role, User, utcnow
-from hotline.models.states import CallbackSource, Presence
-from hotline.operators import desk, offers
-from tests.support.pages import PASSWORD
+from hotline.models import Offer, User, utcnow
+from hotline.models.states import Presence
+from tests.support.callbacks import accepted_callback
 from workers.callbacks import UNPLACED_AFTER, hand_over_unplaced
 
 
 def accepted(app, username: str = "aigerim", number: str = "+77012220002") -> int:
-    create_user(username, Role.OPERATOR, PASSWORD, queues=["legal"], languages=["ru"])
-    user = db.session.scalars(select(User).where(User.username == username)).one()
-    desk.choose_presence(user, Presence.AVAILABLE, None, utcnow())
-    policy, vault = service.settings()
-    person = Caller(number_hash=vault.digest(number), number_encrypted=vault.encrypt(number))
-    db.session.add(person)
-    db.session.commit()
-    request = service.Request(
-        caller_id=person.id, queue="legal", source=CallbackSource.WEB, asked_at=utcnow()
-    )
-    callback_id = service.record(request, utcnow(), policy, vault, actor="web").callback_id
-    offers.distribute(utcnow())
-    offer_id = db.session.scalars(select(Offer.id).where(Offer.callback_id == callback_id)).one()
-    return desk.take_callback(offer_id, user, utcnow()).attempt_id
+    return accepted_callback(username, number)[0]
 
 
 def jobs(app) -> list[str]:

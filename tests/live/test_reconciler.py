@@ -13,16 +13,13 @@ from pathlib import Path
 import pytest
 import time_machine
 from rq.job import JobStatus
-from sqlalchemy import select
 
-from hotline.accounts.users import create_user
-from hotline.callbacks import service
 from hotline.extensions import db
-from hotline.models import Callback, CallbackAttempt, Caller, Offer, Role, User, utcnow
-from hotline.models.states import CallbackSource, Device, Presence, Progress
-from hotline.operators import desk, offers
+from hotline.models import Callback, CallbackAttempt
+from hotline.models.states import Progress
 from hotline.telephony import CallReport, TelephonyError
 from telephony.client import TwilioTelephony
+from tests.support.callbacks import accepted_callback
 from tests.support.calls import ScriptedCall, TwilioWebhooks
 from tests.support.clock import later
 from tests.support.desk import open_offers, operator, presence_of, stage_of
@@ -90,7 +87,7 @@ def test_a_callback_call_whose_reports_were_lost_is_settled_and_the_callback_wai
     unanswered, but no report reached the hotline: the sweep asks, frees the
     operator and puts the callback back in the list, no attempt counted."""
     with time_machine.travel(START, tick=True) as clock:
-        attempt_id, callback_id = accepted_callback(OPERATOR_PHONE)
+        attempt_id, callback_id = accepted_callback(number=PERSON, phone=OPERATOR_PHONE)
         with live.phone().answers_for(OPERATOR_PHONE):  # the network keeps it ringing: no report
             call_sid = place_attempt(attempt_id)
         assert stage_of(call_sid) == "connected" and presence_of("aigerim") == "busy"
@@ -107,24 +104,6 @@ def test_a_callback_call_whose_reports_were_lost_is_settled_and_the_callback_wai
     assert (callback.status, callback.attempts) == ("queued", 0)
     # Her phone did not answer: away, as after a caller's call she did not pick up.
     assert presence_of("aigerim") == "away"
-
-
-def accepted_callback(phone: str) -> tuple[int, int]:
-    """aigerim, on her own phone, accepts the offer of a callback: its attempt's and its own id."""
-    create_user("aigerim", Role.OPERATOR, queues=["legal"], languages=["ru"], phone=phone)
-    user = db.session.scalars(select(User).where(User.username == "aigerim")).one()
-    desk.choose_presence(user, Presence.AVAILABLE, Device.PHONE, utcnow())
-    policy, vault = service.settings()
-    person = Caller(number_hash=vault.digest(PERSON), number_encrypted=vault.encrypt(PERSON))
-    db.session.add(person)
-    db.session.commit()
-    request = service.Request(
-        caller_id=person.id, queue="legal", source=CallbackSource.WEB, asked_at=utcnow()
-    )
-    callback_id = service.record(request, utcnow(), policy, vault, actor="web").callback_id
-    offers.distribute(utcnow())
-    offer_id = db.session.scalars(select(Offer.id).where(Offer.callback_id == callback_id)).one()
-    return desk.take_callback(offer_id, user, utcnow()).attempt_id, callback_id
 
 
 def test_a_call_younger_than_the_threshold_is_left_alone(live):

@@ -78,3 +78,25 @@ def queued_callback(
         **more,
     )
     return service.record(request, utcnow(), policy, vault, actor="web").callback_id
+
+
+def accepted_callback(
+    username: str = "aigerim", number: str = "+77012220002", phone: str | None = None
+) -> tuple[int, int]:
+    """`username` (legal, ru; on their own `phone` when given, else the softphone)
+    becomes available, is offered a callback queued for `number` and accepts it:
+    the attempt's id and the callback's. Needs an app context, callback hours open."""
+    from sqlalchemy import select
+
+    from hotline.extensions import db
+    from hotline.models import Offer, User, utcnow
+    from hotline.models.states import Device, Presence
+    from hotline.operators import desk, offers
+
+    auth.create_user(username, Role.OPERATOR, PASSWORD, queues=["legal"], languages=["ru"], phone=phone)
+    user = db.session.scalars(select(User).where(User.username == username)).one()
+    desk.choose_presence(user, Presence.AVAILABLE, Device.PHONE if phone else None, utcnow())
+    callback_id = queued_callback(number)
+    offers.distribute(utcnow())
+    offer_id = db.session.scalars(select(Offer.id).where(Offer.callback_id == callback_id)).one()
+    return desk.take_callback(offer_id, user, utcnow()).attempt_id, callback_id
