@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.extensions import db
-from hotline.models.base import UTCDateTime, utcnow
+from hotline.models.base import State, UTCDateTime, utcnow
 from hotline.models.states import OPEN_CALLBACK, CallbackStatus
 
 
@@ -30,7 +30,7 @@ class Callback(db.Model):
     call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id"))
     queue: Mapped[str] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default=CallbackStatus.SCHEDULED)
+    status: Mapped[str] = mapped_column(State(CallbackStatus), default=CallbackStatus.SCHEDULED)
     # The number to call (the caller's own, or one they keyed in), kept as the caller's is.
     number_hash: Mapped[str | None] = mapped_column(String(64))
     number_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.extensions import db
-from hotline.models.base import UTCDateTime, utcnow
+from hotline.models.base import State, UTCDateTime, utcnow
 from hotline.models.states import ACTIVE_CASE, CaseStatus, RiskLevel
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ class Case(db.Model):
     reference: Mapped[str] = mapped_column(String(32), unique=True)
     caller_id: Mapped[int | None] = mapped_column(ForeignKey("caller.id"))
     queue: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default=CaseStatus.OPEN)
+    status: Mapped[str] = mapped_column(State(CaseStatus), default=CaseStatus.OPEN)
     priority: Mapped[int] = mapped_column(Integer, default=0)
     crisis: Mapped[bool] = mapped_column(default=False)
     assigned_operator_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

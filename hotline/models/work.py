@@ -9,7 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.extensions import db
-from hotline.models.base import UTCDateTime, utcnow
+from hotline.models.base import State, UTCDateTime, utcnow
 from hotline.models.states import (
     HOLDING_CALL,
     HOLDING_OPERATOR,
@@ -33,7 +33,7 @@ class Offer(db.Model):
     call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id", name="fk_offer_call"))
     callback_id: Mapped[int | None] = mapped_column(ForeignKey("callback.id", name="fk_offer_callback"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", name="fk_offer_user"))
-    status: Mapped[str] = mapped_column(String(16), default=OfferStatus.OPEN)
+    status: Mapped[str] = mapped_column(State(OfferStatus), default=OfferStatus.OPEN)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -81,7 +81,7 @@ class Assignment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id", name="fk_assignment_call"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", name="fk_assignment_user"))
-    status: Mapped[str] = mapped_column(String(16), default=AssignmentStatus.CONNECTING)
+    status: Mapped[str] = mapped_column(State(AssignmentStatus), default=AssignmentStatus.CONNECTING)
     device: Mapped[str] = mapped_column(String(16), default=Device.BROWSER)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
