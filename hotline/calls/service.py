@@ -177,6 +177,7 @@ def route(
         if call.case_id is not None:
             return None
         raise StepOutOfPlace("menu", call.stage)
+    case = cases.number(case, now, timezone)
     db.session.commit()
     log.info(
         "call %s routed to %s (case %s, priority %d)",

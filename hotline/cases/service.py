@@ -4,16 +4,24 @@ Opening or finding the case is part of the `menu` step, the phone line's
 costliest: it runs statements built once on the session's connection, past the
 ORM's unit of work, and relies on the database for uniqueness (the partial
 unique index uq_case_active_caller_queue, and the year's counter row).
+
+Taking the year's number locks its counter row until the commit, and every
+other new case waits that long. On PostgreSQL a new case is therefore numbered
+last (`number`, the transaction's last statement before the commit), so the
+lock lasts one statement and the commit, not the whole step. SQLite lets one
+transaction write at a time whatever it writes first: there the number is
+taken with the insert, one statement fewer.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, bindparam, select, text, update
+from sqlalchemy import ColumnElement, String, and_, bindparam, cast, func, select, text, update
 from sqlalchemy import case as sa_case
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -37,7 +45,7 @@ class CaseConflict(RuntimeError):
 @dataclass(frozen=True)
 class CaseForCall:
     id: int
-    reference: str
+    reference: str | None  # None: a new case not numbered yet (`number`)
     attached: bool  # the caller's open case existed already
 
 
@@ -62,6 +70,7 @@ NOT_LOOKED = NotLooked()
 class _Statements:
     next_number: object
     new_case: object
+    numbered: object | None  # PostgreSQL: the number taken and written in one statement, last
 
 
 @cache
@@ -81,7 +90,20 @@ def _statements(dialect: str) -> _Statements:
         .on_conflict_do_nothing(index_elements=[Case.caller_id, Case.queue], index_where=text(ACTIVE_WHERE))
         .returning(Case.id)
     )
-    return _Statements(next_number, new_case)
+    numbered = None
+    if dialect == "postgresql":
+        taken = next_number.cte("taken")
+        digits = cast(select(taken.c.last_number).scalar_subquery(), String)
+        numbered = (
+            update(Case)
+            .where(Case.id == bindparam("case_id"))
+            .values(
+                reference=bindparam("prefix", type_=String)
+                + func.lpad(digits, func.greatest(6, func.length(digits)), "0")
+            )
+            .returning(Case.reference)
+        )
+    return _Statements(next_number, new_case, numbered)
 
 
 OPEN_CASE_COLUMNS = (Case.id, Case.reference, Case.priority, Case.crisis)
@@ -137,6 +159,22 @@ def next_reference(now: datetime, timezone: ZoneInfo) -> str:
     return f"HL-{year}-{number:06d}"
 
 
+def number(case: CaseForCall, now: datetime, timezone: ZoneInfo) -> CaseForCall:
+    """The case with its reference: a new case not numbered yet gets the year's
+    next number, in the hotline's time zone; any other is returned as it is.
+    Run it as the transaction's last statement before the commit: the year's
+    counter row stays locked until then."""
+    if case.reference is not None:
+        return case
+    connection = db.session.connection()
+    year = now.astimezone(timezone).year
+    reference = connection.scalar(
+        _statements(connection.dialect.name).numbered,
+        {"case_id": case.id, "of_year": year, "prefix": f"HL-{year}-"},
+    )
+    return replace(case, reference=reference)
+
+
 def open_case_of(caller_id: int | None, queue: str) -> OpenCase | None:
     """The caller's open case in `queue`. Withheld callers have none to find."""
     if caller_id is None:
@@ -155,12 +193,12 @@ def open_or_attach(
 ) -> CaseForCall:
     """Attach `call` to the caller's open case in the chosen queue, or open one,
     and put both on the case's timeline. The caller of this function links the
-    call to the case and commits. `open_case` is that case (or None) when it
-    was read already, with the call.
+    call to the case, gives a new case its number (`number`, last) and commits.
+    `open_case` is that case (or None) when it was read already, with the call.
 
     A caller with an open case in another queue gets a new case: they asked for
     a different kind of help. When another process opened the caller's case
-    first, the insert does nothing, the number it took is given back, and the
+    first, the insert does nothing (a number it took is given back) and the
     next look finds that case. A withheld caller has a caller row of their own
     for each call, so their calls are never merged.
     """
@@ -181,7 +219,7 @@ def open_or_attach(
         raise CaseConflict(f"call {call.call_sid}: no open case after {OPEN_TRIES} tries")
     steps = [("call", {"call_sid": call.call_sid, "queue": queue, "crisis": crisis})]
     if not case.attached:
-        steps.insert(0, ("opened", {"queue": queue, "reference": case.reference}))
+        steps.insert(0, ("opened", {"queue": queue}))
     written = [
         timeline.rows(case.id, kind, actor=audit.TELEPHONY, call=call, at=now, **data) for kind, data in steps
     ]
@@ -201,21 +239,24 @@ def open_for_caller(caller_id: int, queue: str, now: datetime, timezone: ZoneInf
             return CaseForCall(found.id, found.reference, attached=True)
         case = _open(connection, caller_id, queue, False, now, timezone)
         if case is not None:
-            timeline.record(case.id, "opened", actor=actor, at=now, queue=queue, reference=case.reference)
-            return case
+            timeline.record(case.id, "opened", actor=actor, at=now, queue=queue)
+            return number(case, now, timezone)
     raise CaseConflict(f"caller {caller_id}: no open case in {queue} after {OPEN_TRIES} tries")
 
 
 def _open(
     connection, caller_id: int | None, queue: str, crisis: bool, now: datetime, timezone: ZoneInfo
 ) -> CaseForCall | None:
-    """A new open case for the caller; None (and the number given back) when
-    another process opened it meanwhile."""
-    reference = next_reference(now, timezone)
+    """A new open case for the caller, numbered now on SQLite and not yet on
+    PostgreSQL (its reference a placeholder that no other transaction sees
+    until `number` replaces it); None when another process opened the
+    caller's case meanwhile."""
+    statements = _statements(connection.dialect.name)
+    reference = next_reference(now, timezone) if statements.numbered is None else None
     case_id = connection.scalar(
-        _statements(connection.dialect.name).new_case,
+        statements.new_case,
         {
-            "reference": reference,
+            "reference": reference or f"new-{uuid4().hex[:28]}",
             "caller_id": caller_id,
             "queue": queue,
             "status": CaseStatus.OPEN,
@@ -224,9 +265,10 @@ def _open(
             "opened_at": now,
         },
     )
+    if case_id is None and reference is not None:
+        year, taken = reference.split("-")[1:]
+        connection.execute(_GIVE_BACK_NUMBER, {"of_year": int(year), "taken": int(taken)})
     if case_id is None:
-        year, number = reference.split("-")[1:]
-        connection.execute(_GIVE_BACK_NUMBER, {"of_year": int(year), "taken": int(number)})
         return None
     return CaseForCall(case_id, reference, attached=False)
 

@@ -61,7 +61,7 @@ def routed_call(twilio, from_number: str | None) -> Call:
 def test_a_case_opened_meanwhile_by_another_process_gets_the_call(twilio, app_context, monkeypatch):
     now = clock.now()
     first = routed_call(twilio, "+77015550010")
-    case = cases.open_or_attach(first, LEGAL.queue, LEGAL.crisis, now, ALMATY)
+    case = cases.number(cases.open_or_attach(first, LEGAL.queue, LEGAL.crisis, now, ALMATY), now, ALMATY)
     db.session.commit()
     assert (case.reference, case.attached) == (f"HL-{clock.local_year(now)}-000001", False)
 
