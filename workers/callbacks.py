@@ -1,4 +1,7 @@
 """Callbacks whose time has come join their queue's list: every second, one statement.
+The same look records the callbacks owed to callers who hung up waiting
+(`callbacks.service.record_missed`): the webhook the caller hung up on only
+marks the call.
 
 The database is the truth: each run queues every scheduled callback that is
 due, whenever it fell due, so a run lost (Redis flushed, a worker killed in the
@@ -20,6 +23,7 @@ from datetime import timedelta
 from flask import current_app
 
 from hotline.callbacks import schedule
+from hotline.callbacks import service as requests
 from hotline.core import pacing
 from hotline.models import utcnow
 from hotline.operators import callbacks, desk, offers
@@ -30,8 +34,12 @@ EVERY_SECONDS = 1
 
 
 def queue_due_callbacks() -> int:
-    """Queue the due callbacks (how many), and hand over again the accepted
-    attempts whose placing job was lost."""
+    """Queue the due callbacks (how many), record those owed for missed calls,
+    and hand over again the accepted attempts whose placing job was lost."""
+    missed = requests.record_missed(utcnow())
+    if missed:
+        log.info("callbacks recorded for missed calls: %d", len(missed))
+        offers.distribute(utcnow())
     hand_over_unplaced()
     lost = callbacks.settle_lost_placings(utcnow() - LOST_AFTER, utcnow())
     if lost:

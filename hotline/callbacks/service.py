@@ -82,21 +82,54 @@ def settings() -> tuple[CallbackPolicy, PhoneVault]:
     return current_app.extensions["callback_policy"], current_app.extensions["phone_vault"]
 
 
-def missed(call: Call, now: datetime, waited: int | None = None) -> Requested | None:
-    """The caller hung up waiting in the queue: after more than
-    HOTLINE_SHORT_ABANDON_SECONDS of waiting, by the hotline's own clock (`waited`,
-    else the call's wait_seconds), they are called back (source `missed`), unless
-    HOTLINE_MISSED_CALL_CALLBACKS is off. A withheld number cannot be: the case
-    says so, to be counted, unless the caller keyed in a number on this call."""
+def owes_missed_callback(call: Call, waited: int | None) -> bool:
+    """Whether the caller who hung up waiting in the queue is called back
+    (source `missed`): after more than HOTLINE_SHORT_ABANDON_SECONDS of
+    waiting by the hotline's own clock (`waited`), unless
+    HOTLINE_MISSED_CALL_CALLBACKS is off. Decided as they leave; the callback is
+    recorded by `record_missed`."""
     config = current_app.config
-    if not config["HOTLINE_MISSED_CALL_CALLBACKS"] or call.enqueued_at is None:
-        return None
-    if waited is None:
-        waited = call.wait_seconds
-    if waited is None:
-        waited = int((now - call.enqueued_at).total_seconds())
-    if waited <= config["HOTLINE_SHORT_ABANDON_SECONDS"]:
-        return None
+    if not config["HOTLINE_MISSED_CALL_CALLBACKS"] or call.enqueued_at is None or waited is None:
+        return False
+    return waited > config["HOTLINE_SHORT_ABANDON_SECONDS"]
+
+
+_OWED = select(Call.id).where(Call.missed_callback_owed).order_by(Call.id).limit(bindparam("limit"))
+_SETTLE_OWED = (
+    update(Call)
+    .where(Call.id == bindparam("call_id"), Call.missed_callback_owed)
+    .values(missed_callback_owed=False, version=Call.version + 1)
+)
+MISSED_PER_RUN = 200
+
+
+def record_missed(now: datetime) -> list[int]:
+    """Record the callbacks owed to callers who hung up waiting (the upkeep's
+    every-second look; the ids of the calls settled). Each is settled in its
+    own transaction, with the conditional UPDATE that takes it off the list:
+    two looks at once record each once, and a look that dies leaves the rest
+    to the next."""
+    settled = []
+    for call_id in db.session.scalars(_OWED, {"limit": MISSED_PER_RUN}).all():
+        db.session.rollback()
+        if db.session.execute(_SETTLE_OWED, {"call_id": call_id}).rowcount != 1:
+            db.session.rollback()
+            continue
+        try:
+            missed(db.session.get(Call, call_id), now)
+        except Exception:
+            db.session.rollback()
+            log.exception("the callback owed for call id %s not recorded; tried again next time", call_id)
+            continue
+        db.session.commit()
+        settled.append(call_id)
+    return settled
+
+
+def missed(call: Call, now: datetime) -> Requested | None:
+    """The callback owed to a caller who hung up waiting, recorded (committed).
+    A withheld number cannot be called back: the case says so, to be counted,
+    unless the caller keyed in a number on this call."""
     if call.caller is None or call.caller.withheld:
         if db.session.scalar(select(Callback.id).where(Callback.call_id == call.id)) is not None:
             return None

@@ -96,6 +96,9 @@ def check_step(call: Call, step: str) -> None:
 
 
 T = TypeVar("T")
+# Whether a caller who hung up waiting, after the seconds given (the hotline's
+# clock), is owed a callback: callbacks.service.owes_missed_callback.
+MissedCallback = Callable[[Call, int | None], bool] | None
 ATTEMPTS = 3
 
 
@@ -208,10 +211,16 @@ def waiting_caller(
 
 
 def leave_queue(
-    call: Call, queue_result: str, reason: LeftQueue, queue_seconds: int | None, now: datetime
+    call: Call,
+    queue_result: str,
+    reason: LeftQueue,
+    queue_seconds: int | None,
+    now: datetime,
+    owes_callback: MissedCallback = None,
 ) -> bool:
     """Why and when the caller left the queue (Enqueue's action URL). `queue_result`
-    is the network's word, kept for the record. Returns False for a repeat."""
+    is the network's word, kept for the record. Returns False for a repeat.
+    `owes_callback` says whether a caller who hung up is owed a callback."""
 
     def change() -> bool:
         if call.queue_result is not None:
@@ -228,8 +237,13 @@ def leave_queue(
         # out of the queue) is connected already, and the result records their wait.
         if call.stage in WAITING:
             stages.step(call, CallStage.LEFT_QUEUE)
+        # Whether a caller who hung up is owed a callback is the hotline's own
+        # clock's word, not the network's QueueTime that the record keeps.
+        waited = waited_by_clock(call, now)
         call.dequeued_at, call.wait_seconds = _waited(call, queue_seconds, now)
         call.abandoned = reason == LeftQueue.HUNG_UP
+        if call.abandoned and owes_callback is not None:
+            call.missed_callback_owed = owes_callback(call, waited)
         _settle_talk_time(call)
         timeline.record(
             call.case_id,
@@ -256,6 +270,7 @@ def update_status(
     duration: int | None,
     now: datetime,
     connected_ended: Callable[[Call, datetime], CallStage],
+    owes_callback: MissedCallback = None,
 ) -> tuple[Call, bool, bool]:
     """Apply a status report: `status` is the network's word, `progress` what it
     means. Returns (call, applied, ended while queued). Stale reports change
@@ -277,7 +292,7 @@ def update_status(
         if sequence is not None:
             call.status_sequence = sequence
         if progress == Progress.FINISHED:
-            _end(call, duration, now, connected_ended)
+            _end(call, duration, now, connected_ended, owes_callback)
         return True, was_queued and call.stage == CallStage.ENDED
 
     applied, ended_queued = conditional(change)
@@ -287,7 +302,11 @@ def update_status(
 
 
 def _end(
-    call: Call, duration: int | None, now: datetime, connected_ended: Callable[[Call, datetime], CallStage]
+    call: Call,
+    duration: int | None,
+    now: datetime,
+    connected_ended: Callable[[Call, datetime], CallStage],
+    owes_callback: MissedCallback,
 ) -> None:
     call.ended_at = now
     call.duration_seconds = duration
@@ -296,6 +315,8 @@ def _end(
         # queue's own result, if it comes late, says otherwise.
         call.dequeued_at, call.wait_seconds = _waited(call, None, now)
         call.abandoned = True
+        if owes_callback is not None:
+            call.missed_callback_owed = owes_callback(call, call.wait_seconds)
         timeline.record(
             call.case_id,
             "ended_while_queued",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.extensions import db
@@ -68,6 +68,10 @@ class Call(db.Model):
     queue_result: Mapped[str | None] = mapped_column(String(32))
     left_queue_reason: Mapped[str | None] = mapped_column(String(16))
     abandoned: Mapped[bool] = mapped_column(default=False)
+    # The caller hung up waiting long enough to be called back, and the
+    # callback is not recorded yet: the upkeep's every-second look records it
+    # (callbacks.service.record_missed), off the webhook the caller hung up on.
+    missed_callback_owed: Mapped[bool] = mapped_column(default=False, server_default=false())
     wait_seconds: Mapped[int | None] = mapped_column(Integer)
     talk_seconds: Mapped[int | None] = mapped_column(Integer)
     duration_seconds: Mapped[int | None] = mapped_column(Integer)
@@ -94,5 +98,12 @@ class Call(db.Model):
         Index("ix_call_stage_started", "stage", "started_at"),
         # A case's calls: whether a waiting caller called about this case before.
         Index("ix_call_case", "case_id"),
+        # The upkeep's look at missed calls reads only those still owed a callback.
+        Index(
+            "ix_call_missed_callback_owed",
+            "id",
+            sqlite_where=text("missed_callback_owed"),
+            postgresql_where=text("missed_callback_owed"),
+        ),
     )
     __mapper_args__: ClassVar[dict] = {"version_id_col": version}

@@ -34,7 +34,14 @@ def status_reported(
     repeated report changes nothing. The end of a call placed to call someone
     back settles its attempt too (`telephony` sends the SMS when that was the last)."""
     call, applied, ended_waiting = calls.update_status(
-        call_sid, status, progress, sequence, duration, now, connected_ended=_connected_ended
+        call_sid,
+        status,
+        progress,
+        sequence,
+        duration,
+        now,
+        connected_ended=_connected_ended,
+        owes_callback=callbacks.owes_missed_callback,
     )
     if ended_waiting:
         _gone(call, events.ENDED_WHILE_WAITING, now)
@@ -58,16 +65,16 @@ def left_queue(
 
     The call's record keeps the network's QueueTime, but whether a caller who hung
     up waited long enough to be called back is the hotline's own clock's word: a
-    wrong QueueTime neither makes nor spares a callback."""
-    waited = calls.waited_by_clock(call, now)
-    if not calls.leave_queue(call, queue_result, reason, queue_seconds, now):
+    wrong QueueTime neither makes nor spares a callback. A callback owed is
+    recorded by the upkeep within a second, off this webhook."""
+    if not calls.leave_queue(
+        call, queue_result, reason, queue_seconds, now, owes_callback=callbacks.owes_missed_callback
+    ):
         return False
-    _gone(call, reason, now, waited)
+    _gone(call, reason, now)
     return True
 
 
-def _gone(call: Call, reason: str, now: datetime, waited: int | None = None) -> None:
+def _gone(call: Call, reason: str, now: datetime) -> None:
     events.caller_left(call.call_sid, call.queue, reason)
     offer_endings.withdraw_offers_of_gone_callers(now, call.id)
-    if reason in (LeftQueue.HUNG_UP, events.ENDED_WHILE_WAITING):
-        callbacks.missed(call, now, waited)

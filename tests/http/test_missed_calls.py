@@ -1,7 +1,8 @@
 """Missed calls: a caller who hangs up waiting in the queue for more than
 HOTLINE_SHORT_ABANDON_SECONDS, by the hotline's own clock, is called back
 (source `missed`), once, unless HOTLINE_MISSED_CALL_CALLBACKS is off; a withheld
-number cannot be, and the case says so."""
+number cannot be, and the case says so. The webhook marks the call; the
+upkeep's next look (`record_missed`, every second) records the callback."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from datetime import timedelta
 import time_machine
 from sqlalchemy import select
 
+from hotline.callbacks import service
+from hotline.callbacks.service import record_missed
 from hotline.extensions import db
-from hotline.models import Callback, CaseEvent
+from hotline.models import Call, Callback, CaseEvent, utcnow
 from tests.support.calls import ScriptedCall, TwilioWebhooks, twiml
 from tests.support.clock import ZONE, local, next_weekday_at
 
@@ -41,6 +44,7 @@ def hang_up_after(
         clock.shift(seconds)
         waited = int(seconds) if queue_time is None else queue_time
         twiml(call.post("/telephony/voice/queue-result", QueueResult="hangup", QueueTime=str(waited)))
+        record_missed(utcnow())
         record = call.record()
         events = [
             e.kind for e in db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == record.case_id))
@@ -112,6 +116,7 @@ def test_a_call_that_ends_while_waiting_is_measured_by_the_clock_too(make_app):
         quick.post("/telephony/voice/status", CallStatus="completed", CallDuration="60")
         clock.shift(37)
         slow.post("/telephony/voice/status", CallStatus="completed", CallDuration="1")
+        record_missed(utcnow())
         assert [(c.source, c.queue) for c in callbacks()] == [("missed", "medical")]
 
 
@@ -126,6 +131,7 @@ def press_1_then(make_app, *steps: tuple[str, str]):
         for path, digits in steps:
             twiml(call.press(path, digits))
         twiml(call.post("/telephony/voice/queue-result", QueueResult="hangup", QueueTime="45"))
+        record_missed(utcnow())
         found = callbacks()
         for callback in found:
             db.session.expunge(callback)
@@ -156,8 +162,50 @@ def test_a_withheld_caller_who_keyed_a_number_in_is_not_counted_as_impossible(ma
         twiml(call.press("/telephony/voice/wait/choice", "1"))
         twiml(call.press("/telephony/voice/wait/number?attempt=1", "87015550077"))
         twiml(call.post("/telephony/voice/queue-result", QueueResult="hangup", QueueTime="45"))
+        record_missed(utcnow())
         (callback,) = callbacks()
         kinds = [
             e.kind for e in db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == callback.case_id))
         ]
         assert callback.number_tail == "77" and "callback_impossible" not in kinds
+
+
+def test_the_webhook_only_marks_the_call_and_the_next_look_records_it_once(make_app):
+    app = make_app()
+    with app.app_context(), time_machine.travel(local(DAY, 12), tick=False) as clock:
+        call = ScriptedCall(TwilioWebhooks(app.test_client()))
+        call.to_queue(need="3")
+        clock.shift(40)
+        twiml(call.post("/telephony/voice/queue-result", QueueResult="hangup", QueueTime="40"))
+        assert callbacks() == [] and call.record().missed_callback_owed
+        assert record_missed(utcnow()) == [call.record().id]
+        assert record_missed(utcnow()) == []
+        assert [c.source for c in callbacks()] == ["missed"]
+        assert not db.session.get(Call, call.record().id).missed_callback_owed
+
+
+def test_a_call_whose_callback_cannot_be_recorded_stays_owed_and_the_others_are_recorded(
+    make_app, monkeypatch
+):
+    app = make_app()
+    with app.app_context(), time_machine.travel(local(DAY, 12), tick=False) as clock:
+        first = ScriptedCall(TwilioWebhooks(app.test_client()), "+77015550101")
+        second = ScriptedCall(TwilioWebhooks(app.test_client()), "+77015550102")
+        first.to_queue(need="3")
+        second.to_queue(need="2")
+        clock.shift(40)
+        for call in (first, second):
+            twiml(call.post("/telephony/voice/queue-result", QueueResult="hangup", QueueTime="40"))
+        broken = first.record().id
+        real = service.missed
+
+        def missed(call, now):
+            if call.id == broken:
+                raise RuntimeError("the database went away")
+            return real(call, now)
+
+        monkeypatch.setattr(service, "missed", missed)
+        assert record_missed(utcnow()) == [second.record().id]
+        monkeypatch.undo()
+        assert record_missed(utcnow()) == [broken]
+        assert sorted(c.queue for c in callbacks()) == ["legal", "medical"]

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from hotline.callbacks import schedule, service
 from hotline.callbacks.stages import CallbackOutOfPlace
 from hotline.extensions import db
-from hotline.models import Callback, Caller, Case
+from hotline.models import Call, Callback, Caller, Case, CaseEvent, utcnow
 from hotline.models.states import CallbackSource
 from tests.support import clock
 from tests.support.calls import ScriptedCall, TwilioWebhooks
@@ -131,3 +131,36 @@ def test_two_accepts_of_one_callback_offer_make_one_attempt_and_one_job(make_app
         assert len(attempts) == 1
         assert db.session.get(Callback, callback_id).status == "dialling"
         assert [job.id for job in app.extensions["dialling"].jobs] == [f"callback-attempt-{attempts[0].id}"]
+
+
+def test_looks_at_missed_calls_at_once_record_each_callback_once(make_app):
+    """Several workers' looks at once: each call owed a callback is settled by
+    exactly one of them, and has exactly one callback and one case event for it."""
+    app = make_app()
+    with app.app_context():
+        for n in range(TRIALS):
+            call = ScriptedCall(TwilioWebhooks(app.test_client()), f"+7701222{n:04d}")
+            call.to_queue(need="3")
+            record = call.record()
+            db.session.execute(
+                update(Call)
+                .where(Call.id == record.id)
+                .values(enqueued_at=record.enqueued_at - timedelta(seconds=60))
+            )
+            db.session.commit()
+            call.post("/telephony/voice/queue-result", QueueResult="hangup", QueueTime="60")
+
+    def look():
+        with app.app_context():
+            return service.record_missed(utcnow())
+
+    settled = [call_id for run in at_once([look] * 4) for call_id in run]
+    with app.app_context():
+        owed = db.session.scalars(select(Call.id).where(Call.abandoned)).all()
+        assert sorted(settled) == sorted(owed) and len(owed) == TRIALS
+        callbacks = db.session.scalars(select(Callback.call_id).where(Callback.source == "missed")).all()
+        assert sorted(callbacks) == sorted(owed)
+        events = db.session.scalar(
+            select(func.count()).select_from(CaseEvent).where(CaseEvent.kind == "callback_requested")
+        )
+        assert events == TRIALS
