@@ -13,7 +13,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from hotline.api.schemas import ErrorSchema
 from hotline.callbacks import from_case, listing, policy, service, stages
 from hotline.calls.service import ConcurrentChange, UnknownCall
-from hotline.cases import access, lookup, notes, reading, workflow
+from hotline.cases import access, lookup, notes, passport, plan, reading, workflow
 from hotline.operators import desk, legs, offer_endings, presence, taking, wrapup
 
 ANSWERS: dict[type[Exception], tuple[int, str | None]] = {
@@ -23,6 +23,13 @@ ANSWERS: dict[type[Exception], tuple[int, str | None]] = {
     access.CaseRefused: (403, "this case is not of a queue you serve, nor assigned to you"),
     workflow.CodeNeeded: (400, None),
     notes.NoteRefused: (400, None),
+    passport.PassportRefused: (400, None),
+    plan.PlanStepRefused: (400, None),
+    plan.UnknownPlanStep: (404, "no plan step with that id"),
+    passport.NoPerson: (409, None),
+    passport.PassportChanged: (409, None),
+    plan.PlanStepMoveRefused: (409, None),
+    plan.PlanStepChanged: (409, None),
     workflow.CaseMoveRefused: (409, None),
     workflow.CaseChanged: (409, "the case changed meanwhile; try again"),
     workflow.AnotherActiveCase: (409, None),

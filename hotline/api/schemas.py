@@ -210,6 +210,10 @@ class CallbackSchema(Schema):
         required=True, allow_none=True, metadata={"description": "the requester's hours, HH:MM-HH:MM, local"}
     )
     masked_number = fields.String(required=True, metadata={"description": "the last two digits, or withheld"})
+    accompanied = fields.Boolean(
+        required=True,
+        metadata={"description": "in full accompaniment: the person's support route has an open step"},
+    )
     attempts = fields.List(fields.Nested(CallbackAttemptSchema), required=True)
 
 
@@ -296,6 +300,10 @@ class CaseSchema(Schema):
     opened_at = fields.DateTime(required=True)
     last_contact_at = fields.DateTime(required=True, allow_none=True)
     masked_number = fields.String(required=True, metadata={"description": "the last two digits, or withheld"})
+    accompanied = fields.Boolean(
+        required=True,
+        metadata={"description": "in full accompaniment: the person's support route has an open step"},
+    )
     outcome = fields.String(required=True, allow_none=True)
     category = fields.String(required=True, allow_none=True)
     calls = fields.List(fields.Nested(CaseCallSchema), required=True)

@@ -4,6 +4,7 @@ One module per group of records; every model is importable from here."""
 
 from __future__ import annotations
 
+from hotline.models.accompaniment import PassportVersion, PlanStep, SocialPassport
 from hotline.models.audit import AuditRecord
 from hotline.models.base import QueueName, UTCDateTime, render_migration_type, utcnow
 from hotline.models.callbacks import Callback, CallbackAttempt
@@ -29,8 +30,11 @@ __all__ = [
     "Offer",
     "OperatorLanguage",
     "OperatorSkill",
+    "PassportVersion",
+    "PlanStep",
     "QueueName",
     "Role",
+    "SocialPassport",
     "UTCDateTime",
     "User",
     "render_migration_type",

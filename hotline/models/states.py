@@ -244,6 +244,22 @@ class RiskLevel(enum.StrEnum):
     IMMINENT = "imminent"
 
 
+class PlanStepStatus(enum.StrEnum):
+    """A step of a person's individual support route: `open → done | dropped`.
+    A step done or dropped stays so: a new need is a new step."""
+
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+PLAN_STEP_TRANSITIONS: dict[PlanStepStatus, frozenset[PlanStepStatus]] = {
+    PlanStepStatus.OPEN: frozenset({PlanStepStatus.DONE, PlanStepStatus.DROPPED}),
+    PlanStepStatus.DONE: frozenset(),
+    PlanStepStatus.DROPPED: frozenset(),
+}
+
+
 class StepOutOfPlace(Exception):
     """A step that makes no sense for the call's stage (a queue result for a call
     still at the menu, say): refused with 409, nothing written."""

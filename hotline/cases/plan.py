@@ -1,0 +1,264 @@
+"""A person's individual support route: its steps, each with a goal, a category
+(of the wrap-up's taxonomy), an owner, a due date, a status and a result.
+
+The route belongs to the person (the caller), each step added through one of
+their cases (POST /api/v1/cases/<reference>/plan) and moved on by PATCH
+/api/v1/plan-steps/<id>. A person is in full accompaniment while their route is
+active: at least one open step. A step still open after its due date (the
+hotline's date) is overdue.
+
+A step's status moves by its one `transition()`, a conditional UPDATE
+(`hotline.core.moves`) over the table in `hotline.models.states`: of two moves
+of one step at once, one changes the row and the other is a 409 with nothing
+written. The goal and the result are the person's matter: on the step's row,
+never in an event or an audit record (those hold ids, codes and dates).
+
+Owners are users (a username) for now; `partner:<id>` comes with the directory
+of partners.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import exists, insert, select, update
+
+from hotline.cases import notes, timeline
+from hotline.core import moves
+from hotline.extensions import db
+from hotline.models import Case, PlanStep, User, states
+from hotline.models.states import PLAN_STEP_TRANSITIONS, PlanStepStatus
+
+STEPS = PlanStep.__table__
+GOAL_MAX_CHARS = 1_000
+# A result is read as a note is (notes.usable).
+RESULT_MAX_CHARS = notes.NOTE_MAX_CHARS
+PARTNER_PREFIX = "partner:"
+
+
+class PlanStepRefused(ValueError):
+    """400: the step cannot be as asked; the message names the field."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"invalid or missing field(s): {field}")
+        self.field = field
+
+
+class UnknownPlanStep(LookupError):
+    """404: no plan step with that id."""
+
+
+class PlanStepMoveRefused(Exception):
+    """409: a move the table does not allow; the message names both statuses' codes."""
+
+    def __init__(self, current: str, to: str) -> None:
+        super().__init__(f"a plan step that is {current} cannot become {to}")
+        self.current = current
+        self.to = to
+
+
+class PlanStepChanged(RuntimeError):
+    """409: someone else moved the step first: nothing written."""
+
+    def __init__(self) -> None:
+        super().__init__("the plan step changed meanwhile; read it again")
+
+
+def transition(
+    step_id: int, to: PlanStepStatus, *, allowed_from: Iterable[PlanStepStatus] | None = None, **values
+) -> bool:
+    """Move step `step_id` to `to`, setting `values` with it, if it is still in one
+    of `allowed_from` (default: every status `to` may follow). False, with nothing
+    written, when it is not. Part of the caller's transaction."""
+    froms = states.sources(PLAN_STEP_TRANSITIONS, to, allowed_from)
+    return moves.carry_out(
+        db.session.connection(),
+        STEPS,
+        "status",
+        step_id,
+        to.value,
+        frozenset(s.value for s in froms),
+        {},
+        values,
+    )
+
+
+def week_end(today: date) -> date:
+    """The Sunday that ends the week (Monday to Sunday) of `today`."""
+    return today + timedelta(days=6 - today.weekday())
+
+
+def shown(step: PlanStep, owner: str, case_reference: str, today: date) -> dict:
+    """One step as the API shows it; `overdue` when still open after its due date."""
+    return {
+        "id": step.id,
+        "case": case_reference,
+        "goal": step.goal,
+        "category": step.category,
+        "owner": owner,
+        "due_date": step.due_date,
+        "status": step.status,
+        "result": step.result,
+        "created_at": step.created_at,
+        "closed_at": step.closed_at,
+        "overdue": step.status == PlanStepStatus.OPEN and step.due_date < today,
+    }
+
+
+def _listed(query, today: date) -> list[dict]:
+    rows = db.session.execute(
+        query.add_columns(User.username, Case.reference)
+        .join(User, User.id == PlanStep.owner_id)
+        .join(Case, Case.id == PlanStep.case_id)
+    ).all()
+    return [shown(step, owner, reference, today) for step, owner, reference in rows]
+
+
+def route(case: Case, today: date) -> list[dict]:
+    """The route of the case's person (every case of theirs), by due date."""
+    if case.caller_id is None:
+        return []
+    query = (
+        select(PlanStep).where(PlanStep.caller_id == case.caller_id).order_by(PlanStep.due_date, PlanStep.id)
+    )
+    return _listed(query, today)
+
+
+def due_by(owner_id: int, until: date, today: date) -> list[dict]:
+    """`owner_id`'s open steps due on or before `until` (the overdue ones too), by due date."""
+    query = (
+        select(PlanStep)
+        .where(
+            PlanStep.owner_id == owner_id, PlanStep.status == PlanStepStatus.OPEN, PlanStep.due_date <= until
+        )
+        .order_by(PlanStep.due_date, PlanStep.id)
+    )
+    return _listed(query, today)
+
+
+def accompanied(caller_id: int | None) -> bool:
+    """Whether the person is in full accompaniment: their route has an open step."""
+    if caller_id is None:
+        return False
+    return bool(
+        db.session.scalar(
+            select(exists().where(PlanStep.caller_id == caller_id, PlanStep.status == PlanStepStatus.OPEN))
+        )
+    )
+
+
+def _owner(name: str | None, user: User) -> User:
+    if name is None:
+        return user
+    if name.startswith(PARTNER_PREFIX):
+        # The directory of partners is not built yet: no partner can own a step.
+        raise PlanStepRefused("owner")
+    owner = db.session.scalars(select(User).where(User.username == name, User.active.is_(True))).one_or_none()
+    if owner is None:
+        raise PlanStepRefused("owner")
+    return owner
+
+
+def add(
+    case: Case,
+    user: User,
+    now: datetime,
+    today: date,
+    active_categories: Callable[[], frozenset[str]],
+    *,
+    goal: str,
+    category: str,
+    due_date: date,
+    owner: str | None = None,
+) -> dict:
+    """Add a step to the route of the case's person, owned by the user named
+    `owner` (default: `user`), committed, on the case's timeline and in the audit
+    log; the step as shown. PlanStepRefused (the field), nothing written."""
+    if case.caller_id is None:
+        raise PlanStepRefused("case")
+    if not notes.usable(goal) or len(goal) > GOAL_MAX_CHARS:
+        raise PlanStepRefused("goal")
+    if category not in active_categories():
+        raise PlanStepRefused("category")
+    holder = _owner(owner, user)
+    values = {
+        "caller_id": case.caller_id,
+        "case_id": case.id,
+        "goal": goal,
+        "category": category,
+        "owner_id": holder.id,
+        "due_date": due_date,
+        "status": PlanStepStatus.OPEN.value,
+        "created_by_id": user.id,
+        "created_at": now,
+    }
+    step_id = db.session.connection().scalar(insert(STEPS).values(values).returning(STEPS.c.id))
+    timeline.record(
+        case.id,
+        "plan_step_added",
+        actor=user.username,
+        actor_id=user.id,
+        at=now,
+        step_id=step_id,
+        category=category,
+        owner=holder.username,
+        due_date=due_date.isoformat(),
+    )
+    db.session.commit()
+    return shown(db.session.get(PlanStep, step_id), holder.username, case.reference, today)
+
+
+def case_of(step_id: int) -> tuple[str, int]:
+    """The reference of the case step `step_id` was added through, and its owner's id; UnknownPlanStep."""
+    row = db.session.execute(
+        select(Case.reference, PlanStep.owner_id)
+        .join(Case, Case.id == PlanStep.case_id)
+        .where(PlanStep.id == step_id)
+    ).one_or_none()
+    if row is None:
+        raise UnknownPlanStep(step_id)
+    return row.reference, row.owner_id
+
+
+def move(
+    step_id: int,
+    user: User,
+    now: datetime,
+    today: date,
+    *,
+    status: PlanStepStatus | None = None,
+    result: str | None = None,
+) -> dict:
+    """`user` moves the step to `status` and/or writes its `result`, committed,
+    on its case's timeline and in the audit log; the step as shown.
+    UnknownPlanStep, PlanStepRefused, PlanStepMoveRefused, PlanStepChanged,
+    with nothing written."""
+    if status is None and result is None:
+        raise PlanStepRefused("status")
+    if result is not None and not notes.usable(result):
+        raise PlanStepRefused("result")
+    step = db.session.get(PlanStep, step_id)
+    if step is None:
+        raise UnknownPlanStep(step_id)
+    current = PlanStepStatus(step.status)
+    values = {"result": result} if result is not None else {}
+    data: dict[str, object] = {"step_id": step_id, "result_written": result is not None}
+    if status is not None:
+        if status not in PLAN_STEP_TRANSITIONS[current]:
+            raise PlanStepMoveRefused(current, status)
+        if not transition(step_id, status, allowed_from={current}, closed_at=now, **values):
+            db.session.rollback()
+            raise PlanStepChanged()
+        kind = "plan_step_moved"
+        data.update({"from": current.value, "to": status.value})
+    else:
+        db.session.execute(update(STEPS).where(STEPS.c.id == step_id).values(values))
+        kind = "plan_step_updated"
+    timeline.record(step.case_id, kind, actor=user.username, actor_id=user.id, at=now, **data)
+    db.session.commit()
+    db.session.expire_all()
+    step = db.session.get(PlanStep, step_id)
+    owner = db.session.scalar(select(User.username).where(User.id == step.owner_id))
+    reference = db.session.scalar(select(Case.reference).where(Case.id == step.case_id))
+    return shown(step, owner, reference, today)
