@@ -90,7 +90,7 @@ def case_passport_change(reference: str):
     case = access.look(reference, g.api_user, _actor(), now, step="passport", action=None)
     expected = _expected_version()
     body = load(PassportFieldsSchema)
-    passport.save(case, body, g.api_user, now, expected)
+    passport.save(case, body, g.api_user, now, _today(now), expected)
     return _tagged(passport.shown(case))
 
 

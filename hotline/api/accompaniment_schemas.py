@@ -49,7 +49,7 @@ class PassportFieldsSchema(Schema):
         allow_none=True, metadata={"description": "consent to follow-up calls"}
     )
     follow_up_consent_date = fields.Date(
-        allow_none=True, metadata={"description": "when consent was given: needed with consent"}
+        allow_none=True, metadata={"description": "when consent was given (consent with none: today)"}
     )
 
 

@@ -210,10 +210,6 @@ class CallbackSchema(Schema):
         required=True, allow_none=True, metadata={"description": "the requester's hours, HH:MM-HH:MM, local"}
     )
     masked_number = fields.String(required=True, metadata={"description": "the last two digits, or withheld"})
-    accompanied = fields.Boolean(
-        required=True,
-        metadata={"description": "in full accompaniment: the person's support route has an open step"},
-    )
     attempts = fields.List(fields.Nested(CallbackAttemptSchema), required=True)
 
 

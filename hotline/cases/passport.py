@@ -127,11 +127,7 @@ def _normal(values: dict) -> dict:
 
 
 def _check(passport: dict) -> None:
-    """The rules across fields; PassportRefused names the one at fault."""
-    if passport["follow_up_consent"] and passport["follow_up_consent_date"] is None:
-        raise PassportRefused("follow_up_consent_date")
-    if set(passport["documents_held"]) & set(passport["documents_missing"]) - {"other"}:
-        raise PassportRefused("documents_missing")
+    """What the schema of the API's body says too, for every other caller; PassportRefused names the field."""
     for field in TEXTS:
         if passport[field] is not None and (
             len(passport[field]) > TEXT_MAX_CHARS or "\x00" in passport[field]
@@ -142,12 +138,15 @@ def _check(passport: dict) -> None:
             raise PassportRefused(field)
 
 
-def save(case: Case, values: dict, user: User, now: datetime, expected: int | None = None) -> int:
+def save(
+    case: Case, values: dict, user: User, now: datetime, today: date, expected: int | None = None
+) -> int:
     """Set the passport's fields named in `values` (those left out keep theirs)
     for the case's person, as a new version by `user`, committed, on the case's
     timeline and in the audit log; the passport's version number (unchanged
     when nothing changed: no version is written). With `expected`, only if the
-    passport is still at that version (0: none yet). NoPerson, PassportRefused,
+    passport is still at that version (0: none yet). Consent given with no
+    date is dated `today` (the hotline's date). NoPerson, PassportRefused,
     PassportChanged, with nothing written."""
     caller_id = _caller_of(case)
     unknown = sorted(set(values) - set(FIELDS))
@@ -159,6 +158,8 @@ def save(case: Case, values: dict, user: User, now: datetime, expected: int | No
         raise PassportChanged()
     current = {field: getattr(row, field) for field in FIELDS} if row is not None else blank()
     wanted = {**current, **_normal(values)}
+    if wanted["follow_up_consent"] and wanted["follow_up_consent_date"] is None:
+        wanted["follow_up_consent_date"] = today
     _check(wanted)
     changed = [field for field in FIELDS if wanted[field] != current[field]]
     if not changed:

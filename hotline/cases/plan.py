@@ -231,11 +231,10 @@ def move(
     result: str | None = None,
 ) -> dict:
     """`user` moves the step to `status` and/or writes its `result`, committed,
-    on its case's timeline and in the audit log; the step as shown.
+    on its case's timeline and in the audit log; the step as shown (neither:
+    the step as it is, nothing written).
     UnknownPlanStep, PlanStepRefused, PlanStepMoveRefused, PlanStepChanged,
     with nothing written."""
-    if status is None and result is None:
-        raise PlanStepRefused("status")
     if result is not None and not notes.usable(result):
         raise PlanStepRefused("result")
     step = db.session.get(PlanStep, step_id)
@@ -244,6 +243,9 @@ def move(
     current = PlanStepStatus(step.status)
     values = {"result": result} if result is not None else {}
     data: dict[str, object] = {"step_id": step_id, "result_written": result is not None}
+    if status is None and result is None:
+        db.session.rollback()
+        return _shown_now(step_id, today)
     if status is not None:
         if status not in PLAN_STEP_TRANSITIONS[current]:
             raise PlanStepMoveRefused(current, status)
@@ -257,8 +259,11 @@ def move(
         kind = "plan_step_updated"
     timeline.record(step.case_id, kind, actor=user.username, actor_id=user.id, at=now, **data)
     db.session.commit()
-    db.session.expire_all()
-    step = db.session.get(PlanStep, step_id)
-    owner = db.session.scalar(select(User.username).where(User.id == step.owner_id))
-    reference = db.session.scalar(select(Case.reference).where(Case.id == step.case_id))
-    return shown(step, owner, reference, today)
+    return _shown_now(step_id, today)
+
+
+def _shown_now(step_id: int, today: date) -> dict:
+    [step] = _listed(
+        select(PlanStep).where(PlanStep.id == step_id).execution_options(populate_existing=True), today
+    )
+    return step

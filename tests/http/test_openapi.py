@@ -57,6 +57,12 @@ def test_the_document_describes_the_api(api_schema):
         ("POST", "/api/v1/cases/{reference}/notes"),
         ("POST", "/api/v1/cases/{reference}/status"),
         ("POST", "/api/v1/cases/{reference}/reveal"),
+        ("GET", "/api/v1/cases/{reference}/passport"),
+        ("PUT", "/api/v1/cases/{reference}/passport"),
+        ("GET", "/api/v1/cases/{reference}/plan"),
+        ("POST", "/api/v1/cases/{reference}/plan"),
+        ("PATCH", "/api/v1/plan-steps/{step_id}"),
+        ("GET", "/api/v1/me/plan-steps"),
     } <= operations
     assert ("GET", "/api/v1/openapi.json") not in operations
     document = api_schema.raw_schema

@@ -6,6 +6,8 @@ values; access as for the case (403 audited); 400 naming the field; 404."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -115,8 +117,6 @@ def test_the_passport_is_the_persons_whichever_of_their_cases_it_is_read_through
         ({"documents_held": ["passport", "diploma"]}, "documents_held"),
         ({"documents_missing": "passport"}, "documents_missing"),
         ({"housing": "x" * 2001}, "housing"),
-        ({"follow_up_consent": True}, "follow_up_consent_date"),
-        ({"documents_held": ["passport"], "documents_missing": ["passport"]}, "documents_missing"),
         ({"health_insurance": "perhaps"}, "health_insurance"),
         ({"version": 3}, "version"),
     ],
@@ -130,7 +130,7 @@ def test_a_wrong_field_is_a_400_naming_it_with_nothing_written(app, client, twil
     assert written(app) == before
 
 
-def test_consent_with_its_date(app, client, twilio, tokens):
+def test_consent_with_its_date_or_today(app, client, twilio, tokens):
     reference = case_called(app, twilio)
     body = {
         "follow_up_consent": True,
@@ -140,6 +140,10 @@ def test_consent_with_its_date(app, client, twilio, tokens):
     answer = put_passport(client, tokens["aigerim"], reference, body)
     assert answer.status_code == 200
     assert {key: answer.get_json()[key] for key in body} == body
+    other = case_called(app, twilio, number="+77019990022")
+    answer = put_passport(client, tokens["aigerim"], other, {"follow_up_consent": True})
+    today = datetime.now(ZoneInfo("Asia/Almaty")).date().isoformat()
+    assert answer.get_json()["follow_up_consent_date"] == today
 
 
 def test_another_queues_operator_is_refused_and_the_refusal_audited(app, client, twilio, tokens):

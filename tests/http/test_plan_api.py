@@ -134,11 +134,16 @@ def test_a_step_done_or_dropped_moves_no_more_409_naming_both(app, client, twili
     assert audit_count(app, "case.plan_step_updated") == 1
 
 
-def test_a_patch_needs_something_to_change(app, client, twilio, tokens):
+def test_a_patch_of_nothing_changes_nothing_and_a_wrong_one_is_a_400(app, client, twilio, tokens):
     reference = case_called(app, twilio)
     step_id = add_step(client, tokens["aigerim"], reference).get_json()["id"]
-    for body in ({}, {"status": None}, {"status": "finished"}, {"result": " "}):
+    before = written(app)
+    for body in ({}, {"status": None, "result": None}):
+        answer = patch_step(client, tokens["aigerim"], step_id, body)
+        assert (answer.status_code, answer.get_json()["status"]) == (200, "open")
+    for body in ({"status": "finished"}, {"result": " "}, {"result": "x" * 10_001}, []):
         assert patch_step(client, tokens["aigerim"], step_id, body).status_code == 400, body
+    assert written(app) == before
 
 
 def test_access_as_for_the_case_and_the_owner_may_move_their_step(app, client, twilio, tokens):

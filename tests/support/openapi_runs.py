@@ -22,13 +22,24 @@ from schemathesis.hooks import HookContext, HookDispatcher, HookScope
 
 from hotline.models import QueueName
 from tests.support import clock
-from tests.support.shift import CALLS, CASES, INTEGRATION, OFFERS, OPERATORS, SUPERVISOR, Shift, restart_shift
+from tests.support.shift import (
+    CALLS,
+    CASES,
+    INTEGRATION,
+    OFFERS,
+    OPERATORS,
+    STEPS,
+    SUPERVISOR,
+    Shift,
+    restart_shift,
+)
 
 TARGET = "@"
 TARGETS = {
     "call_sid": tuple(TARGET + name for name in CALLS),
     "offer_id": tuple(TARGET + name for name in OFFERS),
     "reference": tuple(TARGET + name for name in CASES),
+    "step_id": tuple(TARGET + name for name in STEPS),
     "name": (*(queue.value for queue in QueueName), "crisis"),
 }
 WRAP_UP = ("POST", "/api/v1/calls/{call_sid}/wrap-up")
@@ -37,6 +48,9 @@ CASE_NOTE = ("POST", "/api/v1/cases/{reference}/notes")
 CASE_STATUS = ("POST", "/api/v1/cases/{reference}/status")
 CASE_REVEAL = ("POST", "/api/v1/cases/{reference}/reveal")
 CASE_CALLBACK = ("POST", "/api/v1/cases/{reference}/callbacks")
+PASSPORT = ("PUT", "/api/v1/cases/{reference}/passport")
+PLAN = ("POST", "/api/v1/cases/{reference}/plan")
+PLAN_STEP = ("PATCH", "/api/v1/plan-steps/{step_id}")
 # Drawn with generated path parameters only: a callback's body holds what its
 # schema cannot say (a number that is in use, an operator of the queue, a
 # window's format, a due time within a year), refused with a 400 once the
@@ -61,6 +75,9 @@ CARRIED_OUT = {
             CASE_NOTE,
             CASE_STATUS,
             CASE_CALLBACK,
+            PASSPORT,
+            PLAN,
+            PLAN_STEP,
         }
     ),
     "supervisor": frozenset(
@@ -73,6 +90,9 @@ CARRIED_OUT = {
             CASE_STATUS,
             CASE_REVEAL,
             CASE_CALLBACK,
+            PASSPORT,
+            PLAN,
+            PLAN_STEP,
         }
     ),
 }
@@ -86,6 +106,7 @@ def fitting(run: str, outcome: str, category: str) -> dict[tuple[str, str], tupl
     """For each write `run` must see carried out, one case that should be:
     (who asks, path parameters, body), tried before the drawn ones."""
     due_at = clock.next_weekday_at(10).isoformat()
+    step = {"goal": "find a room", "category": category, "due_date": "2026-12-31"}
     cases = {
         "operator": {
             ("POST", "/api/v1/offers/{offer_id}/accept"): ("asel", {"offer_id": "@open"}, {}),
@@ -102,6 +123,9 @@ def fitting(run: str, outcome: str, category: str) -> dict[tuple[str, str], tupl
             CASE_NOTE: ("bolat", {"reference": "@talking_case"}, {"body": "asked about documents"}),
             CASE_STATUS: ("dana", {"reference": "@wrap_up_case"}, {"status": "in_progress"}),
             CASE_CALLBACK: ("bolat", {"reference": "@talking_case"}, {"due_at": due_at}),
+            PASSPORT: ("bolat", {"reference": "@talking_case"}, {"region": "astana"}),
+            PLAN: ("bolat", {"reference": "@talking_case"}, step),
+            PLAN_STEP: ("bolat", {"step_id": "@open_step"}, {"status": "done"}),
         },
         "supervisor": {
             ("POST", "/api/v1/calls/{call_sid}/accept"): (SUPERVISOR, {"call_sid": "@waiting_crisis"}, {}),
@@ -116,6 +140,9 @@ def fitting(run: str, outcome: str, category: str) -> dict[tuple[str, str], tupl
             CASE_STATUS: (SUPERVISOR, {"reference": "@talking_case"}, {"status": "in_progress"}),
             CASE_REVEAL: (SUPERVISOR, {"reference": "@talking_case"}, {}),
             CASE_CALLBACK: (SUPERVISOR, {"reference": "@talking_case"}, {"due_at": due_at}),
+            PASSPORT: (SUPERVISOR, {"reference": "@wrap_up_case"}, {"documents_missing": ["passport"]}),
+            PLAN: (SUPERVISOR, {"reference": "@wrap_up_case"}, step),
+            PLAN_STEP: (SUPERVISOR, {"step_id": "@open_step"}, {"result": "the card is ready"}),
         },
     }
     return cases.get(run, {})
@@ -134,8 +161,14 @@ def aimed_at_the_shift(outcomes: list[str], categories: list[str]) -> HookDispat
         return st.one_of(aimed, st.just(generated))
 
     def flatmap_body(context: HookContext, generated) -> st.SearchStrategy:
-        if key(context.operation) not in (WRAP_UP, CASE_STATUS, CASE_NOTE) or not isinstance(generated, dict):
+        if key(context.operation) not in (WRAP_UP, CASE_STATUS, CASE_NOTE, PLAN) or not isinstance(
+            generated, dict
+        ):
             return st.just(generated)
+        if key(context.operation) == PLAN:
+            # A step's category is a code of the taxonomy, its owner a user: both live in the database.
+            real = st.sampled_from(categories).map(lambda code: {"category": code, "owner": None})
+            return real.map(lambda codes: {**generated, **codes})
         if key(context.operation) == CASE_NOTE:
             # A note's id lives in the database: a drawn one names no note of the case.
             return st.just({name: value for name, value in generated.items() if name != "corrects"})
@@ -187,6 +220,8 @@ class ShiftUnderTest:
             return str(self.now.offers[name])
         if name in self.now.cases:
             return self.now.cases[name]
+        if name in self.now.steps:
+            return str(self.now.steps[name])
         return value
 
 

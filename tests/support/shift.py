@@ -53,6 +53,8 @@ CALLS = (
 OFFERS = ("open", "accepted")
 # The shift's cases: `Shift.cases`'s names, and the call whose case each is.
 CASES = {"talking_case": "talking", "wrap_up_case": "wrap_up"}
+# The shift's plan steps: `Shift.steps`'s names (an open step of the talking case's person, bolat's).
+STEPS = ("open_step",)
 SUPERVISOR = "saule"
 INTEGRATION = "wallboard"
 
@@ -66,12 +68,14 @@ class Shift:
     """What the shift holds, by what it is: `calls` and `offers` map a name
     (talking, wrap_up, offered, waiting_legal, …; open, accepted) to a CallSid
     or an offer's id, `cases` a case's name (talking_case, wrap_up_case:
-    the case of that call) to its reference; `tokens` each user's API token, and the integration's."""
+    the case of that call) to its reference, `steps` a plan step's name to its id;
+    `tokens` each user's API token, and the integration's."""
 
     tokens: dict[str, str]
     calls: dict[str, str]
     offers: dict[str, int]
     cases: dict[str, str]
+    steps: dict[str, int]
 
 
 class _Desk:
@@ -199,4 +203,6 @@ def start_shift(app) -> Shift:
             name: db.session.scalar(select(Case.reference).join(Call).where(Call.call_sid == calls[call]))
             for name, call in CASES.items()
         }
-    return Shift(shift.tokens, calls, offers, cases)
+    step = {"goal": "restore the identity card", "category": wrapped["category"], "due_date": "2026-12-31"}
+    steps = {"open_step": shift.api("POST", f"/cases/{cases['talking_case']}/plan", "bolat", step)["id"]}
+    return Shift(shift.tokens, calls, offers, cases, steps)
