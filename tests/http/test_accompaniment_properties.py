@@ -119,3 +119,37 @@ def test_any_patch_body_is_answered_and_leaves_no_half_move(app, client, twilio,
         return client.patch(f"/api/v1/plan-steps/{step_id}", headers=bearer(tokens["aigerim"]), **request)
 
     assert {200, 400, 409} <= check_answers(app, client, send, patch_bodies, "result", 200)
+
+
+def test_any_if_match_is_answered_and_a_refused_one_writes_nothing(app, client, twilio, tokens):
+    reference = case_called(app, twilio)
+    regions = iter(passport.REGIONS * 100)
+
+    @given(tag=st.text(max_size=14) | st.integers(-2, 3).map(lambda n: f'"{n}"') | st.just('"0"'))
+    @PROPERTIES
+    def tags(tag):
+        before = written(app)
+        try:
+            headers = {**bearer(tokens["aigerim"]), "If-Match": tag}
+            answer = client.put(
+                f"/api/v1/cases/{reference}/passport", json={"region": next(regions)}, headers=headers
+            )
+        except ValueError:
+            return  # text no HTTP header can carry (a newline, say): the client refuses to send it
+        assert answer.status_code in (200, 400, 409), answer.get_data(as_text=True)
+        if answer.status_code != 200:
+            assert written(app) == before
+
+    tags()
+
+
+def test_any_due_is_a_200_or_a_400(app, client, tokens):
+    @given(due=st.text(max_size=10) | st.just("week"))
+    @PROPERTIES
+    def dues(due):
+        answer = client.get(
+            "/api/v1/me/plan-steps", query_string={"due": due}, headers=bearer(tokens["aigerim"])
+        )
+        assert answer.status_code == (200 if due == "week" else 400)
+
+    dues()
