@@ -32,7 +32,7 @@ from hotline.api.cases import REFUSALS, _actor
 from hotline.api.offers import LARGEST_ID
 from hotline.api.openapi import documented
 from hotline.api.schemas import ErrorSchema
-from hotline.cases import access, passport, plan
+from hotline.cases import access, passport, plan, route
 from hotline.models import utcnow
 from hotline.models.states import PlanStepStatus
 from hotline.operators import taxonomy
@@ -100,7 +100,7 @@ def case_passport_change(reference: str):
 def case_plan(reference: str):
     now = utcnow()
     case = access.look(reference, g.api_user, _actor(), now, step="plan")
-    return PlanStepsSchema().dump({"items": plan.route(case, _today(now))})
+    return PlanStepsSchema().dump({"items": route.of_person(case, _today(now))})
 
 
 @bp.post("/cases/<reference>/plan")
@@ -154,4 +154,4 @@ def my_plan_steps():
     if g.api_user is None:
         abort(403, description="this token belongs to no user")
     today = _today(utcnow())
-    return PlanStepsSchema().dump({"items": plan.due_by(g.api_user.id, plan.week_end(today), today)})
+    return PlanStepsSchema().dump({"items": route.due_by(g.api_user.id, route.week_end(today), today)})

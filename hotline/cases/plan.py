@@ -5,7 +5,7 @@ The route belongs to the person (the caller), each step added through one of
 their cases (POST /api/v1/cases/<reference>/plan) and moved on by PATCH
 /api/v1/plan-steps/<id>. A person is in full accompaniment while their route is
 active: at least one open step. A step still open after its due date (the
-hotline's date) is overdue.
+hotline's date) is overdue; `route` shows them.
 
 A step's status moves by its one `transition()`, a conditional UPDATE
 (`hotline.core.moves`) over the table in `hotline.models.states`: of two moves
@@ -20,11 +20,11 @@ of partners.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import insert, select, update
 
-from hotline.cases import notes, timeline
+from hotline.cases import notes, route, timeline
 from hotline.core import moves
 from hotline.extensions import db
 from hotline.models import Case, PlanStep, User, states
@@ -81,70 +81,6 @@ def transition(
         frozenset(s.value for s in froms),
         {},
         values,
-    )
-
-
-def week_end(today: date) -> date:
-    """The Sunday that ends the week (Monday to Sunday) of `today`."""
-    return today + timedelta(days=6 - today.weekday())
-
-
-def shown(step: PlanStep, owner: str, case_reference: str, today: date) -> dict:
-    """One step as the API shows it; `overdue` when still open after its due date."""
-    return {
-        "id": step.id,
-        "case": case_reference,
-        "goal": step.goal,
-        "category": step.category,
-        "owner": owner,
-        "due_date": step.due_date,
-        "status": step.status,
-        "result": step.result,
-        "created_at": step.created_at,
-        "closed_at": step.closed_at,
-        "overdue": step.status == PlanStepStatus.OPEN and step.due_date < today,
-    }
-
-
-def _listed(query, today: date) -> list[dict]:
-    rows = db.session.execute(
-        query.add_columns(User.username, Case.reference)
-        .join(User, User.id == PlanStep.owner_id)
-        .join(Case, Case.id == PlanStep.case_id)
-    ).all()
-    return [shown(step, owner, reference, today) for step, owner, reference in rows]
-
-
-def route(case: Case, today: date) -> list[dict]:
-    """The route of the case's person (every case of theirs), by due date."""
-    if case.caller_id is None:
-        return []
-    query = (
-        select(PlanStep).where(PlanStep.caller_id == case.caller_id).order_by(PlanStep.due_date, PlanStep.id)
-    )
-    return _listed(query, today)
-
-
-def due_by(owner_id: int, until: date, today: date) -> list[dict]:
-    """`owner_id`'s open steps due on or before `until` (the overdue ones too), by due date."""
-    query = (
-        select(PlanStep)
-        .where(
-            PlanStep.owner_id == owner_id, PlanStep.status == PlanStepStatus.OPEN, PlanStep.due_date <= until
-        )
-        .order_by(PlanStep.due_date, PlanStep.id)
-    )
-    return _listed(query, today)
-
-
-def accompanied(caller_id: int | None) -> bool:
-    """Whether the person is in full accompaniment: their route has an open step."""
-    if caller_id is None:
-        return False
-    return bool(
-        db.session.scalar(
-            select(exists().where(PlanStep.caller_id == caller_id, PlanStep.status == PlanStepStatus.OPEN))
-        )
     )
 
 
@@ -206,7 +142,7 @@ def add(
         due_date=due_date.isoformat(),
     )
     db.session.commit()
-    return shown(db.session.get(PlanStep, step_id), holder.username, case.reference, today)
+    return route.one(step_id, today)
 
 
 def case_of(step_id: int) -> tuple[str, int]:
@@ -245,7 +181,7 @@ def move(
     data: dict[str, object] = {"step_id": step_id, "result_written": result is not None}
     if status is None and result is None:
         db.session.rollback()
-        return _shown_now(step_id, today)
+        return route.one(step_id, today)
     if status is not None:
         if status not in PLAN_STEP_TRANSITIONS[current]:
             raise PlanStepMoveRefused(current, status)
@@ -259,11 +195,4 @@ def move(
         kind = "plan_step_updated"
     timeline.record(step.case_id, kind, actor=user.username, actor_id=user.id, at=now, **data)
     db.session.commit()
-    return _shown_now(step_id, today)
-
-
-def _shown_now(step_id: int, today: date) -> dict:
-    [step] = _listed(
-        select(PlanStep).where(PlanStep.id == step_id).execution_options(populate_existing=True), today
-    )
-    return step
+    return route.one(step_id, today)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from hotline.cases import plan
+from hotline.cases import route
 from hotline.core.phones import PhoneVault, mask_tail
 from hotline.extensions import db
 from hotline.models import Assignment, Call, Caller, Case, CaseEvent, CaseNote, User
@@ -65,7 +65,7 @@ def shown(case: Case, vault: PhoneVault) -> dict:
         "opened_at": case.opened_at,
         "last_contact_at": max((call["started_at"] for call in calls), default=None),
         "masked_number": _masked(case, vault),
-        "accompanied": plan.accompanied(case.caller_id),
+        "accompanied": route.accompanied(case.caller_id),
         "outcome": case.outcome,
         "category": case.category,
         "calls": calls,

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from hotline.cases import passport, plan
+from hotline.cases import passport, plan, route
 from hotline.cases.lookup import get_case
 from hotline.extensions import db
 from hotline.models import Case, PassportVersion, PlanStep, User, utcnow
@@ -79,7 +79,7 @@ def test_a_case_with_no_person_has_no_passport(case_and_user):
             category="documents",
             due_date=TODAY,
         )
-    assert plan.accompanied(nobody.caller_id) is False
+    assert route.accompanied(nobody.caller_id) is False
 
 
 def test_a_step_moves_only_from_open(case_and_user):
@@ -94,7 +94,7 @@ def test_a_step_moves_only_from_open(case_and_user):
         category="documents",
         due_date=TODAY,
     )
-    assert plan.accompanied(case.caller_id) is True
+    assert route.accompanied(case.caller_id) is True
     assert plan.transition(step["id"], PlanStepStatus.DONE, closed_at=utcnow()) is True
     assert plan.transition(step["id"], PlanStepStatus.DROPPED, closed_at=utcnow()) is False
     # Nothing moves to open: no status it may come from.
@@ -103,7 +103,7 @@ def test_a_step_moves_only_from_open(case_and_user):
         plan.transition(step["id"], PlanStepStatus.DROPPED, allowed_from={PlanStepStatus.DONE})
     db.session.commit()
     assert db.session.scalar(select(PlanStep.status).where(PlanStep.id == step["id"])) == "done"
-    assert plan.accompanied(case.caller_id) is False
+    assert route.accompanied(case.caller_id) is False
 
 
 def test_overdue_is_open_after_the_due_date(case_and_user):

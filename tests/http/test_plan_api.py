@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from hotline.cases.plan import week_end
+from hotline.cases.route import week_end
 from hotline.extensions import db
 from hotline.models import AuditRecord
 from tests.support.accompaniment import PRIVATE, add_step, nowhere_but_its_row, patch_step, written

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from hotline.cases.plan import PlanStepMoveRefused, week_end
+from hotline.cases.plan import PlanStepMoveRefused
+from hotline.cases.route import week_end
 from hotline.models import states
 from hotline.models.states import PLAN_STEP_TRANSITIONS, PlanStepStatus
 
