@@ -6,12 +6,17 @@ notes as text with corrections struck through; the timeline 100 entries a page."
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import pytest
-from sqlalchemy import insert, select
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import event, insert, select
 
+from hotline.cases import notes
 from hotline.extensions import db
 from hotline.models import AuditRecord, Case, CaseEvent, User, utcnow
+from tests.support.callbacks import ask
 from tests.support.cases import NUMBER, audit_count, bearer, case_called, set_status, staff_tokens
 from tests.support.pages import PASSWORD, log_in
 
@@ -38,7 +43,7 @@ def viewed(app, action="case.viewed"):
         ]
 
 
-def note(client, token, reference, body, corrects=None):
+def note(client, token, reference, body, corrects=None) -> int:
     answer = client.post(
         f"/api/v1/cases/{reference}/notes", json={"body": body, "corrects": corrects}, headers=bearer(token)
     )
@@ -165,3 +170,61 @@ def test_a_call_shows_its_wait_talk_who_and_wrap_up_and_other_cases_are_listed(a
     assert "waited 0:12" in entry and "talked 2:05" in entry and "answered by aigerim" in entry
     other = re.search(r'<section class="other-cases".*?</section>', text, re.S).group(0)
     assert earlier in other and "Closed" in other
+
+
+def test_the_open_callbacks_show_on_the_page_and_in_the_cases_json(app, client, twilio, tokens):
+    reference = case_called(app, twilio)
+    asked = ask(client, tokens["aigerim"], reference)
+    assert asked.status_code == 201, asked.get_json()
+    [callback] = client.get(f"/api/v1/cases/{reference}", headers=bearer(tokens["aigerim"])).get_json()[
+        "callbacks"
+    ]
+    assert (callback["status"], callback["queue"], callback["source"]) == ("scheduled", "legal", "operator")
+    section = re.search(
+        r'<section class="case-callbacks".*?</section>',
+        page_of(client, "aigerim", reference).get_data(as_text=True),
+        re.S,
+    ).group(0)
+    assert "Scheduled" in section and "Legal" in section
+
+
+def test_the_page_costs_the_same_queries_whatever_the_case_holds(app, client, twilio, tokens):
+    def statements_for(reference: str) -> int:
+        counted = []
+        with app.app_context():
+            engine = db.engine
+        listener = lambda *args: counted.append(1)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert page_of(client, "aigerim", reference).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(counted)
+
+    def filled(number: str, size: int) -> str:
+        reference = case_called(app, twilio, number=number)
+        with app.app_context():
+            case = db.session.scalars(select(Case).where(Case.reference == reference)).one()
+            author = db.session.scalar(select(User.id).where(User.username == "aigerim"))
+            for n in range(size):
+                note_id = notes.add(case.id, db.session.get(User, author), f"note {n}", utcnow())
+                if n % 2:
+                    notes.add(case.id, db.session.get(User, author), f"fix {n}", utcnow(), corrects=note_id)
+            db.session.commit()
+        return reference
+
+    small, large = filled("+77015550011", 2), filled("+77015550022", 20)
+    page_of(client, "aigerim", small)  # logged in: the login's own statements are not counted
+    assert statements_for(small) == statements_for(large)
+
+
+@given(after=st.text(max_size=14) | st.integers(-5, 2**40).map(str))
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+def test_any_after_is_a_page_or_a_400(app, client, twilio, tokens, after):
+    reference = getattr(app, "reference_for_properties", None)
+    if reference is None:
+        reference = app.reference_for_properties = case_called(app, twilio)
+    answer = page_of(client, "aigerim", reference, "?" + urlencode({"after": after}))
+    assert answer.status_code in (200, 400), answer.status_code
+    if answer.status_code == 200:
+        assert after == "" or (after.isascii() and after.isdigit())
