@@ -10,7 +10,7 @@ note from the desk."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from sqlalchemy import select
 
 from hotline.accounts.users import create_user
@@ -27,18 +27,6 @@ from tests.support.pages import PASSWORD
 
 NUMBER = "+77015550477"
 EARLIER_NOTE = "Lost the identity card; <b>asked</b> about the registration"
-
-
-def logged_in(browser: Browser, url: str, username: str, locale: str = "en-GB") -> Page:
-    context = browser.new_context(locale=locale)
-    context.set_default_timeout(5000)
-    page = context.new_page()
-    page.goto(f"{url}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/console")
-    return page
 
 
 def a_case(live) -> str:
@@ -59,7 +47,7 @@ def test_reveal_a_note_its_correction_and_a_status_move_on_the_case_page(make_ap
         with live.app.app_context():
             create_user("boris", Role.SUPERVISOR, PASSWORD)
         reference = a_case(live)
-        page = logged_in(browser, live.url, "boris")
+        page = open_console(browser, live.url, "boris")
         problems = problems_of(page)
         try:
             page.clock.install()
@@ -128,7 +116,7 @@ def test_the_case_page_in_russian_and_kazakh_is_accessible(make_app, browser: Br
         with live.app.app_context():
             create_user("boris", Role.SUPERVISOR, PASSWORD)
         reference = a_case(live)
-        page = logged_in(browser, live.url, "boris", locale)
+        page = open_console(browser, live.url, "boris", locale=locale)
         try:
             page.goto(f"{live.url}/cases/{reference}")
             expect(page.locator("html")).to_have_attribute("lang", locale[:2])

@@ -11,13 +11,14 @@ from urllib.parse import urlencode
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event, insert, select
+from sqlalchemy import select
 
 from hotline.cases import notes
 from hotline.extensions import db
-from hotline.models import AuditRecord, Case, CaseEvent, User, utcnow
+from hotline.models import AuditRecord, Case, User, utcnow
 from tests.support.callbacks import ask
-from tests.support.cases import NUMBER, audit_count, bearer, case_called, set_status, staff_tokens
+from tests.support.cases import NUMBER, audit_count, bearer, case_called, set_status, staff_tokens, steps_on
+from tests.support.database import statements_run
 from tests.support.pages import PASSWORD, log_in
 
 SCRIPT = "<script>alert('x')</script>"
@@ -122,16 +123,7 @@ def test_notes_are_text_and_a_corrected_note_is_struck_through_with_a_link_to_it
 
 def test_the_timeline_pages_past_100_entries_newest_first(app, client, twilio, tokens):
     reference = case_called(app, twilio)
-    with app.app_context():
-        case_id = db.session.scalar(select(Case.id).where(Case.reference == reference))
-        db.session.execute(
-            insert(CaseEvent),
-            [
-                {"case_id": case_id, "kind": "test_step", "data": {"n": n}, "created_at": utcnow()}
-                for n in range(228)
-            ],
-        )
-        db.session.commit()
+    steps_on(app, reference, 228)
     pages, query = [], ""
     while True:
         text = page_of(client, "aigerim", reference, query).get_data(as_text=True)
@@ -190,16 +182,9 @@ def test_the_open_callbacks_show_on_the_page_and_in_the_cases_json(app, client, 
 
 def test_the_page_costs_the_same_queries_whatever_the_case_holds(app, client, twilio, tokens):
     def statements_for(reference: str) -> int:
-        counted = []
-        with app.app_context():
-            engine = db.engine
-        listener = lambda *args: counted.append(1)  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            assert page_of(client, "aigerim", reference).status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        return len(counted)
+        count, answer = statements_run(app, lambda: page_of(client, "aigerim", reference))
+        assert answer.status_code == 200
+        return count
 
     def filled(number: str, size: int) -> str:
         reference = case_called(app, twilio, number=number)
@@ -228,3 +213,35 @@ def test_any_after_is_a_page_or_a_400(app, client, twilio, tokens, after):
     assert answer.status_code in (200, 400), answer.status_code
     if answer.status_code == 200:
         assert after == "" or (after.isascii() and after.isdigit())
+
+
+@pytest.mark.parametrize("part", ["offer", "assignment"])
+def test_an_operator_of_another_queue_sees_the_case_of_a_caller_offered_to_them_or_on_their_line(
+    app, client, twilio, tokens, part
+):
+    """A caller transferred to another queue keeps their case in its own: the
+    operator they are offered to, or on the line with, reads it; once that is
+    over, 403 again."""
+    from hotline.models import Assignment, Call, Offer
+
+    reference = case_called(app, twilio)
+    api = {"headers": bearer(tokens["dana"])}
+    assert client.get(f"/api/v1/cases/{reference}", **api).status_code == 403
+    with app.app_context():
+        dana = db.session.scalar(select(User.id).where(User.username == "dana"))
+        call_id = db.session.scalar(select(Call.id).join(Case).where(Case.reference == reference))
+        if part == "offer":
+            row = Offer(call_id=call_id, user_id=dana, status="open", expires_at=utcnow())
+        else:
+            row = Assignment(call_id=call_id, user_id=dana, status="wrap_up")
+        db.session.add(row)
+        db.session.commit()
+        row_id = row.id
+    assert client.get(f"/api/v1/cases/{reference}", **api).status_code == 200
+    assert page_of(client, "dana", reference).status_code == 200
+    with app.app_context():
+        row = db.session.get(Offer if part == "offer" else Assignment, row_id)
+        row.status = "declined" if part == "offer" else "done"
+        db.session.commit()
+    assert client.get(f"/api/v1/cases/{reference}", **api).status_code == 403
+    assert [actor for actor, _ in viewed(app, "case.view_refused")] == ["dana", "dana"]
