@@ -245,3 +245,14 @@ def test_an_operator_of_another_queue_sees_the_case_of_a_caller_offered_to_them_
         db.session.commit()
     assert client.get(f"/api/v1/cases/{reference}", **api).status_code == 403
     assert [actor for actor, _ in viewed(app, "case.view_refused")] == ["dana", "dana"]
+
+
+def test_a_withheld_number_has_nothing_to_reveal_and_a_closed_case_offers_reopening(
+    app, client, twilio, tokens
+):
+    reference = case_called(app, twilio, number=None)
+    set_status(app, reference, "closed", outcome="referred", category="housing")
+    text = page_of(client, "boris", reference, language="ru").get_data(as_text=True)
+    assert 'id="reveal"' not in text and "скрыт" in text
+    assert '<option value="open">Открыть снова</option>' in text
+    assert "Закрыто" in text
