@@ -284,6 +284,16 @@ class OtherCaseSchema(Schema):
     category = fields.String(required=True, allow_none=True)
 
 
+class CaseCallbackSchema(Schema):
+    """A callback of the case still to make: scheduled, queued or dialling."""
+
+    id = fields.Integer(required=True)
+    status = fields.String(required=True)
+    queue = fields.String(required=True, validate=QUEUE_NAMES)
+    source = fields.String(required=True)
+    due_at = fields.DateTime(required=True, allow_none=True)
+
+
 class CaseSchema(Schema):
     """A case: never the whole number, only its last two digits."""
 
@@ -300,6 +310,9 @@ class CaseSchema(Schema):
     category = fields.String(required=True, allow_none=True)
     calls = fields.List(fields.Nested(CaseCallSchema), required=True)
     notes = fields.List(fields.Nested(CaseNoteSchema), required=True)
+    callbacks = fields.List(
+        fields.Nested(CaseCallbackSchema), required=True, metadata={"description": "the open ones"}
+    )
     timeline = fields.Nested(TimelineSchema, required=True)
     other_cases = fields.List(fields.Nested(OtherCaseSchema), required=True)
 
