@@ -35,6 +35,11 @@ def may_see(user: User | None, case: Case) -> bool:
     )
 
 
+def may_supervise(user: User | None, case: Case) -> bool:
+    """Supervisors' steps on a case: acknowledging its risk alert, blocking its caller."""
+    return user is not None and user.role in SUPERVISING
+
+
 def may_reveal(user: User | None, case: Case) -> bool:
     return user is not None and (user.role in SUPERVISING or case.assigned_operator_id == user.id)
 
