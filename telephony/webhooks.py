@@ -101,7 +101,7 @@ def incoming():
         if created:
             blocks.record_blocked_call(blocked, now)
         spoken = [blocked.language] if blocked.language in line.languages else line.languages
-        return _twiml(twiml.blocked(line.speaker, spoken, action=_url("blocked")))
+        return _twiml(twiml.blocked(line.speaker, spoken, action=_url("blocked_choice")))
     if language is None:
         return _language_menu(attempt=1, sorry=False)
     return _need_menu(language, attempt=1, notice=True, sorry=False)

@@ -139,7 +139,7 @@ def block_view(case: Case, now: datetime) -> dict | None:
 
 
 _BLOCKED_CALL = (
-    select(Call, CallerBlock.id, CallerBlock.case_id, Caller.language)
+    select(Call, Caller.language, CallerBlock.id, CallerBlock.case_id)
     .join(Caller, Caller.id == Call.caller_id)
     .join(CallerBlock, CallerBlock.caller_id == Call.caller_id)
 )
