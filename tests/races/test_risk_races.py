@@ -40,6 +40,12 @@ def send(app, token: str, reference: str, what: str, body=None) -> int:
     )
 
 
+def escalate(app, when, alert_id: int) -> list[int]:
+    """One run of the escalation job at `when`, in the thread that runs it: whether it raised `alert_id`."""
+    with app.app_context():
+        return [found for found in risk.raise_again(when, timedelta(seconds=300)) if found == alert_id]
+
+
 def counted(app, kind: str) -> tuple[int, int]:
     with app.app_context():
         events = db.session.scalar(select(func.count()).where(CaseEvent.kind == kind))
@@ -72,13 +78,7 @@ def test_the_escalation_run_twice_at_once_raises_once(app, twilio, tokens):
         before = counted(app, "risk_alert_raised_again")
         when = raised_at + timedelta(seconds=301)
 
-        def run():
-            with app.app_context():
-                return [
-                    found for found in risk.raise_again(when, timedelta(seconds=300)) if found == alert_id
-                ]
-
-        answers = at_once([run, run])
+        answers = at_once([partial(escalate, app, when, alert_id)] * 2)
         assert sorted(answers) == [[], [alert_id]], answers
         assert counted(app, "risk_alert_raised_again") == (before[0] + 1, before[1] + 1)
         with app.app_context():
