@@ -237,7 +237,14 @@ def raise_again(now: datetime, after: timedelta) -> list[int]:
     """Raise once more every alert nobody acknowledged in the `after` since it
     was last raised, each in a transaction of its own: the ids raised."""
     due = db.session.execute(
-        select(ALERTS.c.id, ALERTS.c.times_raised, Case.id.label("case_id"), Case.reference, Case.queue)
+        select(
+            ALERTS.c.id,
+            ALERTS.c.times_raised,
+            ALERTS.c.level,
+            Case.id.label("case_id"),
+            Case.reference,
+            Case.queue,
+        )
         .join(Case, Case.id == ALERTS.c.case_id)
         .where(ALERTS.c.acknowledged_at.is_(None), ALERTS.c.last_raised_at <= now - after)
         .order_by(ALERTS.c.id)
