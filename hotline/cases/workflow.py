@@ -126,8 +126,6 @@ def move(
     current = CaseStatus(case.status)
     if to not in CASE_TRANSITIONS[current]:
         raise CaseMoveRefused(current, to)
-    if to in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
-        risk.require_settled(case_id, to.value)
     values: dict[str, object] = {}
     given = {"outcome": outcome, "category": category}
     if to is CaseStatus.RESOLVED:
@@ -152,6 +150,14 @@ def move(
     if not moved:
         db.session.rollback()
         raise CaseChanged(reference)
+    if to in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+        # After the UPDATE, which holds the case's row: an alert raised by a
+        # transaction that changed the case first is seen here.
+        try:
+            risk.require_settled(case_id, to.value)
+        except risk.RiskUnsettled:
+            db.session.rollback()
+            raise
     codes = {field: values[field] for field in RESOLVING_CODES if field in values}
     timeline.record(
         case_id,
