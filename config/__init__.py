@@ -139,6 +139,9 @@ class Config:
         self.HOTLINE_SHORT_ABANDON_SECONDS = _env_count("HOTLINE_SHORT_ABANDON_SECONDS", "5")
         self.HOTLINE_MISSED_CALL_CALLBACKS = _env_bool("HOTLINE_MISSED_CALL_CALLBACKS", True)
         self.HOTLINE_DIAL_RATE = _env_rate("HOTLINE_DIAL_RATE", "1")
+        # The risk protocol (hotline/cases/risk.py): an alert nobody acknowledged is
+        # raised to the supervisors again after this long, and again after as long.
+        self.HOTLINE_RISK_ESCALATE_SECONDS = _env_count("HOTLINE_RISK_ESCALATE_SECONDS", "300")
         # The SMS after the last failed attempt, per language (hotline/callbacks/messages.py).
         self.HOTLINE_CALLBACK_FAILED_SMS = _env("HOTLINE_CALLBACK_FAILED_SMS", "")
         # The console's softphone (Twilio Voice SDK): an API key and secret mint its

@@ -5,6 +5,7 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 from hotline.api import (  # noqa: E402,F401  # noqa: E402,F401
+    blocks,
     callbacks,
     calls,
     cases,
@@ -13,6 +14,7 @@ from hotline.api import (  # noqa: E402,F401  # noqa: E402,F401
     offers,
     openapi,
     presence,
+    risk,
     routes,
     voice,
     wrapup,

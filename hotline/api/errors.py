@@ -13,7 +13,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from hotline.api.schemas import ErrorSchema
 from hotline.callbacks import from_case, listing, policy, service, stages
 from hotline.calls.service import ConcurrentChange, UnknownCall
-from hotline.cases import access, lookup, notes, reading, workflow
+from hotline.cases import access, blocks, lookup, notes, reading, risk, workflow
 from hotline.operators import desk, legs, offer_endings, presence, taking, wrapup
 
 ANSWERS: dict[type[Exception], tuple[int, str | None]] = {
@@ -27,6 +27,12 @@ ANSWERS: dict[type[Exception], tuple[int, str | None]] = {
     workflow.CaseChanged: (409, "the case changed meanwhile; try again"),
     workflow.AnotherActiveCase: (409, None),
     notes.CorrectedAlready: (409, None),
+    risk.RiskChanged: (409, None),
+    risk.NothingToAcknowledge: (409, None),
+    risk.RiskUnsettled: (409, None),
+    blocks.CannotBlockWithheld: (409, None),
+    blocks.BlockedAlready: (409, None),
+    blocks.NotBlocked: (409, None),
     reading.NoNumber: (409, None),
     policy.InvalidWindow: (400, None),
     from_case.UnknownOperator: (400, None),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from hotline.api.risk_schemas import BlockSchema, EmergencyActionSchema, RiskAlertSchema
 from hotline.models import Call, QueueName, Role
 from hotline.models.states import (
     CallbackSource,
@@ -315,6 +316,9 @@ class CaseSchema(Schema):
     )
     timeline = fields.Nested(TimelineSchema, required=True)
     other_cases = fields.List(fields.Nested(OtherCaseSchema), required=True)
+    risk_alert = fields.Nested(RiskAlertSchema, required=True, allow_none=True)
+    emergency_actions = fields.List(fields.Nested(EmergencyActionSchema), required=True)
+    block = fields.Nested(BlockSchema, required=True, allow_none=True)
 
 
 class CaseStatusSchema(Schema):

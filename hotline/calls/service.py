@@ -22,8 +22,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from hotline import audit, events
 from hotline.calls import routing, stages
 from hotline.calls.queues import seconds_between
+from hotline.cases import risk, timeline
 from hotline.cases import service as cases
-from hotline.cases import timeline
 from hotline.cases.priority import priority
 from hotline.extensions import db
 from hotline.models import Call, Caller, Case
@@ -61,6 +61,8 @@ def get_call(call_sid: str) -> Call:
 _STEPS: dict[str, frozenset[CallStage]] = {
     "language": frozenset({CallStage.MENU}),
     "menu": frozenset({CallStage.MENU, *WAITING, CallStage.AFTER_HOURS}),
+    # A blocked caller's digit that is not the crisis path's (9 goes as "menu").
+    "blocked": frozenset({CallStage.MENU, *WAITING, CallStage.AFTER_HOURS, CallStage.ENDED}),
     # Taken by an operator, the caller is still in the queue until the phone
     # network carries out the redirect the accept sends after it commits: the
     # hold music (and its keypad choice) may ask once more meanwhile; they hear
@@ -158,7 +160,8 @@ def route(
     `open_case` is the caller's open case in that queue if it was read with the
     call. Returns the case, or None when the call was routed already (a
     repeated webhook). The call's attributes are brought up to date without
-    reading it back.
+    reading it back. A crisis choice raises the risk protocol's alert
+    (`cases.risk.crisis_call`), published once this commits.
     """
     if call.case_id is not None:
         return None
@@ -180,6 +183,11 @@ def route(
         if call.case_id is not None:
             return None
         raise StepOutOfPlace("menu", call.stage)
+    if choice.crisis:
+        # The caller said they are in danger now: every supervisor hears of it,
+        # by the case's reference, so the case is numbered first.
+        case = cases.number(case, now, timezone)
+        risk.crisis_call(case.id, call, now)
     case = cases.number(case, now, timezone)
     db.session.commit()
     log.info(

@@ -58,6 +58,11 @@ def serving(user: User, case: Case) -> bool:
     return bool(db.session.scalar(select(or_(offered, on_it))))
 
 
+def may_supervise(user: User | None, case: Case) -> bool:
+    """Supervisors' steps on a case: acknowledging its risk alert, blocking its caller."""
+    return user is not None and user.role in SUPERVISING
+
+
 def may_reveal(user: User | None, case: Case) -> bool:
     return user is not None and (user.role in SUPERVISING or case.assigned_operator_id == user.id)
 

@@ -8,12 +8,15 @@ two digits only; `number` (for the reveal) is the only way to the whole.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from hotline.cases import blocks, risk
 from hotline.core.phones import PhoneVault, mask_tail
 from hotline.extensions import db
-from hotline.models import Assignment, Call, Callback, Caller, Case, CaseEvent, CaseNote, User
+from hotline.models import Assignment, Call, Callback, Caller, Case, CaseEvent, CaseNote, User, utcnow
 from hotline.models.states import OPEN_CALLBACK
 
 # The timeline's entries per page, newest first.
@@ -52,7 +55,7 @@ def _username(user_id: int | None) -> str | None:
     return db.session.scalar(select(User.username).where(User.id == user_id)) if user_id else None
 
 
-def shown(case: Case, vault: PhoneVault) -> dict:
+def shown(case: Case, vault: PhoneVault, now: datetime | None = None) -> dict:
     """The case's whole view (GET /api/v1/cases/<reference>)."""
     calls = _calls(case.id)
     return {
@@ -72,6 +75,8 @@ def shown(case: Case, vault: PhoneVault) -> dict:
         "callbacks": _open_callbacks(case.id),
         "timeline": timeline_page(case.id),
         "other_cases": _other_cases(case),
+        **risk.protocol(case.id),
+        "block": blocks.block_view(case, now or utcnow()),
     }
 
 

@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from hotline.cases import timeline
+from hotline.cases import risk, timeline
 from hotline.cases.lookup import case_id_of
 from hotline.core import moves
 from hotline.core.transactions import savepoint
@@ -114,8 +114,11 @@ def move(
     `active_codes(kind)`) unless the case has them already; reopening clears
     when it was resolved and closed, and keeps its codes.
 
-    Raises UnknownCase, CaseMoveRefused, CodeNeeded, CaseChanged or
-    AnotherActiveCase, with nothing written."""
+    A case with an open risk alert is neither resolved nor closed (the risk
+    protocol: `cases.risk.require_settled`).
+
+    Raises UnknownCase, CaseMoveRefused, CodeNeeded, RiskUnsettled, CaseChanged
+    or AnotherActiveCase, with nothing written."""
     case_id = case_id_of(reference)
     case = db.session.execute(
         select(Case.status, Case.outcome, Case.category).where(Case.id == case_id)
@@ -147,6 +150,14 @@ def move(
     if not moved:
         db.session.rollback()
         raise CaseChanged(reference)
+    if to in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+        # After the UPDATE, which holds the case's row: an alert raised by a
+        # transaction that changed the case first is seen here.
+        try:
+            risk.require_settled(case_id, to.value)
+        except risk.RiskUnsettled:
+            db.session.rollback()
+            raise
     codes = {field: values[field] for field in RESOLVING_CODES if field in values}
     timeline.record(
         case_id,

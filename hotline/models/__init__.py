@@ -10,6 +10,7 @@ from hotline.models.callbacks import Callback, CallbackAttempt
 from hotline.models.calls import Call, Caller
 from hotline.models.cases import Case, CaseEvent, CaseNote, CaseNumber, CaseStatus
 from hotline.models.people import ApiToken, OperatorLanguage, OperatorSkill, Role, User
+from hotline.models.risk import CallerBlock, EmergencyAction, RiskAlert
 from hotline.models.work import Assignment, Disposition, Offer
 
 __all__ = [
@@ -20,16 +21,19 @@ __all__ = [
     "Callback",
     "CallbackAttempt",
     "Caller",
+    "CallerBlock",
     "Case",
     "CaseEvent",
     "CaseNote",
     "CaseNumber",
     "CaseStatus",
     "Disposition",
+    "EmergencyAction",
     "Offer",
     "OperatorLanguage",
     "OperatorSkill",
     "QueueName",
+    "RiskAlert",
     "Role",
     "UTCDateTime",
     "User",

@@ -252,3 +252,13 @@ class StepOutOfPlace(Exception):
         super().__init__(f"{step} does not apply to a call at stage {stage}")
         self.step = step
         self.stage = stage
+
+
+class EmergencyContact(enum.StrEnum):
+    """Whom an operator reached for a person in danger (an emergency action's `contacted`)."""
+
+    EMERGENCY_112 = "112"
+    AMBULANCE = "ambulance"
+    POLICE = "police"
+    RELATIVE = "relative"
+    OTHER = "other"

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from schemathesis.core import NOT_SET
 from schemathesis.hooks import HookContext, HookDispatcher, HookScope
 
-from hotline.models import QueueName
+from hotline.models import QueueName, utcnow
 from tests.support import clock
 from tests.support.shift import CALLS, CASES, INTEGRATION, OFFERS, OPERATORS, SUPERVISOR, Shift, restart_shift
 
@@ -37,11 +37,15 @@ CASE_NOTE = ("POST", "/api/v1/cases/{reference}/notes")
 CASE_STATUS = ("POST", "/api/v1/cases/{reference}/status")
 CASE_REVEAL = ("POST", "/api/v1/cases/{reference}/reveal")
 CASE_CALLBACK = ("POST", "/api/v1/cases/{reference}/callbacks")
+EMERGENCY_ACTION = ("POST", "/api/v1/cases/{reference}/emergency-actions")
+CASE_RISK = ("POST", "/api/v1/cases/{reference}/risk")
+CASE_BLOCK = ("POST", "/api/v1/cases/{reference}/block")
 # Drawn with generated path parameters only: a callback's body holds what its
 # schema cannot say (a number that is in use, an operator of the queue, a
 # window's format, a due time within a year), refused with a 400 once the
-# path names a real case. Its fitting case is carried out.
-UNAIMED = frozenset({CASE_CALLBACK})
+# path names a real case. Its fitting case is carried out. Likewise an
+# emergency action's moment (not in the future, within a year).
+UNAIMED = frozenset({CASE_CALLBACK, EMERGENCY_ACTION})
 
 # Whose tokens each run sends.
 ASKERS = {"integration": (INTEGRATION,), "operator": OPERATORS, "supervisor": (SUPERVISOR,)}
@@ -61,6 +65,8 @@ CARRIED_OUT = {
             CASE_NOTE,
             CASE_STATUS,
             CASE_CALLBACK,
+            CASE_RISK,
+            EMERGENCY_ACTION,
         }
     ),
     "supervisor": frozenset(
@@ -73,6 +79,9 @@ CARRIED_OUT = {
             CASE_STATUS,
             CASE_REVEAL,
             CASE_CALLBACK,
+            CASE_RISK,
+            EMERGENCY_ACTION,
+            CASE_BLOCK,
         }
     ),
 }
@@ -86,6 +95,7 @@ def fitting(run: str, outcome: str, category: str) -> dict[tuple[str, str], tupl
     """For each write `run` must see carried out, one case that should be:
     (who asks, path parameters, body), tried before the drawn ones."""
     due_at = clock.next_weekday_at(10).isoformat()
+    action = {"contacted": "relative", "at": utcnow().isoformat(), "result": "their sister is with them"}
     cases = {
         "operator": {
             ("POST", "/api/v1/offers/{offer_id}/accept"): ("asel", {"offer_id": "@open"}, {}),
@@ -102,6 +112,8 @@ def fitting(run: str, outcome: str, category: str) -> dict[tuple[str, str], tupl
             CASE_NOTE: ("bolat", {"reference": "@talking_case"}, {"body": "asked about documents"}),
             CASE_STATUS: ("dana", {"reference": "@wrap_up_case"}, {"status": "in_progress"}),
             CASE_CALLBACK: ("bolat", {"reference": "@talking_case"}, {"due_at": due_at}),
+            CASE_RISK: ("bolat", {"reference": "@talking_case"}, {"level": "high"}),
+            EMERGENCY_ACTION: ("bolat", {"reference": "@talking_case"}, action),
         },
         "supervisor": {
             ("POST", "/api/v1/calls/{call_sid}/accept"): (SUPERVISOR, {"call_sid": "@waiting_crisis"}, {}),
@@ -116,6 +128,9 @@ def fitting(run: str, outcome: str, category: str) -> dict[tuple[str, str], tupl
             CASE_STATUS: (SUPERVISOR, {"reference": "@talking_case"}, {"status": "in_progress"}),
             CASE_REVEAL: (SUPERVISOR, {"reference": "@talking_case"}, {}),
             CASE_CALLBACK: (SUPERVISOR, {"reference": "@talking_case"}, {"due_at": due_at}),
+            CASE_RISK: (SUPERVISOR, {"reference": "@talking_case"}, {"level": "imminent"}),
+            EMERGENCY_ACTION: (SUPERVISOR, {"reference": "@talking_case"}, action),
+            CASE_BLOCK: (SUPERVISOR, {"reference": "@talking_case"}, {"hours": 1, "reason": "abusive calls"}),
         },
     }
     return cases.get(run, {})
