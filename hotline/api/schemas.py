@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from hotline.api.partner_schemas import ReferralSchema
 from hotline.models import Call, QueueName, Role
 from hotline.models.states import (
     CallbackSource,
@@ -300,6 +301,7 @@ class CaseSchema(Schema):
     category = fields.String(required=True, allow_none=True)
     calls = fields.List(fields.Nested(CaseCallSchema), required=True)
     notes = fields.List(fields.Nested(CaseNoteSchema), required=True)
+    referrals = fields.List(fields.Nested(ReferralSchema), required=True)
     timeline = fields.Nested(TimelineSchema, required=True)
     other_cases = fields.List(fields.Nested(OtherCaseSchema), required=True)
 

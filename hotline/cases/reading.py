@@ -1,5 +1,5 @@
 """A case as the API (and the next slice's case page) shows it: its header, its
-calls, its notes, its timeline page by page, the person's other cases.
+calls, its notes, its referrals, its timeline page by page, the person's other cases.
 
 The same number of queries whatever the case holds: each list is one query,
 the timeline at most PAGE_SIZE entries a page. The number is shown as its last
@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from hotline.cases import referrals
 from hotline.core.phones import PhoneVault, mask_tail
 from hotline.extensions import db
 from hotline.models import Assignment, Call, Caller, Case, CaseEvent, CaseNote, User
@@ -68,6 +69,7 @@ def shown(case: Case, vault: PhoneVault) -> dict:
         "category": case.category,
         "calls": calls,
         "notes": _notes(case.id),
+        "referrals": referrals.of_case(case.id),
         "timeline": timeline_page(case.id),
         "other_cases": _other_cases(case),
     }
