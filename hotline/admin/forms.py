@@ -60,7 +60,9 @@ class PartnerForm(PageForm):
         default=PartnerKind.ORGANISATION.value,
         validate_choice=False,
     )
-    fields = SelectMultipleField(_l("Fields of help"), choices=FACET_CODES[Facet.FIELD], validate_choice=False)
+    fields = SelectMultipleField(
+        _l("Fields of help"), choices=FACET_CODES[Facet.FIELD], validate_choice=False
+    )
     regions = SelectMultipleField(_l("Regions"), choices=FACET_CODES[Facet.REGION], validate_choice=False)
     languages = SelectMultipleField(
         _l("Languages"), choices=FACET_CODES[Facet.LANGUAGE], validate_choice=False

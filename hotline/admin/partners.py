@@ -31,7 +31,9 @@ def partner_list():
             abort(400, description=f"invalid query parameter: {name}")
         wanted[name] = code
     listed = directory.search(**wanted, active_only=False, limit=None)
-    return render_template("admin/partners.html", partners=listed, wanted=wanted, codes=FACET_CODES, Facet=Facet)
+    return render_template(
+        "admin/partners.html", partners=listed, wanted=wanted, codes=FACET_CODES, Facet=Facet
+    )
 
 
 @bp.route("/partners/new", methods=["GET", "POST"])

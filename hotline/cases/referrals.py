@@ -24,6 +24,7 @@ from hotline.core import moves
 from hotline.extensions import db
 from hotline.models import Case, Partner, Referral, ReferralMove, User, states
 from hotline.models.states import REFERRAL_TRANSITIONS, ReferralStatus
+from hotline.partners.directory import UnknownPartner
 
 REFERRALS = Referral.__table__
 REASON_MAX_CHARS = 2_000
@@ -125,13 +126,14 @@ def case_of(referral_id: int) -> str:
 def make(case_id: int, partner_id: int, reason: str, user: User, now: datetime) -> Moved:
     """`user` refers the case's person to the partner, committed: the referral
     `made`, its first move, the case event and the audit record (ids and
-    states, never the reason). ReferralRefused (partner_id, reason) or
-    PartnerNotActive, with nothing written."""
+    states, never the reason). ReferralRefused (reason), UnknownPartner (404:
+    the body names a partner the directory does not have) or PartnerNotActive,
+    with nothing written."""
     if not usable(reason):
         raise ReferralRefused("reason")
     active = db.session.scalar(select(Partner.active).where(Partner.id == partner_id))
     if active is None:
-        raise ReferralRefused("partner_id")
+        raise UnknownPartner(partner_id)
     if not active:
         raise PartnerNotActive()
     values = {

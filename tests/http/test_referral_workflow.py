@@ -150,7 +150,7 @@ def test_an_unknown_or_deactivated_partner_takes_no_referral(app, case_id):
     with app.app_context():
         directory.deactivate(partner, "admin", utcnow())
     written = trail(app)
-    with pytest.raises(referrals.ReferralRefused):
+    with pytest.raises(directory.UnknownPartner):
         make(app, case_id, partner + 1)
     with pytest.raises(referrals.PartnerNotActive):
         make(app, case_id, partner)

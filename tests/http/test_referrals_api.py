@@ -152,7 +152,7 @@ def test_a_bad_referral_body_is_400_naming_the_field(app, client, tokens, refere
     assert trail(app) == written
 
 
-def test_a_partner_that_is_not_in_the_directory_is_400_and_a_deactivated_one_409(
+def test_a_partner_that_is_not_in_the_directory_is_404_and_a_deactivated_one_409(
     app, client, tokens, reference
 ):
     partner = a_partner(app)
@@ -160,7 +160,7 @@ def test_a_partner_that_is_not_in_the_directory_is_400_and_a_deactivated_one_409
         directory.deactivate(partner, "admin", utcnow())
     written = trail(app)
     unknown = refer(client, tokens["aigerim"], reference, partner + 1)
-    assert unknown.status_code == 400 and "partner_id" in unknown.json["message"]
+    assert unknown.status_code == 404 and "partner" in unknown.json["message"]
     assert refer(client, tokens["aigerim"], reference, partner).status_code == 409
     assert trail(app) == written
 
