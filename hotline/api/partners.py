@@ -13,6 +13,7 @@ from marshmallow import Schema, fields, validate
 from hotline.api import bp
 from hotline.api.access import session_or_token
 from hotline.api.bodies import load
+from hotline.api.cases import NO_NUL, SOME_TEXT
 from hotline.api.offers import LARGEST_ID
 from hotline.api.openapi import documented
 from hotline.api.partner_schemas import FIELDS, KINDS, LANGUAGES, REGIONS, PartnerSchema, PartnersSchema
@@ -22,8 +23,6 @@ from hotline.models import Role, User, utcnow
 from hotline.models.partners import FACET_CODES, Facet
 from hotline.partners import directory
 
-NO_NUL = validate.Regexp(r"^[^\x00]*$")
-SOME_TEXT = validate.Regexp(r"^[^\x00]*\S[^\x00]*$")
 READERS = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN})
 FILTERS = {"field": Facet.FIELD, "region": Facet.REGION, "language": Facet.LANGUAGE}
 QUERY = {

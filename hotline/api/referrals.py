@@ -35,7 +35,7 @@ class ReferralBodySchema(Schema):
     reason = fields.String(
         required=True,
         validate=[validate.Length(min=1, max=referrals.REASON_MAX_CHARS), SOME_TEXT],
-        metadata={"description": "1 to 2,000 characters, not only spaces"},
+        metadata={"description": "1 to 10,000 characters, not only spaces"},
     )
 
 

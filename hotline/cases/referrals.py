@@ -19,7 +19,7 @@ from datetime import datetime
 
 from sqlalchemy import insert, select
 
-from hotline.cases import timeline
+from hotline.cases import notes, timeline
 from hotline.core import moves
 from hotline.extensions import db
 from hotline.models import Case, Partner, Referral, ReferralMove, User, states
@@ -27,7 +27,8 @@ from hotline.models.states import REFERRAL_TRANSITIONS, ReferralStatus
 from hotline.partners.directory import UnknownPartner
 
 REFERRALS = Referral.__table__
-REASON_MAX_CHARS = 2_000
+# A reason is written as a note is, and kept as privately.
+REASON_MAX_CHARS = notes.NOTE_MAX_CHARS
 _NEW_REFERRAL = insert(Referral).returning(Referral.id)
 _NEW_MOVE = insert(ReferralMove)
 
@@ -78,16 +79,6 @@ class Moved:
     at: datetime
 
 
-def usable(reason: object) -> bool:
-    """Some text that is not only spaces, no NUL, not too long."""
-    return (
-        isinstance(reason, str)
-        and bool(reason.strip())
-        and len(reason) <= REASON_MAX_CHARS
-        and "\x00" not in reason
-    )
-
-
 def transition(
     referral_id: int,
     to: ReferralStatus,
@@ -129,7 +120,7 @@ def make(case_id: int, partner_id: int, reason: str, user: User, now: datetime) 
     states, never the reason). ReferralRefused (reason), UnknownPartner (404:
     the body names a partner the directory does not have) or PartnerNotActive,
     with nothing written."""
-    if not usable(reason):
+    if not notes.usable(reason):
         raise ReferralRefused("reason")
     active = db.session.scalar(select(Partner.active).where(Partner.id == partner_id))
     if active is None:

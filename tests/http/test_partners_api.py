@@ -10,12 +10,11 @@ import json
 import pytest
 from sqlalchemy import select
 
-from hotline.accounts import auth
 from hotline.extensions import db
-from hotline.models import AuditRecord, Partner, Role, utcnow
+from hotline.models import AuditRecord, Partner, utcnow
 from hotline.partners import directory
-from tests.support.cases import bearer, staff_tokens
-from tests.support.partners import CONTACTS, a_partner
+from tests.support.cases import bearer
+from tests.support.partners import CONTACTS, a_partner, tokens_with_an_admin
 
 NEW = {
     "name": "Dana Sadykova",
@@ -29,11 +28,7 @@ NEW = {
 
 @pytest.fixture
 def tokens(app):
-    made = staff_tokens(app)
-    with app.app_context():
-        auth.create_user("aliya", Role.ADMIN)
-        made["aliya"] = auth.create_token("aliya", "aliya")
-    return made
+    return tokens_with_an_admin(app)
 
 
 def partners(app) -> list[tuple]:

@@ -5,12 +5,22 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from hotline.accounts import auth
 from hotline.extensions import db
-from hotline.models import AuditRecord, CaseEvent, Referral, ReferralMove, utcnow
+from hotline.models import AuditRecord, CaseEvent, Referral, ReferralMove, Role, utcnow
 from hotline.partners import directory
-from tests.support.cases import bearer
+from tests.support.cases import bearer, staff_tokens
 
 CONTACTS = "+7 7172 55 00 11, help@example.org"
+
+
+def tokens_with_an_admin(app) -> dict[str, str]:
+    """tests.support.cases.staff_tokens, and aliya's, an admin's."""
+    made = staff_tokens(app)
+    with app.app_context():
+        auth.create_user("aliya", Role.ADMIN)
+        made["aliya"] = auth.create_token("aliya", "aliya")
+    return made
 
 
 def a_partner(app, name: str = "Adal Zher", **overrides) -> int:
