@@ -40,7 +40,7 @@ REFUSALS = {403: ErrorSchema, 404: ErrorSchema}
 NO_NUL = validate.Regexp(r"^[^\x00]*$")
 CODE = [validate.Length(min=1, max=32), NO_NUL]
 # Some text that is not only spaces, and no NUL (the document says so too: a pattern).
-SOME_TEXT = validate.Regexp(r"^[^\x00]*\S[^\x00]*$")
+SOME_TEXT = validate.Regexp(r"^[^\x00]*[^\s\x00][^\x00]*$")
 TIMELINE_QUERY = {
     "after": {
         "description": "the `next` of the page before",

@@ -13,8 +13,9 @@ from werkzeug.http import HTTP_STATUS_CODES
 from hotline.api.schemas import ErrorSchema
 from hotline.callbacks import from_case, listing, policy, service, stages
 from hotline.calls.service import ConcurrentChange, UnknownCall
-from hotline.cases import access, blocks, lookup, notes, reading, risk, workflow
+from hotline.cases import access, blocks, lookup, notes, reading, referrals, risk, workflow
 from hotline.operators import desk, legs, offer_endings, presence, taking, wrapup
+from hotline.partners import directory
 
 ANSWERS: dict[type[Exception], tuple[int, str | None]] = {
     UnknownCall: (404, "no call with that CallSid"),
@@ -33,6 +34,14 @@ ANSWERS: dict[type[Exception], tuple[int, str | None]] = {
     blocks.CannotBlockWithheld: (409, None),
     blocks.BlockedAlready: (409, None),
     blocks.NotBlocked: (409, None),
+    referrals.UnknownReferral: (404, "no referral with that id"),
+    referrals.ReferralRefused: (400, None),
+    referrals.PartnerNotActive: (409, None),
+    referrals.ReferralMoveRefused: (409, None),
+    referrals.ReferralChanged: (409, None),
+    directory.UnknownPartner: (404, "no partner with that id"),
+    directory.PartnerRefused: (400, None),
+    directory.PartnerInactive: (409, None),
     reading.NoNumber: (409, None),
     policy.InvalidWindow: (400, None),
     from_case.UnknownOperator: (400, None),

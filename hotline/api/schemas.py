@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from hotline.api.partner_schemas import ReferralSchema
 from hotline.api.risk_schemas import BlockSchema, EmergencyActionSchema, RiskAlertSchema
 from hotline.models import Call, QueueName, Role
 from hotline.models.states import (
@@ -314,6 +315,7 @@ class CaseSchema(Schema):
     callbacks = fields.List(
         fields.Nested(CaseCallbackSchema), required=True, metadata={"description": "the open ones"}
     )
+    referrals = fields.List(fields.Nested(ReferralSchema), required=True)
     timeline = fields.Nested(TimelineSchema, required=True)
     other_cases = fields.List(fields.Nested(OtherCaseSchema), required=True)
     risk_alert = fields.Nested(RiskAlertSchema, required=True, allow_none=True)

@@ -1,5 +1,6 @@
 """A case as the API and the case page show it: its header, its calls, its
-notes, its open callbacks, its timeline page by page, the person's other cases.
+notes, its open callbacks, its referrals, its timeline page by page, the
+person's other cases.
 
 The same number of queries whatever the case holds: each list is one query,
 the timeline at most PAGE_SIZE entries a page. The number is shown as its last
@@ -13,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from hotline.cases import blocks, risk
+from hotline.cases import blocks, referrals, risk
 from hotline.core.phones import PhoneVault, mask_tail
 from hotline.extensions import db
 from hotline.models import Assignment, Call, Callback, Caller, Case, CaseEvent, CaseNote, User, utcnow
@@ -73,6 +74,7 @@ def shown(case: Case, vault: PhoneVault, now: datetime | None = None) -> dict:
         "calls": calls,
         "notes": _notes(case.id),
         "callbacks": _open_callbacks(case.id),
+        "referrals": referrals.of_case(case.id),
         "timeline": timeline_page(case.id),
         "other_cases": _other_cases(case),
         **risk.protocol(case.id),

@@ -9,6 +9,7 @@ from hotline.models.base import QueueName, UTCDateTime, render_migration_type, u
 from hotline.models.callbacks import Callback, CallbackAttempt
 from hotline.models.calls import Call, Caller
 from hotline.models.cases import Case, CaseEvent, CaseNote, CaseNumber, CaseStatus
+from hotline.models.partners import Partner, PartnerCode, Referral, ReferralMove
 from hotline.models.people import ApiToken, OperatorLanguage, OperatorSkill, Role, User
 from hotline.models.risk import CallerBlock, EmergencyAction, RiskAlert
 from hotline.models.work import Assignment, Disposition, Offer
@@ -32,7 +33,11 @@ __all__ = [
     "Offer",
     "OperatorLanguage",
     "OperatorSkill",
+    "Partner",
+    "PartnerCode",
     "QueueName",
+    "Referral",
+    "ReferralMove",
     "RiskAlert",
     "Role",
     "UTCDateTime",
