@@ -14,6 +14,7 @@ from hotline.api import (  # noqa: E402,F401  # noqa: E402,F401
     openapi,
     presence,
     routes,
+    stats,
     voice,
     wrapup,
 )

@@ -10,6 +10,7 @@ from hotline.models.callbacks import Callback, CallbackAttempt
 from hotline.models.calls import Call, Caller
 from hotline.models.cases import Case, CaseEvent, CaseNote, CaseNumber, CaseStatus
 from hotline.models.people import ApiToken, OperatorLanguage, OperatorSkill, Role, User
+from hotline.models.stats import StatsHour
 from hotline.models.work import Assignment, Disposition, Offer
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "OperatorSkill",
     "QueueName",
     "Role",
+    "StatsHour",
     "UTCDateTime",
     "User",
     "render_migration_type",
