@@ -27,17 +27,24 @@ def status(call: ScriptedCall, value: str, sequence: int, **fields):
     return response
 
 
-def left(twilio, at: datetime, wait: int, result: str, *, status_first: bool = False) -> ScriptedCall:
+def left(
+    twilio, at: datetime, wait: int, result: str, *, status_first: bool = False, queue_time: int | None = None
+) -> ScriptedCall:
     """A caller queued (legal, ru) at `at` who leaves the queue after `wait` seconds
     with the queue's `result` (hangup, bridged, leave …), then hangs up. With
-    `status_first`, the final status comes before the queue's result (late)."""
+    `status_first`, the final status comes before the queue's result (late);
+    `queue_time` is the network's QueueTime, `wait` unless told."""
     call = caller(twilio)
     with time_machine.travel(at, tick=False) as clock:
         call.to_queue()
         clock.shift(timedelta(seconds=wait))
         if status_first:
             status(call, "completed", 9, CallDuration=str(wait + 20))
-        call.post("/telephony/voice/queue-result", QueueResult=result, QueueTime=str(wait))
+        call.post(
+            "/telephony/voice/queue-result",
+            QueueResult=result,
+            QueueTime=str(wait if queue_time is None else queue_time),
+        )
         if not status_first:
             status(call, "completed", 9, CallDuration=str(wait + 20))
     return call
