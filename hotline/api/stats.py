@@ -101,6 +101,7 @@ class StatsSchema(Schema):
     "The figures for a range of local days, by queue, day, hour, operator, category or language",
     {200: StatsSchema, 403: ErrorSchema},
     query=QUERY,
+    also={CSV: {"schema": {"type": "string", "description": "the same rows as CSV, a header line first"}}},
 )
 @session_or_token
 def stats():
