@@ -19,7 +19,7 @@ from hotline.models.states import CallStage
 from hotline.models.stats import COUNTERS, KEY, STATS_HOUR
 from hotline.stats import parts
 from hotline.stats.parts import MAX, Part
-from hotline.stats.rollup import current_rules
+from hotline.stats.rollup import ASSIGNMENT_COLUMNS, current_rules
 
 BATCH = 5000
 _CALL_COLUMNS = (
@@ -34,16 +34,7 @@ _CALL_COLUMNS = (
     Call.abandoned,
     Call.left_queue_reason,
 )
-_ASSIGNMENT_COLUMNS = (
-    Assignment.call_id,
-    Assignment.answered_at,
-    Assignment.talk_seconds,
-    Assignment.ended_at,
-    Assignment.wrapped_up_at,
-    Assignment.wrap_up_until,
-    Assignment.status,
-    Assignment.category,
-)
+_ASSIGNMENT_COLUMNS = (Assignment.call_id, *ASSIGNMENT_COLUMNS)
 _CASE_COLUMNS = (Case.queue, Case.opened_at, Case.status, Case.resolved_at, Case.outcome, Case.category)
 
 

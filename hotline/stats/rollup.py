@@ -31,18 +31,18 @@ from hotline.stats import parts
 from hotline.stats.parts import MAX, Part
 from hotline.stats.rules import Rules, rules
 
+# What `parts.handling` reads of a call's assignments.
+ASSIGNMENT_COLUMNS = (
+    Assignment.answered_at,
+    Assignment.talk_seconds,
+    Assignment.ended_at,
+    Assignment.wrapped_up_at,
+    Assignment.wrap_up_until,
+    Assignment.status,
+    Assignment.category,
+)
 _ASSIGNMENTS = (
-    select(
-        Assignment.answered_at,
-        Assignment.talk_seconds,
-        Assignment.ended_at,
-        Assignment.wrapped_up_at,
-        Assignment.wrap_up_until,
-        Assignment.status,
-        Assignment.category,
-    )
-    .where(Assignment.call_id == bindparam("call_id"))
-    .order_by(Assignment.id)
+    select(*ASSIGNMENT_COLUMNS).where(Assignment.call_id == bindparam("call_id")).order_by(Assignment.id)
 )
 
 
