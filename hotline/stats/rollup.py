@@ -7,7 +7,9 @@ the difference goes to `stats_hour` in ONE upsert (`INSERT … VALUES (…), (�
 ON CONFLICT DO UPDATE SET n = n + excluded.n`), built once per number of rows.
 Since the change points run inside the conditional step that changed the
 record, a repeated or late report that changes nothing counts nothing, and a
-step that loses a race is rolled back with its upsert.
+step that loses a race is rolled back with its upsert. The upsert comes after
+the change's other writes (flushed first): the rollup row, shared by every call
+of its hour, queue and key, is held only from there to the commit.
 
 `wait_max` can only grow in an upsert; when a change takes a wait away from a
 row (a late queue result shortens it), that row's longest wait is recounted
@@ -95,6 +97,11 @@ def difference(before: Part, after: Part) -> tuple[dict, set]:
 
 def apply(before: Part, after: Part) -> None:
     rows, shrunk = difference(before, after)
+    if not rows and not shrunk:
+        return
+    # The change's own writes first, so a rollup row (which every call of its hour
+    # shares) is locked last, just before the commit, and always after the call's row.
+    db.session.flush()
     connection = db.session.connection()
     if rows:
         parameters = {}
