@@ -4,9 +4,11 @@ rebuild and verify."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from hotline.cases import workflow
@@ -119,3 +121,18 @@ def test_verify_finds_a_difference_and_rebuild_puts_it_right(line, client, runne
     assert runner.invoke(args=["stats", "verify"]).exit_code == 0
     [row] = rows(client, **RANGE, group_by="day")
     assert row["offered"] == 1
+
+
+texts = st.one_of(st.none(), st.text(max_size=12), st.dates().map(date.isoformat))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(first=texts, last=texts, group_by=st.one_of(st.none(), st.sampled_from(["queue", "day", "hour", "x"])))
+def test_any_query_is_answered_or_refused_never_an_error(line, client, first, last, group_by):
+    query = {
+        name: value for name, value in {"from": first, "to": last, "group_by": group_by}.items() if value
+    }
+    response = get(client, **query)
+    assert response.status_code in (200, 400), response.data
+    if response.status_code == 400:
+        assert set(response.get_json()) == {"error", "message"}
