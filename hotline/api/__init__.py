@@ -18,6 +18,7 @@ from hotline.api import (  # noqa: E402,F401  # noqa: E402,F401
     referrals,
     risk,
     routes,
+    stats,
     voice,
     wrapup,
 )

@@ -28,6 +28,7 @@ from hotline.cases.priority import priority
 from hotline.extensions import db
 from hotline.models import Call, Caller, Case
 from hotline.models.states import WAITING, CallStage, LeftQueue, Progress, StepOutOfPlace
+from hotline.stats import rollup
 
 log = logging.getLogger(__name__)
 
@@ -239,6 +240,8 @@ def leave_queue(
             # The word on an earlier redirect to an operator, come after the
             # caller went back to the queue: that wait is counted already.
             return False
+        # Come after the call's end, the result may change what its figures counted.
+        counted = rollup.counted_call(call)
         call.queue_result = queue_result
         call.left_queue_reason = reason
         # Only a caller still waiting leaves: one an operator took (redirected
@@ -262,6 +265,7 @@ def leave_queue(
             result=reason,
             wait_seconds=call.wait_seconds,
         )
+        rollup.recount_call(call, counted)
         return True
 
     left = conditional(change)
@@ -301,6 +305,8 @@ def update_status(
             call.status_sequence = sequence
         if progress == Progress.FINISHED:
             _end(call, duration, now, connected_ended, owes_callback)
+            # Ended, the call counts in the figures (one answered counts at its wrap-up's end).
+            rollup.recount_call(call, {})
         return True, was_queued and call.stage == CallStage.ENDED
 
     applied, ended_queued = conditional(change)

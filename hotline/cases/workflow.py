@@ -26,6 +26,7 @@ from hotline.core.transactions import savepoint
 from hotline.extensions import db
 from hotline.models import Case, User, states
 from hotline.models.states import CASE_TRANSITIONS, CaseStatus
+from hotline.stats import rollup
 
 CASES = Case.__table__
 # The codes a resolved case must have (the wrap-up's kinds, operators.taxonomy.Kind).
@@ -121,7 +122,9 @@ def move(
     or AnotherActiveCase, with nothing written."""
     case_id = case_id_of(reference)
     case = db.session.execute(
-        select(Case.status, Case.outcome, Case.category).where(Case.id == case_id)
+        select(Case.status, Case.outcome, Case.category, Case.queue, Case.resolved_at).where(
+            Case.id == case_id
+        )
     ).one()
     current = CaseStatus(case.status)
     if to not in CASE_TRANSITIONS[current]:
@@ -158,6 +161,12 @@ def move(
         except risk.RiskUnsettled:
             db.session.rollback()
             raise
+    after = {"outcome": case.outcome, "category": case.category, "resolved_at": case.resolved_at, **values}
+    rollup.case_moved(
+        case.queue,
+        (case.status, case.resolved_at, case.outcome, case.category),
+        (to.value, after["resolved_at"], after["outcome"], after["category"]),
+    )
     codes = {field: values[field] for field in RESOLVING_CODES if field in values}
     timeline.record(
         case_id,

@@ -12,6 +12,7 @@ from hotline.models.cases import Case, CaseEvent, CaseNote, CaseNumber, CaseStat
 from hotline.models.partners import Partner, PartnerCode, Referral, ReferralMove
 from hotline.models.people import ApiToken, OperatorLanguage, OperatorSkill, Role, User
 from hotline.models.risk import CallerBlock, EmergencyAction, RiskAlert
+from hotline.models.stats import StatsHour
 from hotline.models.work import Assignment, Disposition, Offer
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "ReferralMove",
     "RiskAlert",
     "Role",
+    "StatsHour",
     "UTCDateTime",
     "User",
     "render_migration_type",

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from urllib.parse import unquote
 
 from hypothesis import strategies as st
 from schemathesis.core import NOT_SET
 from schemathesis.hooks import HookContext, HookDispatcher, HookScope
 
+from hotline.api.stats import LONGEST_RANGE_DAYS
 from hotline.models import QueueName, utcnow
 from tests.support import clock
 from tests.support.shift import CALLS, CASES, INTEGRATION, OFFERS, OPERATORS, SUPERVISOR, Shift, restart_shift
@@ -46,6 +48,9 @@ CASE_BLOCK = ("POST", "/api/v1/cases/{reference}/block")
 # path names a real case. Its fitting case is carried out. Likewise an
 # emergency action's moment (not in the future, within a year).
 UNAIMED = frozenset({CASE_CALLBACK, EMERGENCY_ACTION})
+# The stats' range is two days in order and at most LONGEST_RANGE_DAYS long: what
+# the query's schema cannot say (each alone is a date), refused with a 400 otherwise.
+STATS = ("GET", "/api/v1/stats")
 
 # Whose tokens each run sends.
 ASKERS = {"integration": (INTEGRATION,), "operator": OPERATORS, "supervisor": (SUPERVISOR,)}
@@ -136,6 +141,17 @@ def fitting(run: str, outcome: str, category: str) -> dict[tuple[str, str], tupl
     return cases.get(run, {})
 
 
+def _a_range(first: object, last: object) -> dict:
+    """The two days in order, at most the longest range apart (unchanged if not both dates)."""
+    try:
+        days = sorted(date.fromisoformat(str(day)) for day in (first, last))
+    except ValueError:
+        return {}
+    if (days[1] - days[0]).days >= LONGEST_RANGE_DAYS:
+        days[1] = days[0]
+    return {"from": days[0].isoformat(), "to": days[1].isoformat()}
+
+
 def aimed_at_the_shift(outcomes: list[str], categories: list[str]) -> HookDispatcher:
     """schemathesis hooks: path parameters drawn from the shift's targets or
     generated; a wrap-up's codes drawn from the real ones."""
@@ -159,7 +175,13 @@ def aimed_at_the_shift(outcomes: list[str], categories: list[str]) -> HookDispat
         )
         return real.map(lambda codes: {**generated, **codes})
 
+    def flatmap_query(context: HookContext, generated) -> st.SearchStrategy:
+        if key(context.operation) != STATS or not isinstance(generated, dict):
+            return st.just(generated)
+        return st.just({**generated, **_a_range(generated.get("from"), generated.get("to"))})
+
     hooks.register_hook_with_name(flatmap_path_parameters, "flatmap_path_parameters")
+    hooks.register_hook_with_name(flatmap_query, "flatmap_query")
     hooks.register_hook_with_name(flatmap_body, "flatmap_body")
     return hooks
 
