@@ -93,10 +93,10 @@ def incoming():
     line = line_settings(current_app)
     only_language = line.languages[0] if len(line.languages) == 1 else None
     now = utcnow()
-    language, created = record_incoming(
+    language, created, maybe_blocked = record_incoming(
         call_sid, request.form.get("From"), current_app.extensions["phone_vault"], now, only_language
     )
-    blocked = blocks.blocked_call(call_sid, now)
+    blocked = blocks.blocked_call(call_sid, now) if maybe_blocked else None
     if blocked is not None:
         if created:
             blocks.record_blocked_call(blocked, now)
