@@ -137,8 +137,15 @@ class Config:
         self.HOTLINE_CALLBACK_RETRY_SECONDS = _env("HOTLINE_CALLBACK_RETRY_SECONDS", "900,7200")
         self.HOTLINE_CALLBACK_HOURS = _env("HOTLINE_CALLBACK_HOURS", "09:00-20:00")
         self.HOTLINE_SHORT_ABANDON_SECONDS = _env_count("HOTLINE_SHORT_ABANDON_SECONDS", "5")
+        # Supervisors' figures (docs/metrics.md): a call is answered in target when it
+        # waited at most HOTLINE_SERVICE_LEVEL_SECONDS; the service level's target.
+        self.HOTLINE_SERVICE_LEVEL_SECONDS = _env_count("HOTLINE_SERVICE_LEVEL_SECONDS", "30")
+        self.HOTLINE_SERVICE_LEVEL_TARGET = _env_rate("HOTLINE_SERVICE_LEVEL_TARGET", "0.8")
         self.HOTLINE_MISSED_CALL_CALLBACKS = _env_bool("HOTLINE_MISSED_CALL_CALLBACKS", True)
         self.HOTLINE_DIAL_RATE = _env_rate("HOTLINE_DIAL_RATE", "1")
+        # The risk protocol (hotline/cases/risk.py): an alert nobody acknowledged is
+        # raised to the supervisors again after this long, and again after as long.
+        self.HOTLINE_RISK_ESCALATE_SECONDS = _env_count("HOTLINE_RISK_ESCALATE_SECONDS", "300")
         # The SMS after the last failed attempt, per language (hotline/callbacks/messages.py).
         self.HOTLINE_CALLBACK_FAILED_SMS = _env("HOTLINE_CALLBACK_FAILED_SMS", "")
         # The console's softphone (Twilio Voice SDK): an API key and secret mint its

@@ -1,5 +1,5 @@
 """flask commands: create-user, deactivate-user, create-token, revoke-token, seed-demo, worker, dialler, cron,
-doctor (hotline/doctor.py), simulate-call."""
+stats rebuild, stats verify, doctor (hotline/doctor.py), simulate-call."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from hotline.accounts.users import LANGUAGES
 from hotline.core import phones
 from hotline.doctor import doctor
 from hotline.models import QueueName, Role
+from hotline.stats import rebuild
 
 # How long deactivate-user and revoke-token wait, at most, to tell the web processes.
 ENDING_SECONDS = 2.0
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(dialler)
     app.cli.add_command(cron)
     app.cli.add_command(doctor)
+    app.cli.add_command(stats)
 
 
 def _listed(text: str | None) -> list[str]:
@@ -191,3 +193,27 @@ def _queue_once_redis_answers() -> Queue:
 
     embedded_redis.wait_until_ready(current_app.config["REDIS_URL"])
     return current_app.extensions["rq"]
+
+
+@click.group("stats")
+def stats() -> None:
+    """The supervisors' rollups (docs/metrics.md): rebuild them, or verify them, from the raw rows."""
+
+
+@stats.command("rebuild")
+@with_appcontext
+def stats_rebuild() -> None:
+    """Write the rollups afresh from every call and case."""
+    click.echo(f"rebuilt the rollups: {rebuild.rebuild()} row(s)")
+
+
+@stats.command("verify")
+@with_appcontext
+def stats_verify() -> None:
+    """Compare the rollups with the raw rows; exit 1, listing each difference, when they disagree."""
+    differences = rebuild.verify()
+    for difference in differences:
+        click.echo(str(difference))
+    if differences:
+        raise click.exceptions.Exit(1)
+    click.echo("the rollups agree with the raw rows")

@@ -51,6 +51,9 @@ PRESENCE_CHANGED = "presence.changed"
 OPERATOR_CALL = "operator.call"
 # A callback's life: callback.scheduled, .queued, .attempted, .completed, .failed, .cancelled.
 CALLBACK_EVENTS = frozenset({"scheduled", "queued", "attempted", "completed", "failed", "cancelled"})
+# A person in danger (the risk protocol, hotline.cases.risk): raised, raised again, acknowledged.
+RISK_ALERT = "risk.alert"
+RISK_ACKNOWLEDGED = "risk.acknowledged"
 SUPERVISORS_ROOM = "supervisors"
 ENDED_WHILE_WAITING = "ended"
 
@@ -177,6 +180,41 @@ def callback_changed(name: str, callback: dict) -> None:
     if name not in CALLBACK_EVENTS:
         raise ValueError(f"no callback event {name!r}")
     _after_commit(f"callback.{name}", callback, [queue_room(callback["queue"]), SUPERVISORS_ROOM])
+
+
+def risk_alert(
+    alert_id: int,
+    case_reference: str,
+    level: str,
+    queue: str,
+    call_sid: str | None,
+    times_raised: int,
+    raised_at: datetime,
+) -> None:
+    """`risk.alert` to every supervisor once the transaction commits: the case's
+    person is in danger. `call_sid` when the caller is on the line now;
+    `times_raised` above 1 when nobody acknowledged it yet."""
+    message = {
+        "alert_id": alert_id,
+        "case_reference": case_reference,
+        "level": level,
+        "queue": queue,
+        "call_sid": call_sid,
+        "times_raised": times_raised,
+        "raised_at": raised_at.isoformat(),
+    }
+    _after_commit(RISK_ALERT, message, [SUPERVISORS_ROOM])
+
+
+def risk_acknowledged(alert_id: int, case_reference: str, username: str, at: datetime) -> None:
+    """A supervisor took the alert on: the other supervisors' screens may let it go."""
+    message = {
+        "alert_id": alert_id,
+        "case_reference": case_reference,
+        "acknowledged_by": username,
+        "acknowledged_at": at.isoformat(),
+    }
+    _after_commit(RISK_ACKNOWLEDGED, message, [SUPERVISORS_ROOM])
 
 
 def access_ended(rooms: list[str]) -> None:

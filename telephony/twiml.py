@@ -150,6 +150,17 @@ def goodbye(speaker: Speaker, language: str, key: str = "goodbye") -> str:
     return str(response)
 
 
+def blocked(speaker: Speaker, languages: list[str], action: str) -> str:
+    """A blocked caller: the short message in each of `languages` (theirs, when
+    known), one digit for the crisis path; nothing pressed, the line ends."""
+    response = VoiceResponse()
+    gather = response.gather(num_digits=1, action=action, method="POST", timeout=GATHER_TIMEOUT)
+    for language in languages:
+        speaker.speak(gather, "blocked", language)
+    response.hangup()
+    return str(response)
+
+
 def hang_up() -> str:
     response = VoiceResponse()
     response.hangup()

@@ -18,9 +18,10 @@ from hotline.callbacks.service import request_from_call
 from hotline.calls import queues, routing
 from hotline.calls import service as calls
 from hotline.calls.incoming import CallNotRecorded, record_incoming
+from hotline.cases import blocks
 from hotline.cases.service import CaseConflict
 from hotline.core import phones
-from hotline.models import Call, utcnow
+from hotline.models import Call, QueueName, utcnow
 from hotline.models.states import CallbackSource, CallStage, LeftQueue, StepOutOfPlace
 from hotline.operators import departures, offers
 from telephony import forms, line_settings, prompts, twiml, vocabulary
@@ -91,9 +92,16 @@ def incoming():
     call_sid = forms.call_sid()
     line = line_settings(current_app)
     only_language = line.languages[0] if len(line.languages) == 1 else None
-    language, _created = record_incoming(
-        call_sid, request.form.get("From"), current_app.extensions["phone_vault"], utcnow(), only_language
+    now = utcnow()
+    language, created, maybe_blocked = record_incoming(
+        call_sid, request.form.get("From"), current_app.extensions["phone_vault"], now, only_language
     )
+    blocked = blocks.blocked_call(call_sid, now) if maybe_blocked else None
+    if blocked is not None:
+        if created:
+            blocks.record_blocked_call(blocked, now)
+        spoken = [blocked.language] if blocked.language in line.languages else line.languages
+        return _twiml(twiml.blocked(line.speaker, spoken, action=_url("blocked_choice")))
     if language is None:
         return _language_menu(attempt=1, sorry=False)
     return _need_menu(language, attempt=1, notice=True, sorry=False)
@@ -159,7 +167,26 @@ def menu():
     if choice is None and attempt < line.menu_attempts:
         step = _step("menu")
         return _need_menu(step.language, attempt=attempt + 1, notice=False, sorry=True)
-    choice = choice or routing.fallback_choice()
+    return _routed(choice or routing.fallback_choice())
+
+
+BLOCKED_CRISIS_DIGIT = "9"
+
+
+@bp.post("/blocked")
+@twilio_signed
+def blocked_choice():
+    """A blocked caller's one digit: 9 is the crisis path, as from the menu;
+    anything else, or nothing, ends the call."""
+    if forms.digits() != BLOCKED_CRISIS_DIGIT:
+        _step("blocked")
+        return _twiml(twiml.hang_up())
+    return _routed(routing.Choice(QueueName.PSYCHOLOGIST, crisis=True))
+
+
+def _routed(choice: routing.Choice) -> Response:
+    """Put the call in the queue `choice` names (or after hours), and answer the TwiML."""
+    line = line_settings(current_app)
     call, open_case = calls.get_call_and_open_case(forms.call_sid(), choice.queue)
     step = _step("menu", call)
     now = utcnow()

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from rq.cron import CronScheduler
 
-from workers import callbacks
+from workers import callbacks, risk
 from workers.callbacks import queue_due_callbacks
 from workers.reconciler import close_stuck_calls
+from workers.risk import raise_unacknowledged_alerts
 from workers.sweep import EVERY_SECONDS, sweep
 
 EVERY_MINUTE = 60
 # Every job registered below.
-JOBS = (close_stuck_calls, sweep, queue_due_callbacks)
+JOBS = (close_stuck_calls, sweep, queue_due_callbacks, raise_unacknowledged_alerts)
 
 
 def register(scheduler: CronScheduler, queue_name: str) -> None:
@@ -34,4 +35,11 @@ def register(scheduler: CronScheduler, queue_name: str) -> None:
         interval=callbacks.EVERY_SECONDS,
         ttl=callbacks.EVERY_SECONDS,
         job_timeout=callbacks.EVERY_SECONDS * 30,
+    )
+    scheduler.register(
+        raise_unacknowledged_alerts,
+        queue_name,
+        interval=risk.EVERY_SECONDS,
+        ttl=risk.EVERY_SECONDS,
+        job_timeout=risk.EVERY_SECONDS * 6,
     )

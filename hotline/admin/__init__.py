@@ -1,7 +1,7 @@
-"""The admin's pages: list, add and edit users, deactivate them. Admins only."""
+"""The admin's pages: users and the directory of partners (list, add, edit, deactivate). Admins only."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from hotline.admin import views  # noqa: E402,F401
+from hotline.admin import partners, views  # noqa: E402,F401

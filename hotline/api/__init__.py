@@ -6,6 +6,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 from hotline.api import (  # noqa: E402,F401  # noqa: E402,F401
     accompaniment,
+    blocks,
     callbacks,
     calls,
     cases,
@@ -13,8 +14,12 @@ from hotline.api import (  # noqa: E402,F401  # noqa: E402,F401
     errors,
     offers,
     openapi,
+    partners,
     presence,
+    referrals,
+    risk,
     routes,
+    stats,
     voice,
     wrapup,
 )

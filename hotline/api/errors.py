@@ -13,8 +13,9 @@ from werkzeug.http import HTTP_STATUS_CODES
 from hotline.api.schemas import ErrorSchema
 from hotline.callbacks import from_case, listing, policy, service, stages
 from hotline.calls.service import ConcurrentChange, UnknownCall
-from hotline.cases import access, lookup, notes, passport, plan, reading, workflow
+from hotline.cases import access, blocks, lookup, notes, passport, plan, reading, referrals, risk, workflow
 from hotline.operators import desk, legs, offer_endings, presence, taking, wrapup
+from hotline.partners import directory
 
 ANSWERS: dict[type[Exception], tuple[int, str | None]] = {
     UnknownCall: (404, "no call with that CallSid"),
@@ -34,6 +35,20 @@ ANSWERS: dict[type[Exception], tuple[int, str | None]] = {
     workflow.CaseChanged: (409, "the case changed meanwhile; try again"),
     workflow.AnotherActiveCase: (409, None),
     notes.CorrectedAlready: (409, None),
+    risk.RiskChanged: (409, None),
+    risk.NothingToAcknowledge: (409, None),
+    risk.RiskUnsettled: (409, None),
+    blocks.CannotBlockWithheld: (409, None),
+    blocks.BlockedAlready: (409, None),
+    blocks.NotBlocked: (409, None),
+    referrals.UnknownReferral: (404, "no referral with that id"),
+    referrals.ReferralRefused: (400, None),
+    referrals.PartnerNotActive: (409, None),
+    referrals.ReferralMoveRefused: (409, None),
+    referrals.ReferralChanged: (409, None),
+    directory.UnknownPartner: (404, "no partner with that id"),
+    directory.PartnerRefused: (400, None),
+    directory.PartnerInactive: (409, None),
     reading.NoNumber: (409, None),
     policy.InvalidWindow: (400, None),
     from_case.UnknownOperator: (400, None),

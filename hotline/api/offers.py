@@ -14,11 +14,10 @@ from hotline.api.access import call_sid_shaped, session_or_token
 from hotline.api.bodies import nothing
 from hotline.api.openapi import documented
 from hotline.api.schemas import ErrorSchema, NoBodySchema, OfferAnsweredSchema, TakenCallSchema
+from hotline.core.parsing import LARGEST_ID
 from hotline.models import User, utcnow
 from hotline.operators import desk, offer_endings
 
-# Ids above this are no row's (and would overflow PostgreSQL's integer).
-LARGEST_ID = 2**31 - 1
 REFUSALS = {403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema}
 
 

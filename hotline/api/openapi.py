@@ -35,6 +35,7 @@ def documented(
     token: bool = True,
     body: type[Schema] | None = None,
     query: dict[str, dict] | None = None,
+    also: dict[str, dict] | None = None,
 ) -> Callable:
     """Describe a view for the document: `answers` maps each status it may send
     to the schema of that answer (a write view lists 403 with ErrorSchema);
@@ -42,13 +43,21 @@ def documented(
     schema of the JSON the view reads (`hotline.api.bodies.load`), which also
     answers 400 when the body does not match it; `query` maps each optional
     query parameter the view reads to its OpenAPI description (`schema`,
-    `description`, `style` …), and such a view answers 400 too."""
+    `description`, `style` …), and such a view answers 400 too; `also` maps
+    each other media type its 2xx answer may come in to that answer's schema."""
 
     def mark(view: Callable) -> Callable:
         listed = dict(answers)
         if body is not None or query:
             listed.setdefault(400, ErrorSchema)
-        view.openapi = {"summary": summary, "answers": listed, "token": token, "body": body, "query": query}
+        view.openapi = {
+            "summary": summary,
+            "answers": listed,
+            "token": token,
+            "body": body,
+            "query": query,
+            "also": also or {},
+        }
         return view
 
     return mark
@@ -64,7 +73,10 @@ def _operation(endpoint: str, description: dict, arguments: list[str]) -> dict:
         "responses": {
             str(status): {
                 "description": HTTPStatus(status).phrase,
-                "content": {"application/json": {"schema": schema}},
+                "content": {
+                    "application/json": {"schema": schema},
+                    **(description["also"] if status < 300 else {}),
+                },
             }
             for status, schema in sorted(answers.items())
         },

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from hotline.api.partner_schemas import ReferralSchema
+from hotline.api.risk_schemas import BlockSchema, EmergencyActionSchema, RiskAlertSchema
 from hotline.models import Call, QueueName, Role
 from hotline.models.states import (
     CallbackSource,
@@ -284,6 +286,16 @@ class OtherCaseSchema(Schema):
     category = fields.String(required=True, allow_none=True)
 
 
+class CaseCallbackSchema(Schema):
+    """A callback of the case still to make: scheduled, queued or dialling."""
+
+    id = fields.Integer(required=True)
+    status = fields.String(required=True)
+    queue = fields.String(required=True, validate=QUEUE_NAMES)
+    source = fields.String(required=True)
+    due_at = fields.DateTime(required=True, allow_none=True)
+
+
 class CaseSchema(Schema):
     """A case: never the whole number, only its last two digits."""
 
@@ -304,8 +316,15 @@ class CaseSchema(Schema):
     category = fields.String(required=True, allow_none=True)
     calls = fields.List(fields.Nested(CaseCallSchema), required=True)
     notes = fields.List(fields.Nested(CaseNoteSchema), required=True)
+    callbacks = fields.List(
+        fields.Nested(CaseCallbackSchema), required=True, metadata={"description": "the open ones"}
+    )
+    referrals = fields.List(fields.Nested(ReferralSchema), required=True)
     timeline = fields.Nested(TimelineSchema, required=True)
     other_cases = fields.List(fields.Nested(OtherCaseSchema), required=True)
+    risk_alert = fields.Nested(RiskAlertSchema, required=True, allow_none=True)
+    emergency_actions = fields.List(fields.Nested(EmergencyActionSchema), required=True)
+    block = fields.Nested(BlockSchema, required=True, allow_none=True)
 
 
 class CaseStatusSchema(Schema):

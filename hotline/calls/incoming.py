@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, exists, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from hotline.core.phones import InvalidNumber, PhoneVault, normalise
 from hotline.extensions import db
-from hotline.models import Call, Caller
+from hotline.models import Call, Caller, CallerBlock
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +28,24 @@ class CallNotRecorded(RuntimeError):
 
 # Neither the ORM's execution path nor its unit of work: close to the cost of a single insert.
 _CALLER_BY_HASH = select(Caller.id).where(Caller.number_hash == bindparam("digest"))
+# The same look, and whether the caller is blocked now: the block check costs the
+# webhook nothing more for the callers who are not (cases.blocks reads the block).
+_CALLER_AND_BLOCK_BY_HASH = select(
+    Caller.id,
+    exists().where(
+        CallerBlock.caller_id == Caller.id,
+        CallerBlock.lifted_at.is_(None),
+        CallerBlock.until > bindparam("now"),
+    ),
+).where(Caller.number_hash == bindparam("digest"))
 _NEW_CALLER = insert(Caller).returning(Caller.id)
 _NEW_CALL = insert(Call)
 _CALL_LANGUAGE = select(Call.language).where(Call.call_sid == bindparam("call_sid"))
 
 
-def _caller_id(from_number: str | None, vault: PhoneVault, now: datetime) -> int:
-    """The caller's id, a new caller's if the number is new or withheld."""
+def _caller_id(from_number: str | None, vault: PhoneVault, now: datetime) -> tuple[int, bool]:
+    """The caller's id, a new caller's if the number is new or withheld, and
+    whether they are blocked now (a new or withheld caller cannot be)."""
     try:
         e164 = normalise(from_number, vault.default_region)
     except InvalidNumber:
@@ -42,15 +53,16 @@ def _caller_id(from_number: str | None, vault: PhoneVault, now: datetime) -> int
         e164 = None
     connection = db.session.connection()
     if e164 is None:
-        return connection.scalar(_NEW_CALLER, {"created_at": now})
+        return connection.scalar(_NEW_CALLER, {"created_at": now}), False
     digest = vault.digest(e164)
-    caller_id = connection.scalar(_CALLER_BY_HASH, {"digest": digest})
-    if caller_id is None:
-        caller_id = connection.scalar(
-            _NEW_CALLER,
-            {"number_hash": digest, "number_encrypted": vault.encrypt(e164), "created_at": now},
-        )
-    return caller_id
+    known = connection.execute(_CALLER_AND_BLOCK_BY_HASH, {"digest": digest, "now": now}).first()
+    if known is not None:
+        return known[0], known[1]
+    caller_id = connection.scalar(
+        _NEW_CALLER,
+        {"number_hash": digest, "number_encrypted": vault.encrypt(e164), "created_at": now},
+    )
+    return caller_id, False
 
 
 def caller_for_number(e164: str, vault: PhoneVault, now: datetime) -> int:
@@ -78,9 +90,11 @@ def caller_for_number(e164: str, vault: PhoneVault, now: datetime) -> int:
 
 def record_incoming(
     call_sid: str, from_number: str | None, vault: PhoneVault, now: datetime, language: str | None = None
-) -> tuple[str | None, bool]:
+) -> tuple[str | None, bool, bool]:
     """Record the call `call_sid` on first sight. Returns (the call's language
-    if known, created). `language` is set when there is only one, so no menu asks.
+    if known, created, maybe blocked: the caller is blocked now, or the call was
+    recorded before and the block is to be looked up). `language` is set when
+    there is only one, so no menu asks.
 
     The insert comes first and the unique CallSid catches a retried webhook:
     retries are rare, and a look-up before every insert would cost each call.
@@ -90,7 +104,7 @@ def record_incoming(
     """
     for _ in range(2):
         try:
-            caller_id = _caller_id(from_number, vault, now)
+            caller_id, blocked = _caller_id(from_number, vault, now)
             db.session.connection().execute(
                 _NEW_CALL,
                 {
@@ -108,9 +122,9 @@ def record_incoming(
             db.session.rollback()
             existing = db.session.execute(_CALL_LANGUAGE, {"call_sid": call_sid}).first()
             if existing is not None:
-                return existing.language, False
+                return existing.language, False, True
             conflict = error
             continue
         log.info("call %s arrived", call_sid)
-        return language, True
+        return language, True, blocked
     raise CallNotRecorded(f"call {call_sid}: still conflicting after a retry") from conflict

@@ -22,12 +22,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from hotline import audit, events
 from hotline.calls import routing, stages
 from hotline.calls.queues import seconds_between
+from hotline.cases import risk, timeline
 from hotline.cases import service as cases
-from hotline.cases import timeline
 from hotline.cases.priority import priority
 from hotline.extensions import db
 from hotline.models import Call, Caller, Case
 from hotline.models.states import WAITING, CallStage, LeftQueue, Progress, StepOutOfPlace
+from hotline.stats import rollup
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,8 @@ def get_call(call_sid: str) -> Call:
 _STEPS: dict[str, frozenset[CallStage]] = {
     "language": frozenset({CallStage.MENU}),
     "menu": frozenset({CallStage.MENU, *WAITING, CallStage.AFTER_HOURS}),
+    # A blocked caller's digit that is not the crisis path's (9 goes as "menu").
+    "blocked": frozenset({CallStage.MENU, *WAITING, CallStage.AFTER_HOURS, CallStage.ENDED}),
     # Taken by an operator, the caller is still in the queue until the phone
     # network carries out the redirect the accept sends after it commits: the
     # hold music (and its keypad choice) may ask once more meanwhile; they hear
@@ -158,7 +161,8 @@ def route(
     `open_case` is the caller's open case in that queue if it was read with the
     call. Returns the case, or None when the call was routed already (a
     repeated webhook). The call's attributes are brought up to date without
-    reading it back.
+    reading it back. A crisis choice raises the risk protocol's alert
+    (`cases.risk.crisis_call`), published once this commits.
     """
     if call.case_id is not None:
         return None
@@ -180,6 +184,11 @@ def route(
         if call.case_id is not None:
             return None
         raise StepOutOfPlace("menu", call.stage)
+    if choice.crisis:
+        # The caller said they are in danger now: every supervisor hears of it,
+        # by the case's reference, so the case is numbered first.
+        case = cases.number(case, now, timezone)
+        risk.crisis_call(case.id, call, now)
     case = cases.number(case, now, timezone)
     db.session.commit()
     log.info(
@@ -231,6 +240,8 @@ def leave_queue(
             # The word on an earlier redirect to an operator, come after the
             # caller went back to the queue: that wait is counted already.
             return False
+        # Come after the call's end, the result may change what its figures counted.
+        counted = rollup.counted_call(call)
         call.queue_result = queue_result
         call.left_queue_reason = reason
         # Only a caller still waiting leaves: one an operator took (redirected
@@ -254,6 +265,7 @@ def leave_queue(
             result=reason,
             wait_seconds=call.wait_seconds,
         )
+        rollup.recount_call(call, counted)
         return True
 
     left = conditional(change)
@@ -293,6 +305,8 @@ def update_status(
             call.status_sequence = sequence
         if progress == Progress.FINISHED:
             _end(call, duration, now, connected_ended, owes_callback)
+            # Ended, the call counts in the figures (one answered counts at its wrap-up's end).
+            rollup.recount_call(call, {})
         return True, was_queued and call.stage == CallStage.ENDED
 
     applied, ended_queued = conditional(change)

@@ -1,7 +1,9 @@
 """Who may see a case, and the audit of every look at one.
 
 One rule, `may_see`: an operator sees the cases of the queues they serve and
-those assigned to them; supervisors and admins every case; an integration's
+those assigned to them, and the case of a caller offered to them or on the line
+with them (a caller transferred from another queue keeps their case there);
+supervisors and admins every case; an integration's
 token (no user) none, since a case is a person's matter. The number itself
 (`may_reveal`) only the case's assigned operator and supervisors.
 
@@ -14,15 +16,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import exists, or_, select
+
 from hotline import audit
 from hotline.cases import reading
 from hotline.cases.lookup import get_case
 from hotline.core.phones import PhoneVault
 from hotline.extensions import db
-from hotline.models import Case, Role, User
+from hotline.models import Assignment, Call, Case, Offer, Role, User
+from hotline.models.states import AssignmentStatus, OfferStatus
 
 SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
 VIEWED, REFUSED, REVEALED = "case.viewed", "case.view_refused", "case.number_revealed"
+# An operator's part in a call while it lasts (then the case is theirs to see no more).
+ON_THE_CALL = (AssignmentStatus.CONNECTING, AssignmentStatus.TALKING, AssignmentStatus.WRAP_UP)
 
 
 class CaseRefused(PermissionError):
@@ -31,8 +38,29 @@ class CaseRefused(PermissionError):
 
 def may_see(user: User | None, case: Case) -> bool:
     return user is not None and (
-        user.role in SUPERVISING or case.queue in user.queue_names or case.assigned_operator_id == user.id
+        user.role in SUPERVISING
+        or case.queue in user.queue_names
+        or case.assigned_operator_id == user.id
+        or serving(user, case)
     )
+
+
+def serving(user: User, case: Case) -> bool:
+    """Whether a call of the case is offered to `user` now, or `user` is on it
+    (to its wrap-up's end): one query, asked only when the other rules said no."""
+    calls = select(Call.id).where(Call.case_id == case.id)
+    offered = exists().where(
+        Offer.user_id == user.id, Offer.status == OfferStatus.OPEN, Offer.call_id.in_(calls)
+    )
+    on_it = exists().where(
+        Assignment.user_id == user.id, Assignment.status.in_(ON_THE_CALL), Assignment.call_id.in_(calls)
+    )
+    return bool(db.session.scalar(select(or_(offered, on_it))))
+
+
+def may_supervise(user: User | None, case: Case) -> bool:
+    """Supervisors' steps on a case: acknowledging its risk alert, blocking its caller."""
+    return user is not None and user.role in SUPERVISING
 
 
 def may_reveal(user: User | None, case: Case) -> bool:

@@ -1,5 +1,6 @@
-"""A case as the API (and the next slice's case page) shows it: its header, its
-calls, its notes, its timeline page by page, the person's other cases.
+"""A case as the API and the case page show it: its header, its calls, its
+notes, its open callbacks, its referrals, its timeline page by page, the
+person's other cases.
 
 The same number of queries whatever the case holds: each list is one query,
 the timeline at most PAGE_SIZE entries a page. The number is shown as its last
@@ -8,13 +9,16 @@ two digits only; `number` (for the reveal) is the only way to the whole.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from hotline.cases import route
+from hotline.cases import blocks, referrals, risk, route
 from hotline.core.phones import PhoneVault, mask_tail
 from hotline.extensions import db
-from hotline.models import Assignment, Call, Caller, Case, CaseEvent, CaseNote, User
+from hotline.models import Assignment, Call, Callback, Caller, Case, CaseEvent, CaseNote, User, utcnow
+from hotline.models.states import OPEN_CALLBACK
 
 # The timeline's entries per page, newest first.
 PAGE_SIZE = 100
@@ -52,7 +56,7 @@ def _username(user_id: int | None) -> str | None:
     return db.session.scalar(select(User.username).where(User.id == user_id)) if user_id else None
 
 
-def shown(case: Case, vault: PhoneVault) -> dict:
+def shown(case: Case, vault: PhoneVault, now: datetime | None = None) -> dict:
     """The case's whole view (GET /api/v1/cases/<reference>)."""
     calls = _calls(case.id)
     return {
@@ -70,8 +74,12 @@ def shown(case: Case, vault: PhoneVault) -> dict:
         "category": case.category,
         "calls": calls,
         "notes": _notes(case.id),
+        "callbacks": _open_callbacks(case.id),
+        "referrals": referrals.of_case(case.id),
         "timeline": timeline_page(case.id),
         "other_cases": _other_cases(case),
+        **risk.protocol(case.id),
+        "block": blocks.block_view(case, now or utcnow()),
     }
 
 
@@ -105,6 +113,16 @@ def _calls(case_id: int) -> list[dict]:
         }
         for call, operator in rows
     ]
+
+
+def _open_callbacks(case_id: int) -> list[dict]:
+    """The case's callbacks still to make, the soonest due first (never their number)."""
+    rows = db.session.execute(
+        select(Callback.id, Callback.status, Callback.queue, Callback.source, Callback.due_at)
+        .where(Callback.case_id == case_id, Callback.status.in_(sorted(OPEN_CALLBACK)))
+        .order_by(Callback.due_at, Callback.id)
+    ).all()
+    return [row._asdict() for row in rows]
 
 
 def _notes(case_id: int) -> list[dict]:

@@ -32,6 +32,7 @@ from hotline.extensions import db
 from hotline.models import Call, Caller, Case, CaseNumber, CaseStatus
 from hotline.models.cases import ACTIVE_WHERE
 from hotline.models.states import ACTIVE_CASE
+from hotline.stats import rollup
 
 # How many times a new case is tried before giving up: a conflict means another
 # process opened the caller's case meanwhile, and the next look finds it.
@@ -270,6 +271,7 @@ def _open(
         connection.execute(_GIVE_BACK_NUMBER, {"of_year": int(year), "taken": int(taken)})
     if case_id is None:
         return None
+    rollup.case_opened(queue, now)
     return CaseForCall(case_id, reference, attached=False)
 
 

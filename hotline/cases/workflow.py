@@ -19,13 +19,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from hotline.cases import timeline
+from hotline.cases import risk, timeline
 from hotline.cases.lookup import case_id_of
 from hotline.core import moves
 from hotline.core.transactions import savepoint
 from hotline.extensions import db
 from hotline.models import Case, User, states
 from hotline.models.states import CASE_TRANSITIONS, CaseStatus
+from hotline.stats import rollup
 
 CASES = Case.__table__
 # The codes a resolved case must have (the wrap-up's kinds, operators.taxonomy.Kind).
@@ -114,11 +115,16 @@ def move(
     `active_codes(kind)`) unless the case has them already; reopening clears
     when it was resolved and closed, and keeps its codes.
 
-    Raises UnknownCase, CaseMoveRefused, CodeNeeded, CaseChanged or
-    AnotherActiveCase, with nothing written."""
+    A case with an open risk alert is neither resolved nor closed (the risk
+    protocol: `cases.risk.require_settled`).
+
+    Raises UnknownCase, CaseMoveRefused, CodeNeeded, RiskUnsettled, CaseChanged
+    or AnotherActiveCase, with nothing written."""
     case_id = case_id_of(reference)
     case = db.session.execute(
-        select(Case.status, Case.outcome, Case.category).where(Case.id == case_id)
+        select(Case.status, Case.outcome, Case.category, Case.queue, Case.resolved_at).where(
+            Case.id == case_id
+        )
     ).one()
     current = CaseStatus(case.status)
     if to not in CASE_TRANSITIONS[current]:
@@ -147,6 +153,20 @@ def move(
     if not moved:
         db.session.rollback()
         raise CaseChanged(reference)
+    if to in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+        # After the UPDATE, which holds the case's row: an alert raised by a
+        # transaction that changed the case first is seen here.
+        try:
+            risk.require_settled(case_id, to.value)
+        except risk.RiskUnsettled:
+            db.session.rollback()
+            raise
+    after = {"outcome": case.outcome, "category": case.category, "resolved_at": case.resolved_at, **values}
+    rollup.case_moved(
+        case.queue,
+        (case.status, case.resolved_at, case.outcome, case.category),
+        (to.value, after["resolved_at"], after["outcome"], after["category"]),
+    )
     codes = {field: values[field] for field in RESOLVING_CODES if field in values}
     timeline.record(
         case_id,

@@ -32,3 +32,37 @@ def role_labels() -> dict[str, str]:
         "supervisor": gettext("Supervisor"),
         "admin": gettext("Administrator"),
     }
+
+
+@bp.app_template_global()
+def partner_kind_labels() -> dict[str, str]:
+    return {
+        "organisation": gettext("Organisation"),
+        "expert": gettext("Expert"),
+        "mentor": gettext("Mentor"),
+    }
+
+
+@bp.app_template_global()
+def partner_field_labels() -> dict[str, str]:
+    """What help a partner gives (hotline.models.partners.PartnerField)."""
+    return {
+        "legal": gettext("Legal help"),
+        "psychological": gettext("Psychological help"),
+        "medical": gettext("Medical help"),
+        "housing": gettext("Housing"),
+        "work": gettext("Work"),
+        "documents": gettext("Documents"),
+        "training": gettext("Training"),
+        "other": gettext("Other help"),
+    }
+
+
+@bp.app_template_global()
+def region_labels() -> dict[str, str]:
+    return {
+        "astana": gettext("Astana"),
+        "karaganda": gettext("Karaganda region"),
+        "akmola": gettext("Akmola region"),
+        "other": gettext("Other regions"),
+    }

@@ -15,6 +15,7 @@ from flask_babel import get_locale, gettext, ngettext
 from flask_login import current_user, login_required
 
 from hotline.accounts import users
+from hotline.casepage import words as case_words
 from hotline.cases.priority import Priority
 from hotline.console import bp
 from hotline.console.callback_labels import callbacks_labels
@@ -22,6 +23,7 @@ from hotline.console.labels import language_labels, queue_labels
 from hotline.console.waiting import LIST_LIMIT, waiting_list
 from hotline.models import QueueName, utcnow
 from hotline.models.states import Device, Presence
+from hotline.operators import taxonomy
 from hotline.operators.wrapup import NOTE_MAX_CHARS
 
 # Loaded by the softphone module only in production (hotline/static/vendor/VENDOR.md).
@@ -109,9 +111,25 @@ def _live_data(now) -> dict:
             "waiting": waiting_forms,
             "more": more.replace(str(STAND_IN), "{total}"),
             "callbacks": callbacks_labels(),
+            "case_panel": case_panel_labels(str(locale)),
             "live": gettext("Live"),
             "offline": gettext("Offline: reconnecting…"),
         },
+    }
+
+
+def case_panel_labels(language: str) -> dict:
+    """The words of the caller's case on the desk (hotline/static/js/case_panel.js)."""
+    codes = taxonomy.every_label(language)
+    return {
+        **case_words.refusal_labels(),
+        "risks": case_words.risk_labels(),
+        "callbacks": case_words.callback_status_labels(),
+        "outcomes": codes["outcome"],
+        "categories": codes["category"],
+        "nobody": gettext("nobody"),
+        "note_added": gettext("The note is added to the case."),
+        "unreadable": gettext("The caller's case could not be shown."),
     }
 
 

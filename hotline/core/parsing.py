@@ -14,6 +14,8 @@ import re
 from datetime import UTC, date, datetime
 
 _DIGITS = re.compile(r"[0-9]+")
+# Ids above this are no row's (and would overflow PostgreSQL's integer).
+LARGEST_ID = 2**31 - 1
 _DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 

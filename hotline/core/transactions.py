@@ -17,6 +17,8 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy.dialects import postgresql, sqlite
+
 from hotline.extensions import db
 
 
@@ -52,3 +54,9 @@ def one_at_a_time(name: str) -> None:
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%(name)s))", {"name": name})
+
+
+def dialect_insert(dialect: str):
+    """The INSERT construct with ON CONFLICT of the database `dialect` names
+    (PostgreSQL's, else SQLite's): both spell the upsert the same."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert

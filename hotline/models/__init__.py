@@ -10,7 +10,10 @@ from hotline.models.base import QueueName, UTCDateTime, render_migration_type, u
 from hotline.models.callbacks import Callback, CallbackAttempt
 from hotline.models.calls import Call, Caller
 from hotline.models.cases import Case, CaseEvent, CaseNote, CaseNumber, CaseStatus
+from hotline.models.partners import Partner, PartnerCode, Referral, ReferralMove
 from hotline.models.people import ApiToken, OperatorLanguage, OperatorSkill, Role, User
+from hotline.models.risk import CallerBlock, EmergencyAction, RiskAlert
+from hotline.models.stats import StatsHour
 from hotline.models.work import Assignment, Disposition, Offer
 
 __all__ = [
@@ -21,20 +24,28 @@ __all__ = [
     "Callback",
     "CallbackAttempt",
     "Caller",
+    "CallerBlock",
     "Case",
     "CaseEvent",
     "CaseNote",
     "CaseNumber",
     "CaseStatus",
     "Disposition",
+    "EmergencyAction",
     "Offer",
     "OperatorLanguage",
     "OperatorSkill",
+    "Partner",
+    "PartnerCode",
     "PassportVersion",
     "PlanStep",
     "QueueName",
+    "Referral",
+    "ReferralMove",
+    "RiskAlert",
     "Role",
     "SocialPassport",
+    "StatsHour",
     "UTCDateTime",
     "User",
     "render_migration_type",

@@ -268,3 +268,41 @@ class StepOutOfPlace(Exception):
         super().__init__(f"{step} does not apply to a call at stage {stage}")
         self.step = step
         self.stage = stage
+
+
+class EmergencyContact(enum.StrEnum):
+    """Whom an operator reached for a person in danger (an emergency action's `contacted`)."""
+
+    EMERGENCY_112 = "112"
+    AMBULANCE = "ambulance"
+    POLICE = "police"
+    RELATIVE = "relative"
+    OTHER = "other"
+
+
+class ReferralStatus(enum.StrEnum):
+    """A referral of a case's person to a partner: `made`, then the partner
+    accepts or declines; an accepted one ends when the service is received or
+    not; `withdrawn` by the hotline before it ends. Complete only when the
+    service is confirmed received."""
+
+    MADE = "made"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    SERVICE_RECEIVED = "service_received"
+    SERVICE_NOT_RECEIVED = "service_not_received"
+    WITHDRAWN = "withdrawn"
+
+
+REFERRAL_TRANSITIONS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
+    ReferralStatus.MADE: frozenset(
+        {ReferralStatus.ACCEPTED, ReferralStatus.DECLINED, ReferralStatus.WITHDRAWN}
+    ),
+    ReferralStatus.ACCEPTED: frozenset(
+        {ReferralStatus.SERVICE_RECEIVED, ReferralStatus.SERVICE_NOT_RECEIVED, ReferralStatus.WITHDRAWN}
+    ),
+    ReferralStatus.DECLINED: frozenset(),
+    ReferralStatus.SERVICE_RECEIVED: frozenset(),
+    ReferralStatus.SERVICE_NOT_RECEIVED: frozenset(),
+    ReferralStatus.WITHDRAWN: frozenset(),
+}

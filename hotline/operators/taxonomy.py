@@ -60,3 +60,14 @@ def active_codes(kind: Kind) -> frozenset[str]:
             select(Disposition.code).where(Disposition.kind == kind, Disposition.active.is_(True))
         )
     )
+
+
+def every_label(language: str | None) -> dict[str, dict[str, str]]:
+    """Every code of each kind, active or not, with its label in `language`: a
+    case resolved with a code since deactivated still reads in words."""
+    rows = db.session.execute(select(Disposition.kind, Disposition.code, Disposition.labels)).all()
+    labels: dict[str, dict[str, str]] = {kind.value: {} for kind in Kind}
+    for kind, code, texts in rows:
+        if kind in labels:
+            labels[kind][code] = label_of(texts or {}, language) or code
+    return labels

@@ -35,6 +35,7 @@ from hotline.models import Assignment, Call, User
 from hotline.models.states import AssignmentStatus, CallStage, Presence
 from hotline.operators import legs as assignments
 from hotline.operators import offers, presence, taxonomy
+from hotline.stats import rollup
 
 log = logging.getLogger(__name__)
 
@@ -170,5 +171,7 @@ def _finish(call: Call, which: tuple, disposition: dict) -> bool:
     ).first()
     if finished is None:
         return False
-    stages.transition(call, CallStage.ENDED, allowed_from={CallStage.WRAP_UP})
+    if stages.transition(call, CallStage.ENDED, allowed_from={CallStage.WRAP_UP}):
+        # Ended, the answered call counts in the figures, with its handle time and category.
+        rollup.recount_call(call, {})
     return True

@@ -2,7 +2,7 @@
 of their individual support route
 
 Revision ID: 0015_passport_plan
-Revises: 0014_missed_callback_owed
+Revises: 0013_stats_rollups
 Create Date: 2026-12-03 10:00:00.000000
 
 """
@@ -12,9 +12,9 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0015_passport_plan'
-# The brief named 0009_case_note_corrections; main had 0014 on it already, so this
-# follows 0014 to keep one head (the lead chains the slices).
-down_revision = '0014_missed_callback_owed'
+# The brief named 0009_case_note_corrections; main has chained the other slices
+# since, so this follows main's head (0013_stats_rollups) to keep one head.
+down_revision = '0013_stats_rollups'
 branch_labels = None
 depends_on = None
 

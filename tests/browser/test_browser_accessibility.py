@@ -2,7 +2,8 @@
 on the login page, the console (idle, with callers waiting, with an offer, on a
 call, in wrap-up; with callbacks in the list and the panel, one being moved,
 a callback's offer), the admin's user pages (the list, a new user, a refused
-form, the created user, an edit), the simulator's phone page, the error pages."""
+form, the created user, an edit) and partner pages (the list, searched, a new
+partner, refused, an edit), the simulator's phone page, the error pages."""
 
 from __future__ import annotations
 
@@ -155,6 +156,39 @@ def test_the_admin_user_pages(make_app, browser: Browser):
             page.get_by_role("link", name="aigerim").click()
             expect(page.locator("h1")).to_contain_text("aigerim")
             assert_accessible(page, "the edit user form")
+        finally:
+            page.context.close()
+
+
+def test_the_admin_partner_pages(make_app, browser: Browser):
+    with serve(make_app) as live:
+        with live.app.app_context():
+            create_user("admin", Role.ADMIN, PASSWORD)
+        page = open_console(browser, live.url, "admin")
+        try:
+            page.goto(f"{live.url}/admin/partners")
+            assert_accessible(page, "the empty partner list")
+            page.get_by_role("link", name="Add a partner").click()
+            assert_accessible(page, "the new partner form")
+            page.fill("#name", "   ")
+            page.click("form[action$='/admin/partners/new'] button[type=submit]")
+            expect(page.locator(".field-errors").first).to_be_visible()
+            assert_accessible(page, "the refused new partner form")
+            page.fill("#name", "Adal Zher")
+            page.locator("input[name=fields][value=legal]").check()
+            page.locator("input[name=regions][value=astana]").check()
+            page.locator("input[name=languages][value=kk]").check()
+            page.fill("#contacts", "+7 7172 55 00 11")
+            page.click("form[action$='/admin/partners/new'] button[type=submit]")
+            expect(page.locator("table.partners tbody tr[data-partner-id]")).to_have_count(1)
+            page.select_option("#filter-field", "legal")
+            page.get_by_role("button", name="Find").click()
+            expect(page.locator("table.partners tbody tr[data-partner-id]")).to_have_count(1)
+            assert_accessible(page, "the partner list, searched")
+            page.screenshot(path=artifact("admin-partners.png"), full_page=True)
+            page.get_by_role("link", name="Adal Zher").click()
+            expect(page.locator("h1")).to_contain_text("Adal Zher")
+            assert_accessible(page, "the edit partner form")
         finally:
             page.context.close()
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import logging
 
 import pytest
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from hotline.extensions import db
-from hotline.models import Assignment, AuditRecord, Call, Case, CaseEvent, CaseNote, User, utcnow
+from hotline.models import Assignment, AuditRecord, Call, Case, CaseEvent, CaseNote, User
 from tests.support.cases import (
     CATEGORY,
     NUMBER,
@@ -21,7 +21,9 @@ from tests.support.cases import (
     set_status,
     staff_tokens,
     status_of,
+    steps_on,
 )
+from tests.support.database import statements_run
 
 PRIVATE = "zx-private-note-9912"
 
@@ -165,16 +167,7 @@ def test_the_case_shows_its_calls_wrap_up_notes_corrections_and_other_cases(app,
 
 def test_the_timeline_pages_past_100_entries_newest_first(app, client, twilio, tokens):
     reference = case_called(app, twilio)
-    with app.app_context():
-        case_id = db.session.scalar(select(Case.id).where(Case.reference == reference))
-        db.session.execute(
-            insert(CaseEvent),
-            [
-                {"case_id": case_id, "kind": "test_step", "data": {"n": n}, "created_at": utcnow()}
-                for n in range(228)
-            ],
-        )
-        db.session.commit()
+    steps_on(app, reference, 228)
     first = get(client, tokens["aigerim"], reference).get_json()["timeline"]
     assert len(first["items"]) == 100 and first["items"][0]["data"] == {"n": 227}
     second = get(client, tokens["aigerim"], reference, f"/timeline?after={first['next']}").get_json()
@@ -328,19 +321,9 @@ def test_a_case_costs_the_same_queries_whatever_it_holds(app, client, twilio, to
     timeline entries cost no more statements."""
 
     def statements_for(reference: str) -> int:
-        counted = []
-        with app.app_context():
-            engine = db.engine
-
-        def listener(*args) -> None:
-            counted.append(1)
-
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            assert get(client, tokens["aigerim"], reference).status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        return len(counted)
+        count, answer = statements_run(app, lambda: get(client, tokens["aigerim"], reference))
+        assert answer.status_code == 200
+        return count
 
     def filled(number: str, size: int) -> str:
         reference = case_called(app, twilio, number=number)

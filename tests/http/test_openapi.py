@@ -63,6 +63,10 @@ def test_the_document_describes_the_api(api_schema):
         ("POST", "/api/v1/cases/{reference}/plan"),
         ("PATCH", "/api/v1/plan-steps/{step_id}"),
         ("GET", "/api/v1/me/plan-steps"),
+        ("GET", "/api/v1/partners"),
+        ("POST", "/api/v1/partners"),
+        ("POST", "/api/v1/cases/{reference}/referrals"),
+        ("POST", "/api/v1/referrals/{referral_id}/status"),
     } <= operations
     assert ("GET", "/api/v1/openapi.json") not in operations
     document = api_schema.raw_schema

@@ -154,7 +154,7 @@ def test_the_cron_command_enqueues_the_sweep_at_once(app, database_url, redis_ur
     cron = subprocess.Popen([flask, "--app", "hotline", "cron"], cwd=ROOT, env=env, stderr=subprocess.PIPE)
     try:
         eventually(
-            lambda: len(queue.jobs) >= 3 or cron.poll() is not None,
+            lambda: len(queue.jobs) >= 4 or cron.poll() is not None,
             timeout=20,
             what=lambda: f"the cron process enqueued only {queue.jobs}",
             every=0.1,
@@ -162,6 +162,7 @@ def test_the_cron_command_enqueues_the_sweep_at_once(app, database_url, redis_ur
         assert sorted({job.func_name for job in queue.jobs}) == [
             "workers.callbacks.queue_due_callbacks",
             "workers.reconciler.close_stuck_calls",
+            "workers.risk.raise_unacknowledged_alerts",
             "workers.sweep.sweep",
         ]
     finally:

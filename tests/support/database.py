@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from redis import Redis
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, event, func, select
 
 from hotline.extensions import db
 from hotline.models import AuditRecord, Call, Callback, Caller, Case
@@ -39,3 +39,20 @@ def empty(database_url: str, redis_url: str) -> None:
                 connection.execute(table.delete())
     engine.dispose()
     Redis.from_url(redis_url).flushdb()
+
+
+def statements_run(app, request) -> tuple[int, object]:
+    """How many SQL statements `request()` (a call into the app) runs, and what it returned."""
+    counted = []
+    with app.app_context():
+        engine = db.engine
+
+    def listener(*args) -> None:
+        counted.append(1)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        answer = request()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(counted), answer

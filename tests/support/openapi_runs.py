@@ -14,13 +14,15 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from urllib.parse import unquote
 
 from hypothesis import strategies as st
 from schemathesis.core import NOT_SET
 from schemathesis.hooks import HookContext, HookDispatcher, HookScope
 
-from hotline.models import QueueName
+from hotline.api.stats import LONGEST_RANGE_DAYS
+from hotline.models import QueueName, utcnow
 from tests.support import clock
 from tests.support.shift import (
     CALLS,
@@ -51,11 +53,18 @@ CASE_CALLBACK = ("POST", "/api/v1/cases/{reference}/callbacks")
 PASSPORT = ("PUT", "/api/v1/cases/{reference}/passport")
 PLAN = ("POST", "/api/v1/cases/{reference}/plan")
 PLAN_STEP = ("PATCH", "/api/v1/plan-steps/{step_id}")
+EMERGENCY_ACTION = ("POST", "/api/v1/cases/{reference}/emergency-actions")
+CASE_RISK = ("POST", "/api/v1/cases/{reference}/risk")
+CASE_BLOCK = ("POST", "/api/v1/cases/{reference}/block")
 # Drawn with generated path parameters only: a callback's body holds what its
 # schema cannot say (a number that is in use, an operator of the queue, a
 # window's format, a due time within a year), refused with a 400 once the
-# path names a real case. Its fitting case is carried out.
-UNAIMED = frozenset({CASE_CALLBACK})
+# path names a real case. Its fitting case is carried out. Likewise an
+# emergency action's moment (not in the future, within a year).
+UNAIMED = frozenset({CASE_CALLBACK, EMERGENCY_ACTION})
+# The stats' range is two days in order and at most LONGEST_RANGE_DAYS long: what
+# the query's schema cannot say (each alone is a date), refused with a 400 otherwise.
+STATS = ("GET", "/api/v1/stats")
 
 # Whose tokens each run sends.
 ASKERS = {"integration": (INTEGRATION,), "operator": OPERATORS, "supervisor": (SUPERVISOR,)}
@@ -78,6 +87,8 @@ CARRIED_OUT = {
             PASSPORT,
             PLAN,
             PLAN_STEP,
+            CASE_RISK,
+            EMERGENCY_ACTION,
         }
     ),
     "supervisor": frozenset(
@@ -93,6 +104,9 @@ CARRIED_OUT = {
             PASSPORT,
             PLAN,
             PLAN_STEP,
+            CASE_RISK,
+            EMERGENCY_ACTION,
+            CASE_BLOCK,
         }
     ),
 }
@@ -107,6 +121,7 @@ def fitting(run: str, outcome: str, category: str) -> dict[tuple[str, str], tupl
     (who asks, path parameters, body), tried before the drawn ones."""
     due_at = clock.next_weekday_at(10).isoformat()
     step = {"goal": "find a room", "category": category, "due_date": "2026-12-31"}
+    action = {"contacted": "relative", "at": utcnow().isoformat(), "result": "their sister is with them"}
     cases = {
         "operator": {
             ("POST", "/api/v1/offers/{offer_id}/accept"): ("asel", {"offer_id": "@open"}, {}),
@@ -126,6 +141,8 @@ def fitting(run: str, outcome: str, category: str) -> dict[tuple[str, str], tupl
             PASSPORT: ("bolat", {"reference": "@talking_case"}, {"region": "astana"}),
             PLAN: ("bolat", {"reference": "@talking_case"}, step),
             PLAN_STEP: ("bolat", {"step_id": "@open_step"}, {"status": "done"}),
+            CASE_RISK: ("bolat", {"reference": "@talking_case"}, {"level": "high"}),
+            EMERGENCY_ACTION: ("bolat", {"reference": "@talking_case"}, action),
         },
         "supervisor": {
             ("POST", "/api/v1/calls/{call_sid}/accept"): (SUPERVISOR, {"call_sid": "@waiting_crisis"}, {}),
@@ -143,9 +160,23 @@ def fitting(run: str, outcome: str, category: str) -> dict[tuple[str, str], tupl
             PASSPORT: (SUPERVISOR, {"reference": "@wrap_up_case"}, {"documents_missing": ["passport"]}),
             PLAN: (SUPERVISOR, {"reference": "@wrap_up_case"}, step),
             PLAN_STEP: (SUPERVISOR, {"step_id": "@open_step"}, {"result": "the card is ready"}),
+            CASE_RISK: (SUPERVISOR, {"reference": "@talking_case"}, {"level": "imminent"}),
+            EMERGENCY_ACTION: (SUPERVISOR, {"reference": "@talking_case"}, action),
+            CASE_BLOCK: (SUPERVISOR, {"reference": "@talking_case"}, {"hours": 1, "reason": "abusive calls"}),
         },
     }
     return cases.get(run, {})
+
+
+def _a_range(first: object, last: object) -> dict:
+    """The two days in order, at most the longest range apart (unchanged if not both dates)."""
+    try:
+        days = sorted(date.fromisoformat(str(day)) for day in (first, last))
+    except ValueError:
+        return {}
+    if (days[1] - days[0]).days >= LONGEST_RANGE_DAYS:
+        days[1] = days[0]
+    return {"from": days[0].isoformat(), "to": days[1].isoformat()}
 
 
 def aimed_at_the_shift(outcomes: list[str], categories: list[str]) -> HookDispatcher:
@@ -177,7 +208,13 @@ def aimed_at_the_shift(outcomes: list[str], categories: list[str]) -> HookDispat
         )
         return real.map(lambda codes: {**generated, **codes})
 
+    def flatmap_query(context: HookContext, generated) -> st.SearchStrategy:
+        if key(context.operation) != STATS or not isinstance(generated, dict):
+            return st.just(generated)
+        return st.just({**generated, **_a_range(generated.get("from"), generated.get("to"))})
+
     hooks.register_hook_with_name(flatmap_path_parameters, "flatmap_path_parameters")
+    hooks.register_hook_with_name(flatmap_query, "flatmap_query")
     hooks.register_hook_with_name(flatmap_body, "flatmap_body")
     return hooks
 

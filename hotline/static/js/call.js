@@ -18,10 +18,12 @@ import { wrapUpForm } from "./wrapup.js";
 // A state never goes back: the accept's answer (connecting) may come after talking.
 const ORDER = { connecting: 0, talking: 1, wrap_up: 2, missed: 3, not_reached: 3, done: 3 };
 const ENDS = new Set(["done", "missed", "not_reached"]);
+const ON_THE_LINE = new Set(["connecting", "talking", "wrap_up"]);
 
 // say(text), refused(error): the desk's status line; taken(callSid): the
-// caller is this operator's (their offer is done with).
-export function callPanel({ say, refused, taken }) {
+// caller is this operator's (their offer is done with); changed(): the call
+// began, moved on or ended.
+export function callPanel({ say, refused, taken, changed = () => {} }) {
   const panel = document.getElementById("call");
   const callState = document.getElementById("call-state");
   const timer = document.getElementById("call-timer");
@@ -75,6 +77,7 @@ export function callPanel({ say, refused, taken }) {
     else if (state === "not_reached") notReached(call);
     else if (state === "done") end(savedCall === call.call_sid ? savedText : label("done"));
     tick();
+    changed();
   }
 
   function missedCallback(reason) {
@@ -127,6 +130,7 @@ export function callPanel({ say, refused, taken }) {
     muteButton.setAttribute("aria-pressed", "false");
     muteButton.textContent = label("mute");
     say(text);
+    changed();
   }
 
   function tick() {
@@ -200,5 +204,7 @@ export function callPanel({ say, refused, taken }) {
     // GET /api/v1/me/call's answer: the call in progress, or none (`mine.call` null).
     recover: (mine) => (mine.call ? show(mine.call) : call && call.state !== "done" && end("")),
     busy: () => call !== null,
+    // The call the operator is on (connecting, talking, wrapping up), or null.
+    onTheLine: () => (call && ON_THE_LINE.has(call.state) ? call : null),
   };
 }

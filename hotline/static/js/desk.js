@@ -6,6 +6,7 @@
 // operator turned them off with the console's "Keyboard shortcuts" box.
 
 import { callPanel } from "./call.js";
+import { casePanel } from "./case_panel.js";
 import { get, post } from "./kit/api.js";
 import { errorLabel, label, pageData } from "./kit/labels.js";
 import { shortcuts } from "./kit/keys.js";
@@ -17,8 +18,11 @@ export function startDesk({ page }) {
   const status = document.getElementById("desk-status");
   const say = (text) => (status.textContent = text);
   const refused = (error) => say(errorLabel(error));
-  const call = callPanel({ say, refused, taken: (callSid) => offers.dropFor(callSid) });
-  const offers = offerCards({ say, refused, accepted: call.show });
+  const theCase = casePanel();
+  // The caller's case follows the desk: the call's while on it, else the first offer's.
+  const follow = () => theCase.follow(call.onTheLine() ?? offers.first());
+  const call = callPanel({ say, refused, taken: (callSid) => offers.dropFor(callSid), changed: follow });
+  const offers = offerCards({ say, refused, accepted: call.show, changed: follow });
 
   async function take(callSid, button) {
     button.disabled = true;

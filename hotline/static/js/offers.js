@@ -15,8 +15,9 @@ function badge(text, crisis) {
 }
 
 // say(text): the desk's status line; refused(error): an ApiError told there;
-// accepted(taken): the accept's answer, the call now connecting.
-export function offerCards({ say, refused, accepted }) {
+// accepted(taken): the accept's answer, the call now connecting; changed(): an
+// offer came or went.
+export function offerCards({ say, refused, accepted, changed = () => {} }) {
   const data = pageData();
   const box = document.getElementById("offers");
   const template = document.getElementById("offer-template");
@@ -54,11 +55,14 @@ export function offerCards({ say, refused, accepted }) {
     box.append(element);
     say(label(callback ? "callback_offer_arrived" : "offer_arrived"));
     tick();
+    changed();
   }
 
   function remove(offerId) {
-    offers.get(offerId)?.element.remove();
+    if (!offers.has(offerId)) return;
+    offers.get(offerId).element.remove();
     offers.delete(offerId);
+    changed();
   }
 
   function withdrawn(message) {
@@ -113,6 +117,8 @@ export function offerCards({ say, refused, accepted }) {
     withdrawn,
     tick,
     recover,
+    // The first open offer (its case_reference, call_sid), or null.
+    first: () => offers.values().next().value?.offer ?? null,
     acceptFirst: () => first() !== undefined && accept(first()),
     declineFirst: () => first() !== undefined && decline(first()),
     // The caller is this operator's now: their offer, if any, is done with.

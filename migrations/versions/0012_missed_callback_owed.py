@@ -1,8 +1,8 @@
 """a caller who hung up waiting is marked as owed a callback, which the upkeep
 records off the webhook
 
-Revision ID: 0014_missed_callback_owed
-Revises: 0009_case_note_corrections
+Revision ID: 0012_missed_callback_owed
+Revises: 0011_partners_referrals
 Create Date: 2026-12-03 09:20:00.000000
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0014_missed_callback_owed'
-down_revision = '0009_case_note_corrections'
+revision = '0012_missed_callback_owed'
+down_revision = '0011_partners_referrals'
 branch_labels = None
 depends_on = None
 
