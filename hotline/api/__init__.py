@@ -5,6 +5,7 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 from hotline.api import (  # noqa: E402,F401  # noqa: E402,F401
+    audit,
     callbacks,
     calls,
     cases,
@@ -14,6 +15,7 @@ from hotline.api import (  # noqa: E402,F401  # noqa: E402,F401
     openapi,
     presence,
     routes,
+    search,
     voice,
     wrapup,
 )
