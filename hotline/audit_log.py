@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, String, and_, cast, or_, select
 
 from hotline.cases.lookup import REFERENCE
-from hotline.cases.search_query import BadQuery, day_start, printable
+from hotline.cases.search_query import BadQuery, could_name, day_start
 from hotline.core.parsing import LARGEST_ID, whole_number
 from hotline.extensions import db
 from hotline.models import AuditRecord, Call, Callback, Case, Offer
@@ -37,21 +37,21 @@ class Filters:
     since: datetime | None = None
     until: datetime | None = None
     after: int | None = None
+    # A name was asked for that no record could hold: nothing matches.
+    nothing: bool = False
 
 
 def read(values: Mapping[str, str | None], timezone: ZoneInfo) -> Filters:
     """`case`, `user`, `action`, `from`, `to` (local days, inclusive), `after`;
-    an empty value is no filter; BadQuery naming the first at fault."""
+    an empty value is no filter, a name no record could hold finds nothing
+    (search_query.could_name); BadQuery naming the first other value at fault."""
     given = {name: values.get(name) or None for name in ("case", "user", "action", "from", "to", "after")}
     found: dict = {}
-    if (text := given["case"]) is not None:
-        if not REFERENCE.fullmatch(text):
-            raise BadQuery("case")
-        found["case"] = text
-    if (text := given["user"]) is not None:
-        found["actor"] = printable(text, "user", NAME_MAX_CHARS)
-    if (text := given["action"]) is not None:
-        found["action"] = printable(text, "action", NAME_MAX_CHARS)
+    names = {"case": ("case", REFERENCE), "user": ("actor", None), "action": ("action", None)}
+    for name, (field, shape) in names.items():
+        if (text := given[name]) is not None:
+            found[field] = text
+            found["nothing"] = found.get("nothing", False) or not could_name(text, NAME_MAX_CHARS, shape)
     if (text := given["from"]) is not None:
         found["since"] = day_start(text, "from", timezone)
     if (text := given["to"]) is not None:
@@ -103,6 +103,8 @@ def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
 def page(filters: Filters, size: int | None = None) -> dict:
     """`{"items": [...], "next": …}`, newest first, `size` (PAGE_SIZE) a page."""
     size = size or PAGE_SIZE
+    if filters.nothing:
+        return {"items": [], "next": None}
     records = db.session.scalars(
         select(AuditRecord).where(*_conditions(filters)).order_by(AuditRecord.id.desc()).limit(size + 1)
     ).all()

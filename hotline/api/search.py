@@ -23,33 +23,45 @@ from hotline.cases import search, search_query
 from hotline.core.parsing import LARGEST_ID
 from hotline.core.phones import TYPED_MAX_CHARS
 from hotline.models import User, utcnow
-from hotline.operators import taxonomy
 
 LISTS = {"style": "form", "explode": False}
+# Kazakhstan's usual forms: +7 and ten digits, or 8 7 and nine, with spaces, dashes, brackets.
+NUMBER_PATTERN = r"^(\+7[ -]?\(?[0-9]{3}|8[ -]?\(?7[0-9]{2})\)?[ -]?[0-9]{3}[ -]?[0-9]{2}[ -]?[0-9]{2}$"
+# A name (a reference, a username, a code): one no record could hold finds nothing.
+NAME = {"type": "string", "description": "a name no record could hold finds nothing"}
 SEARCH_QUERY = {
-    "reference": {"description": "a case's reference, HL-<year>-<number>", "schema": {"type": "string"}},
+    "reference": {
+        "description": "a case's reference, HL-<year>-<number>",
+        "schema": NAME,
+    },
     "number": {
-        "description": "the caller's number in any usual form (+7 701 …, 8701…, with dashes), "
-        "looked up by its keyed hash",
-        "schema": {"type": "string", "maxLength": TYPED_MAX_CHARS},
+        "description": "the caller's number in any usual form (+7 701 …, 8 701…, with spaces, dashes or "
+        "brackets), looked up by its keyed hash; the pattern says Kazakhstan's, and any number in E.164 "
+        "is read too; text that is no phone number is a 400",
+        "schema": {"type": "string", "maxLength": TYPED_MAX_CHARS, "pattern": NUMBER_PATTERN},
     },
     "status": {
         "description": "one or more statuses, separated by commas",
-        "schema": {"type": "array", "items": {"type": "string", "enum": sorted(search_query.STATUSES)}},
+        "schema": {
+            "type": "array",
+            "items": {"type": "string", "enum": sorted(search_query.STATUSES)},
+            "maxItems": len(search_query.STATUSES),
+        },
         **LISTS,
     },
     "queue": {
         "description": "the case's queue",
         "schema": {"type": "string", "enum": sorted(search_query.QUEUES)},
     },
-    "operator": {
-        "description": "the assigned operator's username",
-        "schema": {"type": "string", "maxLength": 64},
-    },
-    "category": {"description": "the category code the case was resolved with", "schema": {"type": "string"}},
+    "operator": {"description": "the assigned operator's username", "schema": NAME},
+    "category": {"description": "the category code the case was resolved with", "schema": NAME},
     "risk": {
         "description": "one or more risk levels, separated by commas",
-        "schema": {"type": "array", "items": {"type": "string", "enum": sorted(search_query.RISK_LEVELS)}},
+        "schema": {
+            "type": "array",
+            "items": {"type": "string", "enum": sorted(search_query.RISK_LEVELS)},
+            "maxItems": len(search_query.RISK_LEVELS),
+        },
         **LISTS,
     },
     "opened_from": {
@@ -81,10 +93,7 @@ def person() -> User:
 def filters(values) -> search.Filters:
     """The search `values` ask for (a query string, a form): BadQuery (400) naming a bad one."""
     return search_query.read(
-        values,
-        current_app.extensions["phone_vault"],
-        ZoneInfo(current_app.config["HOTLINE_TIMEZONE"]),
-        taxonomy.every_label(None)["category"],
+        values, current_app.extensions["phone_vault"], ZoneInfo(current_app.config["HOTLINE_TIMEZONE"])
     )
 
 

@@ -13,10 +13,7 @@ from hotline.core.phones import TYPED_MAX_CHARS
 NUMBER_HASH_CHARS = 64
 
 MESSAGES = {
-    "reference": _l("Write a case's reference as it is, like HL-2026-000123."),
     "number": _l("Write the number with digits only, like +7 701 234 56 78 or 8 701 234 56 78."),
-    "operator": _l("Write an operator's username."),
-    "category": _l("Choose a category from the list."),
     "opened_from": _l("Choose a day, or leave it empty."),
     "opened_to": _l("Choose a day, or leave it empty."),
 }

@@ -33,10 +33,7 @@ def _read(values: dict, form: CaseSearchForm, person: str | None) -> search.Filt
     """The filters, or None with the refusal next to its field."""
     try:
         filters = search_query.read(
-            values,
-            current_app.extensions["phone_vault"],
-            ZoneInfo(current_app.config["HOTLINE_TIMEZONE"]),
-            taxonomy.every_label(None)["category"],
+            values, current_app.extensions["phone_vault"], ZoneInfo(current_app.config["HOTLINE_TIMEZONE"])
         )
     except search_query.BadQuery as refusal:
         form.refuse(refusal.name)

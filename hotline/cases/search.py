@@ -48,6 +48,8 @@ class Filters:
     opened_to: datetime | None = None
     accompanied: bool | None = None
     after: int | None = None
+    # A name was asked for that no record could hold: nothing matches.
+    nothing: bool = False
 
 
 def _accompanied(wanted: bool) -> ColumnElement[bool]:
@@ -93,6 +95,8 @@ def page(filters: Filters, user: User | None, vault: PhoneVault, size: int | Non
     first, `size` (PAGE_SIZE) a page. Two queries whatever the page holds (the
     cases, their last calls)."""
     size = size or PAGE_SIZE
+    if filters.nothing:
+        return {"items": [], "next": None}
     rows = db.session.execute(
         select(Case, Caller.number_encrypted)
         .outerjoin(Caller, Caller.id == Case.caller_id)

@@ -1,14 +1,18 @@
 """A case search's parameters as text (a query string, a form) read into `search.Filters`.
 
 The one reader for GET /api/v1/cases and the /cases page: each value read
-whole, in ASCII, exactly as documented; an empty value is no filter; anything
-else is `BadQuery` naming the parameter (never repeating its value: it may be
-a number). Days are the hotline's local days, `opened_to` inclusive.
+whole, in ASCII, exactly as documented; an empty value is no filter. A name
+(reference, operator, category) that no record could hold finds nothing, as
+a path naming no case is a 404; any other value not of its form (a number, a
+code of a list, a day, a yes or no) is `BadQuery` naming the parameter, never
+repeating its value (it may be a number). Days are the hotline's local days,
+`opened_to` inclusive.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import re
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,6 +27,9 @@ STATUSES = frozenset(status.value for status in CaseStatus)
 RISK_LEVELS = frozenset(level.value for level in RiskLevel)
 QUEUES = frozenset(queue.value for queue in QueueName)
 USERNAME_MAX_CHARS = 64
+# A category's code (operators.taxonomy): the shape is checked, a code no case has finds none.
+CODE_MAX_CHARS = 32
+CODE = re.compile(rf"[a-z0-9_]{{1,{CODE_MAX_CHARS}}}")
 # The days a search may name: a day outside has no moment to start or end it.
 FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9998, 12, 31)
 YES_NO = {"true": True, "false": False}
@@ -56,10 +63,13 @@ def _codes(text: str, known: frozenset[str], name: str) -> frozenset[str]:
     return frozenset(names)
 
 
-def printable(text: str, name: str, limit: int) -> str:
-    if len(text) > limit or not text.isascii() or not text.isprintable():
-        raise BadQuery(name)
-    return text
+def could_name(text: str, limit: int, shape: re.Pattern | None = None) -> bool:
+    """Whether `text` could be a name the records hold (a reference, a username,
+    a code, an action): printable ASCII, at most `limit` characters, of `shape`
+    when given. A filter by a text that could not finds nothing, and never
+    reaches the database (PostgreSQL refuses a NUL)."""
+    fits = len(text) <= limit and text.isascii() and text.isprintable()
+    return fits and (shape is None or shape.fullmatch(text) is not None)
 
 
 def day_start(text: str, name: str, timezone: ZoneInfo, days_later: int = 0) -> datetime:
@@ -70,20 +80,19 @@ def day_start(text: str, name: str, timezone: ZoneInfo, days_later: int = 0) -> 
     return datetime.combine(day, time.min, timezone)
 
 
-def read(
-    values: Mapping[str, str | None],
-    vault: PhoneVault,
-    timezone: ZoneInfo,
-    categories: Collection[str],
-) -> Filters:
-    """The filters `values` ask for; `categories` the category codes that exist
-    (active or not). BadQuery for the first parameter at fault."""
+def read(values: Mapping[str, str | None], vault: PhoneVault, timezone: ZoneInfo) -> Filters:
+    """The filters `values` ask for; BadQuery for the first parameter at fault."""
     given = {name: values.get(name) or None for name in PARAMETERS}
     found: dict = {}
-    if (text := given["reference"]) is not None:
-        if not REFERENCE.fullmatch(text):
-            raise BadQuery("reference")
-        found["reference"] = text
+    names = {
+        "reference": (32, REFERENCE),
+        "operator": (USERNAME_MAX_CHARS, None),
+        "category": (CODE_MAX_CHARS, CODE),
+    }
+    for name, (limit, shape) in names.items():
+        if (text := given[name]) is not None:
+            found[name] = text
+            found["nothing"] = found.get("nothing", False) or not could_name(text, limit, shape)
     if (text := given["number"]) is not None:
         try:
             found["number_hash"] = vault.digest(typed_number(text, vault.default_region))
@@ -95,12 +104,6 @@ def read(
         if text not in QUEUES:
             raise BadQuery("queue")
         found["queue"] = text
-    if (text := given["operator"]) is not None:
-        found["operator"] = printable(text, "operator", USERNAME_MAX_CHARS)
-    if (text := given["category"]) is not None:
-        if text not in categories:
-            raise BadQuery("category")
-        found["category"] = text
     if (text := given["risk"]) is not None:
         found["risk_levels"] = _codes(text, RISK_LEVELS, "risk")
     if (text := given["opened_from"]) is not None:

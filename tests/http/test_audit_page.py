@@ -113,7 +113,7 @@ def test_operators_get_the_403_page_and_a_refused_value_is_a_400(app, client, to
     answer = supervisor.get("/audit", query_string={"from": "31.12.2026"}, headers={"Accept-Language": "en"})
     assert answer.status_code == 400
     assert 'aria-describedby="audit-from-errors"' in answer.get_data(as_text=True)
-    assert supervisor.get("/audit.csv", query_string={"case": "x"}).status_code == 400
+    assert supervisor.get("/audit.csv", query_string={"to": "x"}).status_code == 400
 
 
 def test_the_page_in_russian_and_kazakh(app, client, tokens):

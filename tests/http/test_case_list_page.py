@@ -107,7 +107,7 @@ def test_pages_by_links_and_a_number_s_pages_by_a_post_with_its_hash(
     ("field", "value", "message"),
     [
         ("number", "call me maybe", "Write the number with digits only"),
-        ("reference", "123", "reference as it is, like HL-2026-000123"),
+        ("opened_to", "31.12.2026", "Choose a day, or leave it empty."),
         ("opened_from", "someday", "Choose a day, or leave it empty."),
         ("status", "done", "Check this value."),
     ],
