@@ -13,10 +13,11 @@ from sqlalchemy import select
 
 from hotline.cases import search
 from hotline.extensions import db
-from hotline.models import AuditRecord, Case, User
+from hotline.models import Assignment, AuditRecord, Call, Case, Offer, User, utcnow
 from tests.support.callbacks import OTHER_NUMBER
 from tests.support.cases import NUMBER, audit_count, bearer, case_called, set_status, staff_tokens
 from tests.support.clock import ZONE, recent
+from tests.support.database import statements_run
 
 
 @pytest.fixture
@@ -54,6 +55,51 @@ def test_an_operator_sees_a_case_assigned_to_them_in_another_queue(app, client, 
     assert references(client, tokens["aigerim"]) == [medical]
     assert references(client, tokens["aigerim"], operator="aigerim") == [medical]
     assert references(client, tokens["boris"], operator="dana") == []
+
+
+@pytest.mark.parametrize("part", ["offer", "assignment"])
+def test_an_operator_finds_the_case_of_a_caller_offered_to_them_or_on_their_line_as_may_see_says(
+    app, client, twilio, tokens, part
+):
+    """The list's rule in SQL is may_see's: the case of a caller offered to an
+    operator of another queue, or on the line with them, is in their list while
+    that lasts, and may_see agrees at each step."""
+    reference = case_called(app, twilio)
+    assert references(client, tokens["dana"]) == []
+    with app.app_context():
+        dana = db.session.scalar(select(User.id).where(User.username == "dana"))
+        call_id = db.session.scalar(select(Call.id).join(Case).where(Case.reference == reference))
+        row = (
+            Offer(call_id=call_id, user_id=dana, status="open", expires_at=utcnow())
+            if part == "offer"
+            else Assignment(call_id=call_id, user_id=dana, status="talking")
+        )
+        db.session.add(row)
+        db.session.commit()
+        row_id = row.id
+    assert references(client, tokens["dana"]) == [reference]
+    assert client.get(f"/api/v1/cases/{reference}", headers=bearer(tokens["dana"])).status_code == 200
+    with app.app_context():
+        row = db.session.get(Offer if part == "offer" else Assignment, row_id)
+        row.status = "declined" if part == "offer" else "done"
+        db.session.commit()
+    assert references(client, tokens["dana"]) == []
+    assert client.get(f"/api/v1/cases/{reference}", headers=bearer(tokens["dana"])).status_code == 403
+
+
+def test_a_page_costs_the_same_queries_whatever_it_holds(app, client, twilio, tokens):
+    def statements() -> int:
+        count, answer = statements_run(
+            app, lambda: client.get("/api/v1/cases", headers=bearer(tokens["boris"]))
+        )
+        assert answer.status_code == 200
+        return count
+
+    case_called(app, twilio)
+    one = statements()
+    for n in range(6):
+        case_called(app, twilio, queue=("legal", "medical", "general")[n % 3], number=f"+7701555100{n}")
+    assert statements() == one
 
 
 def test_each_item_says_the_case_masked_and_never_the_number(app, client, twilio, tokens):
