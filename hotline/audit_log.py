@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, String, and_, cast, or_, select
 
 from hotline.cases.lookup import REFERENCE
-from hotline.cases.search_query import BadQuery, could_name, day_start
-from hotline.core.parsing import LARGEST_ID, whole_number
+from hotline.cases.search_query import after_id, could_name, day_start
+from hotline.core.parsing import whole_number
 from hotline.extensions import db
 from hotline.models import AuditRecord, Call, Callback, Case, Offer
 
@@ -44,7 +44,7 @@ class Filters:
 def read(values: Mapping[str, str | None], timezone: ZoneInfo) -> Filters:
     """`case`, `user`, `action`, `from`, `to` (local days, inclusive), `after`;
     an empty value is no filter, a name no record could hold finds nothing
-    (search_query.could_name); BadQuery naming the first other value at fault."""
+    (search_query.could_name); search_query.BadQuery naming the first other value at fault."""
     given = {name: values.get(name) or None for name in ("case", "user", "action", "from", "to", "after")}
     found: dict = {}
     names = {"case": ("case", REFERENCE), "user": ("actor", None), "action": ("action", None)}
@@ -57,10 +57,7 @@ def read(values: Mapping[str, str | None], timezone: ZoneInfo) -> Filters:
     if (text := given["to"]) is not None:
         found["until"] = day_start(text, "to", timezone, days_later=1)
     if (text := given["after"]) is not None:
-        after = whole_number(text, max_digits=10)
-        if after is None or after > LARGEST_ID:
-            raise BadQuery("after")
-        found["after"] = after
+        found["after"] = after_id(text)
     return Filters(**found)
 
 

@@ -14,9 +14,9 @@ from flask import abort, current_app, g, request
 from hotline import audit_log
 from hotline.api import bp
 from hotline.api.access import session_or_token
+from hotline.api.cases import TIMELINE_QUERY
 from hotline.api.openapi import documented
 from hotline.api.schemas import AuditPageSchema, ErrorSchema
-from hotline.core.parsing import LARGEST_ID
 from hotline.operators.legs import SUPERVISING
 
 AUDIT_QUERY = {
@@ -31,10 +31,7 @@ AUDIT_QUERY = {
     "action": {"description": "an action, as `case.viewed`", "schema": {"type": "string", "maxLength": 64}},
     "from": {"description": "the first local day", "schema": {"type": "string", "format": "date"}},
     "to": {"description": "the last local day", "schema": {"type": "string", "format": "date"}},
-    "after": {
-        "description": "the `next` of the page before",
-        "schema": {"type": "integer", "minimum": 0, "maximum": LARGEST_ID},
-    },
+    "after": TIMELINE_QUERY["after"],
 }
 
 

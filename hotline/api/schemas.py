@@ -163,6 +163,17 @@ class VoiceTokenSchema(Schema):
 
 
 MOMENT = {"format": "date-time"}
+
+
+def next_page() -> fields.Integer:
+    """A page's `next`: the `after` of the page after it."""
+    return fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "pass as `after` for the next page; null: the last"},
+    )
+
+
 ATTEMPT_OUTCOMES = ["answered", "no-answer", "busy", "failed", "machine"]
 
 
@@ -217,11 +228,7 @@ class CallbacksSchema(Schema):
     """A page of callbacks: every open one, and those closed on the days asked for."""
 
     items = fields.List(fields.Nested(CallbackSchema), required=True)
-    next = fields.Integer(
-        required=True,
-        allow_none=True,
-        metadata={"description": "pass as `after` for the next page; null: the last"},
-    )
+    next = next_page()
 
 
 class RequestedCallbackSchema(CallbackSchema):
@@ -357,11 +364,7 @@ class FoundCasesSchema(Schema):
     """A page of the cases found, newest first."""
 
     items = fields.List(fields.Nested(FoundCaseSchema), required=True)
-    next = fields.Integer(
-        required=True,
-        allow_none=True,
-        metadata={"description": "pass as `after` for the next page; null: the last"},
-    )
+    next = next_page()
 
 
 class AuditEntrySchema(Schema):
@@ -383,8 +386,4 @@ class AuditPageSchema(Schema):
     """A page of the audit log, newest first."""
 
     items = fields.List(fields.Nested(AuditEntrySchema), required=True)
-    next = fields.Integer(
-        required=True,
-        allow_none=True,
-        metadata={"description": "pass as `after` for the next page; null: the last"},
-    )
+    next = next_page()

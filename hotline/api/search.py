@@ -17,14 +17,20 @@ from flask import abort, current_app, g, request
 
 from hotline.api import bp
 from hotline.api.access import session_or_token
+from hotline.api.cases import TIMELINE_QUERY
 from hotline.api.openapi import documented
 from hotline.api.schemas import ErrorSchema, FoundCasesSchema
 from hotline.cases import search, search_query
-from hotline.core.parsing import LARGEST_ID
 from hotline.core.phones import TYPED_MAX_CHARS
 from hotline.models import User, utcnow
 
-LISTS = {"style": "form", "explode": False}
+
+def codes(known: frozenset[str]) -> dict:
+    """A parameter of one or more of `known`, separated by commas."""
+    schema = {"type": "array", "items": {"type": "string", "enum": sorted(known)}, "maxItems": len(known)}
+    return {"schema": schema, "style": "form", "explode": False}
+
+
 # Kazakhstan's usual forms: +7 and ten digits, or 8 7 and nine, with spaces, dashes, brackets.
 NUMBER_PATTERN = r"^(\+7[ -]?\(?[0-9]{3}|8[ -]?\(?7[0-9]{2})\)?[ -]?[0-9]{3}[ -]?[0-9]{2}[ -]?[0-9]{2}$"
 # A name (a reference, a username, a code): one no record could hold finds nothing.
@@ -42,12 +48,7 @@ SEARCH_QUERY = {
     },
     "status": {
         "description": "one or more statuses, separated by commas",
-        "schema": {
-            "type": "array",
-            "items": {"type": "string", "enum": sorted(search_query.STATUSES)},
-            "maxItems": len(search_query.STATUSES),
-        },
-        **LISTS,
+        **codes(search_query.STATUSES),
     },
     "queue": {
         "description": "the case's queue",
@@ -57,12 +58,7 @@ SEARCH_QUERY = {
     "category": {"description": "the category code the case was resolved with", "schema": NAME},
     "risk": {
         "description": "one or more risk levels, separated by commas",
-        "schema": {
-            "type": "array",
-            "items": {"type": "string", "enum": sorted(search_query.RISK_LEVELS)},
-            "maxItems": len(search_query.RISK_LEVELS),
-        },
-        **LISTS,
+        **codes(search_query.RISK_LEVELS),
     },
     "opened_from": {
         "description": "the first local day opened on",
@@ -77,10 +73,7 @@ SEARCH_QUERY = {
         "so `true` finds no case and `false` every case",
         "schema": {"type": "string", "enum": ["true", "false"]},
     },
-    "after": {
-        "description": "the `next` of the page before",
-        "schema": {"type": "integer", "minimum": 0, "maximum": LARGEST_ID},
-    },
+    "after": TIMELINE_QUERY["after"],
 }
 
 

@@ -80,6 +80,14 @@ def day_start(text: str, name: str, timezone: ZoneInfo, days_later: int = 0) -> 
     return datetime.combine(day, time.min, timezone)
 
 
+def after_id(text: str) -> int:
+    """A page's `after` (the `next` of the page before): a row's id, else BadQuery."""
+    after = whole_number(text, max_digits=10)
+    if after is None or after > LARGEST_ID:
+        raise BadQuery("after")
+    return after
+
+
 def read(values: Mapping[str, str | None], vault: PhoneVault, timezone: ZoneInfo) -> Filters:
     """The filters `values` ask for; BadQuery for the first parameter at fault."""
     given = {name: values.get(name) or None for name in PARAMETERS}
@@ -115,8 +123,5 @@ def read(values: Mapping[str, str | None], vault: PhoneVault, timezone: ZoneInfo
             raise BadQuery("accompanied")
         found["accompanied"] = YES_NO[text]
     if (text := given["after"]) is not None:
-        after = whole_number(text, max_digits=10)
-        if after is None or after > LARGEST_ID:
-            raise BadQuery("after")
-        found["after"] = after
+        found["after"] = after_id(text)
     return Filters(**found)

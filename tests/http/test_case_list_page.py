@@ -60,7 +60,7 @@ def test_a_number_is_searched_by_a_post_answered_in_place_and_never_shown_back(
     assert answer.status_code == 200
     text = answer.get_data(as_text=True)
     assert listed(answer) == [reference]
-    assert typed not in text and NUMBER[1:] not in text and "555" not in text.replace("••••", "")
+    assert typed not in text and NUMBER[1:] not in text and NUMBER[-7:] not in text
     assert re.search(r'<input[^>]*id="number"[^>]*value=""', text)
     assert audit_count(app, search.SEARCHED_BY_NUMBER) == 1
 
@@ -122,7 +122,7 @@ def test_a_refused_value_is_a_400_with_its_message_next_to_its_field(
     text = answer.get_data(as_text=True)
     assert message in text
     assert f'aria-describedby="{field}-errors"' in text
-    assert "call me maybe" not in text and "555" not in text
+    assert "call me maybe" not in text and NUMBER[-7:] not in text
 
 
 def test_the_page_in_russian_and_kazakh(app, client, tokens):
