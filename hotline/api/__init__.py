@@ -5,6 +5,7 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 from hotline.api import (  # noqa: E402,F401  # noqa: E402,F401
+    audit,
     blocks,
     callbacks,
     calls,
@@ -18,6 +19,7 @@ from hotline.api import (  # noqa: E402,F401  # noqa: E402,F401
     referrals,
     risk,
     routes,
+    search,
     stats,
     voice,
     wrapup,
