@@ -111,6 +111,9 @@ def send_cases(operation, run: str, hooks, shift: runs.ShiftUnderTest, tally: ru
     answers_as_documented()
 
 
+# Its time grows with the operations (each drawn EXAMPLES_PER_OPERATION times,
+# every write on a shift made anew): bounded on its own, past the suite's 120 s.
+@pytest.mark.timeout(600)
 @pytest.mark.parametrize("run", ["integration", "operator", "supervisor"])
 def test_every_operation_answers_as_documented_during_a_shift(phone_app, run):
     """Every operation, with the run's tokens, against a shift with callers,
