@@ -77,6 +77,7 @@ def create_app(config: settings.Config | dict | None = None) -> Flask:
     from hotline.accounts import bp as accounts_bp
     from hotline.admin import bp as admin_bp
     from hotline.api import bp as api_bp
+    from hotline.auditpage import bp as auditpage_bp
     from hotline.casepage import bp as casepage_bp
     from hotline.console import bp as console_bp
     from hotline.public import bp as public_bp
@@ -88,6 +89,7 @@ def create_app(config: settings.Config | dict | None = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(casepage_bp)
+    app.register_blueprint(auditpage_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(public_bp)
     init_telephony(app)

@@ -6,6 +6,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 from hotline.api import (  # noqa: E402,F401  # noqa: E402,F401
     accompaniment,
+    audit,
     blocks,
     callbacks,
     calls,
@@ -19,6 +20,7 @@ from hotline.api import (  # noqa: E402,F401  # noqa: E402,F401
     referrals,
     risk,
     routes,
+    search,
     stats,
     voice,
     wrapup,

@@ -13,7 +13,19 @@ from werkzeug.http import HTTP_STATUS_CODES
 from hotline.api.schemas import ErrorSchema
 from hotline.callbacks import from_case, listing, policy, service, stages
 from hotline.calls.service import ConcurrentChange, UnknownCall
-from hotline.cases import access, blocks, lookup, notes, passport, plan, reading, referrals, risk, workflow
+from hotline.cases import (
+    access,
+    blocks,
+    lookup,
+    notes,
+    passport,
+    plan,
+    reading,
+    referrals,
+    risk,
+    search_query,
+    workflow,
+)
 from hotline.operators import desk, legs, offer_endings, presence, taking, wrapup
 from hotline.partners import directory
 
@@ -23,6 +35,7 @@ ANSWERS: dict[type[Exception], tuple[int, str | None]] = {
     lookup.UnknownCase: (404, "no case with that reference"),
     access.CaseRefused: (403, "this case is not of a queue you serve, nor assigned to you"),
     workflow.CodeNeeded: (400, None),
+    search_query.BadQuery: (400, None),
     notes.NoteRefused: (400, None),
     passport.PassportRefused: (400, None),
     plan.PlanStepRefused: (400, None),

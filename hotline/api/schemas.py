@@ -165,6 +165,17 @@ class VoiceTokenSchema(Schema):
 
 
 MOMENT = {"format": "date-time"}
+
+
+def next_page() -> fields.Integer:
+    """A page's `next`: the `after` of the page after it."""
+    return fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "pass as `after` for the next page; null: the last"},
+    )
+
+
 ATTEMPT_OUTCOMES = ["answered", "no-answer", "busy", "failed", "machine"]
 
 
@@ -219,11 +230,7 @@ class CallbacksSchema(Schema):
     """A page of callbacks: every open one, and those closed on the days asked for."""
 
     items = fields.List(fields.Nested(CallbackSchema), required=True)
-    next = fields.Integer(
-        required=True,
-        allow_none=True,
-        metadata={"description": "pass as `after` for the next page; null: the last"},
-    )
+    next = next_page()
 
 
 class RequestedCallbackSchema(CallbackSchema):
@@ -348,3 +355,45 @@ class RevealedNumberSchema(Schema):
     """The caller's whole number, E.164: shown for a moment, never stored by the browser."""
 
     number = fields.String(required=True)
+
+
+class FoundCaseSchema(Schema):
+    """A case in a search's answer: never the whole number, only its last two digits."""
+
+    reference = fields.String(required=True)
+    status = fields.String(required=True, validate=CASE_STATUSES)
+    queue = fields.String(required=True, validate=QUEUE_NAMES)
+    priority = fields.Integer(required=True)
+    risk_level = fields.String(required=True, validate=validate.OneOf([level.value for level in RiskLevel]))
+    opened_at = fields.DateTime(required=True)
+    last_contact_at = fields.DateTime(required=True, allow_none=True)
+    masked_number = fields.String(required=True, metadata={"description": "the last two digits, or withheld"})
+
+
+class FoundCasesSchema(Schema):
+    """A page of the cases found, newest first."""
+
+    items = fields.List(fields.Nested(FoundCaseSchema), required=True)
+    next = next_page()
+
+
+class AuditEntrySchema(Schema):
+    """One record of the audit log: who did what, to which record, when; never a number or a note."""
+
+    at = fields.DateTime(required=True)
+    actor = fields.String(
+        required=True, metadata={"description": "a username, `system`, `telephony` or `token:<id>`"}
+    )
+    action = fields.String(required=True, metadata={"description": "case.viewed, case.view_refused, …"})
+    case = fields.String(
+        required=True, allow_none=True, metadata={"description": "the case's reference, if about one"}
+    )
+    object_type = fields.String(required=True, metadata={"description": "the kind of record acted on"})
+    object_id = fields.String(required=True)
+
+
+class AuditPageSchema(Schema):
+    """A page of the audit log, newest first."""
+
+    items = fields.List(fields.Nested(AuditEntrySchema), required=True)
+    next = next_page()

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("casepage", __name__)
 
-from hotline.casepage import views  # noqa: E402,F401
+from hotline.casepage import search, views  # noqa: E402,F401

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import ColumnElement, exists, false, literal, or_, select, true
 
 from hotline import audit
 from hotline.cases import reading
@@ -48,14 +48,32 @@ def may_see(user: User | None, case: Case) -> bool:
 def serving(user: User, case: Case) -> bool:
     """Whether a call of the case is offered to `user` now, or `user` is on it
     (to its wrap-up's end): one query, asked only when the other rules said no."""
-    calls = select(Call.id).where(Call.case_id == case.id)
+    return bool(db.session.scalar(select(_serving(user, literal(case.id)))))
+
+
+def _serving(user: User, case_id: ColumnElement[int]) -> ColumnElement[bool]:
+    calls = select(Call.id).where(Call.case_id == case_id)
     offered = exists().where(
         Offer.user_id == user.id, Offer.status == OfferStatus.OPEN, Offer.call_id.in_(calls)
     )
     on_it = exists().where(
         Assignment.user_id == user.id, Assignment.status.in_(ON_THE_CALL), Assignment.call_id.in_(calls)
     )
-    return bool(db.session.scalar(select(or_(offered, on_it))))
+    return or_(offered, on_it)
+
+
+def visible(user: User | None) -> ColumnElement[bool]:
+    """`may_see` as SQL, for a list of cases (cases.search): the same rules, in
+    the same order, as a condition on Case."""
+    if user is None:
+        return false()
+    if user.role in SUPERVISING:
+        return true()
+    return or_(
+        Case.queue.in_(sorted(user.queue_names)),
+        Case.assigned_operator_id == user.id,
+        _serving(user, Case.id),
+    )
 
 
 def may_supervise(user: User | None, case: Case) -> bool:

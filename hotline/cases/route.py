@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, select
 
 from hotline.extensions import db
 from hotline.models import Case, PlanStep, User
@@ -66,15 +66,16 @@ def due_by(owner_id: int, until: date, today: date) -> list[dict]:
     return _listed(query, today)
 
 
+def on_route(caller_id) -> ColumnElement[bool]:
+    """SQL: the person `caller_id` (a value or a column) has an open step: is in full accompaniment."""
+    return exists().where(PlanStep.caller_id == caller_id, PlanStep.status == PlanStepStatus.OPEN)
+
+
 def accompanied(caller_id: int | None) -> bool:
     """Whether the person is in full accompaniment: their route has an open step."""
     if caller_id is None:
         return False
-    return bool(
-        db.session.scalar(
-            select(exists().where(PlanStep.caller_id == caller_id, PlanStep.status == PlanStepStatus.OPEN))
-        )
-    )
+    return bool(db.session.scalar(select(on_route(caller_id))))
 
 
 def one(step_id: int, today: date) -> dict:

@@ -28,6 +28,26 @@ class InvalidNumber(ValueError):
     """The text is not a phone number. The message never repeats the text."""
 
 
+# What people type in a phone number: ASCII digits, a leading plus, spaces, dashes,
+# dots and brackets. Anything else (other scripts' digits, letters, NUL) is refused
+# before phonenumbers, which would read some of them as digits.
+TYPED_MAX_CHARS = 32
+TYPED = re.compile(r"\+?[0-9 ()./-]+")
+
+
+def typed_number(text: str, default_region: str) -> str:
+    """E.164 form of a number a person typed (a search's, a form's), in any usual
+    form ("+7 701 …", "8701…", with dashes or brackets). InvalidNumber for any
+    other text, a withheld number's words among them."""
+    text = text.strip()
+    if len(text) > TYPED_MAX_CHARS or not TYPED.fullmatch(text):
+        raise InvalidNumber("not typed as a phone number")
+    number = normalise(text, default_region)
+    if number is None:
+        raise InvalidNumber("not a phone number")
+    return number
+
+
 def normalise(raw: str | None, default_region: str) -> str | None:
     """E.164 form of `raw`, or None for a withheld number."""
     if is_withheld(raw):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.extensions import db
@@ -21,3 +21,6 @@ class AuditRecord(db.Model):
     object_type: Mapped[str] = mapped_column(String(32))
     object_id: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    # A record's history, and a case's on /audit: by what the record is about.
+    __table_args__ = (Index("ix_audit_record_object", "object_type", "object_id"),)

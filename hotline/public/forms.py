@@ -3,22 +3,15 @@ reader's language, and none that repeats what was typed."""
 
 from __future__ import annotations
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField, StringField, ValidationError
 from wtforms.fields.choices import SelectChoice
 
 from hotline.accounts.forms import PageForm
 from hotline.callbacks.policy import CallbackPolicy, InvalidWindow, Window, parse_window
-from hotline.core.phones import InvalidNumber, dialable, is_withheld
+from hotline.core.phones import TYPED, TYPED_MAX_CHARS, InvalidNumber, dialable, is_withheld
 from hotline.models import QueueName
 
-NUMBER_MAX_CHARS = 32
-# What people type in a phone number: ASCII digits, a leading plus, spaces, dashes,
-# dots and brackets. Anything else (other scripts' digits, letters, NUL) is refused
-# before phonenumbers, which would read some of them as digits.
-_NUMBER_CHARS = re.compile(r"\+?[0-9 ()./-]+")
 CONSENT = "yes"
 TOPICS = tuple(queue.value for queue in QueueName)
 
@@ -64,7 +57,7 @@ class CallbackForm(PageForm):
             raise ValidationError(_l("Write the number we should call."))
         if is_withheld(text):
             raise ValidationError(_l("This is not a phone number we can call. Check it and write it again."))
-        if len(text) > NUMBER_MAX_CHARS or not _NUMBER_CHARS.fullmatch(text):
+        if len(text) > TYPED_MAX_CHARS or not TYPED.fullmatch(text):
             raise ValidationError(_l("Write the number with digits only, like +7 701 234 56 78."))
         try:
             self.e164 = dialable(text, self.region)

@@ -2,7 +2,7 @@
 of their individual support route
 
 Revision ID: 0015_passport_plan
-Revises: 0013_stats_rollups
+Revises: 0014_audit_by_object
 Create Date: 2026-12-03 10:00:00.000000
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 # revision identifiers, used by Alembic.
 revision = '0015_passport_plan'
 # The brief named 0009_case_note_corrections; main has chained the other slices
-# since, so this follows main's head (0013_stats_rollups) to keep one head.
-down_revision = '0013_stats_rollups'
+# since, so this follows main's head (0014_audit_by_object) to keep one head.
+down_revision = '0014_audit_by_object'
 branch_labels = None
 depends_on = None
 

@@ -191,3 +191,17 @@ def test_my_steps_due_this_week_with_the_overdue(app, client, twilio, tokens):
     assert client.get("/api/v1/me/plan-steps", headers=bearer(tokens["aigerim"])).status_code == 200
     assert client.get("/api/v1/me/plan-steps?due=year", headers=bearer(tokens["aigerim"])).status_code == 400
     assert client.get("/api/v1/me/plan-steps", headers=bearer(tokens["wallboard"])).status_code == 403
+
+
+def test_the_search_finds_the_accompanied(app, client, twilio, tokens):
+    accompanied = case_called(app, twilio)
+    other = case_called(app, twilio, number="+77019990033")
+    step_id = add_step(client, tokens["aigerim"], accompanied).get_json()["id"]
+
+    def found(wanted):
+        answer = client.get(f"/api/v1/cases?accompanied={wanted}", headers=bearer(tokens["boris"]))
+        return [item["reference"] for item in answer.get_json()["items"]]
+
+    assert (found("true"), found("false")) == ([accompanied], [other])
+    patch_step(client, tokens["aigerim"], step_id, {"status": "done"})
+    assert found("true") == []
