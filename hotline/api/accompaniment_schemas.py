@@ -100,9 +100,7 @@ class PlanStepBodySchema(Schema):
         load_default=None,
         allow_none=True,
         validate=[validate.Length(min=1, max=64), NO_NUL],
-        metadata={
-            "description": "a username (default: you); partner:<id> comes with the partners' directory"
-        },
+        metadata={"description": "a username (default: you); partner:<id> is still to come"},
     )
 
 

@@ -13,8 +13,8 @@ of one step at once, one changes the row and the other is a 409 with nothing
 written. The goal and the result are the person's matter: on the step's row,
 never in an event or an audit record (those hold ids, codes and dates).
 
-Owners are users (a username) for now; `partner:<id>` comes with the directory
-of partners.
+Owners are users (a username) for now; `partner:<id>` (a partner of the
+directory) is still to come, refused as an unknown owner.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def _owner(name: str | None, user: User) -> User:
     if name is None:
         return user
     if name.startswith(PARTNER_PREFIX):
-        # The directory of partners is not built yet: no partner can own a step.
+        # A partner owning a step is still to come (a column for it, and who may move it).
         raise PlanStepRefused("owner")
     owner = db.session.scalars(select(User).where(User.username == name, User.active.is_(True))).one_or_none()
     if owner is None:
