@@ -48,6 +48,9 @@ class CaseForCall:
     id: int
     reference: str | None  # None: a new case not numbered yet (`number`)
     attached: bool  # the caller's open case existed already
+    # A new case's queue until `number` counts it in the figures (the hour's row
+    # of the rollups is shared by every case opened then, locked to the commit).
+    uncounted_in: str | None = None
 
 
 @dataclass(frozen=True)
@@ -161,10 +164,14 @@ def next_reference(now: datetime, timezone: ZoneInfo) -> str:
 
 
 def number(case: CaseForCall, now: datetime, timezone: ZoneInfo) -> CaseForCall:
-    """The case with its reference: a new case not numbered yet gets the year's
-    next number, in the hotline's time zone; any other is returned as it is.
-    Run it as the transaction's last statement before the commit: the year's
-    counter row stays locked until then."""
+    """The case with its reference, counted in the figures: a new case is
+    counted as opened and, if not numbered yet, gets the year's next number in
+    the hotline's time zone; any other is returned as it is. Run it as the
+    transaction's last statements before the commit: the rollups' hour row and
+    the year's counter row stay locked until then."""
+    if case.uncounted_in is not None:
+        rollup.case_opened(case.uncounted_in, now)
+        case = replace(case, uncounted_in=None)
     if case.reference is not None:
         return case
     connection = db.session.connection()
@@ -271,8 +278,7 @@ def _open(
         connection.execute(_GIVE_BACK_NUMBER, {"of_year": int(year), "taken": int(taken)})
     if case_id is None:
         return None
-    rollup.case_opened(queue, now)
-    return CaseForCall(case_id, reference, attached=False)
+    return CaseForCall(case_id, reference, attached=False, uncounted_in=queue)
 
 
 def _raise(connection, found, priority: int, crisis: bool) -> None:
