@@ -27,7 +27,14 @@ from tests.support.wrapup import VALID, assignment_of, in_wrap_up
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 # A path argument of each name, so a route is reached as a real request would reach it.
-ARGUMENTS = {"call_sid": "CA" + "0" * 32, "offer_id": 1, "assignment_id": 1, "attempt_id": 1, "user_id": "1"}
+ARGUMENTS = {
+    "call_sid": "CA" + "0" * 32,
+    "offer_id": 1,
+    "assignment_id": 1,
+    "attempt_id": 1,
+    "user_id": "1",
+    "step_id": 1,
+}
 FIELD_NAMES = ("note", "outcome", "category", "queue", "presence", "username", "password", "From", "Digits")
 # The 400 pages' headings, in the default Russian: for text that is no UTF-8, and any other.
 UNREADABLE_TITLE = "Не удалось прочитать текст"
