@@ -27,5 +27,7 @@ def raise_unacknowledged_alerts() -> int:
     after = timedelta(seconds=current_app.config["HOTLINE_RISK_ESCALATE_SECONDS"])
     raised = risk.raise_again(utcnow(), after)
     if raised:
-        log.warning("risk alerts nobody acknowledged, raised again: %s", ", ".join(map(str, raised)))
+        log.warning(
+            "risk alerts nobody acknowledged, raised again (alert ids): %s", ", ".join(map(str, raised))
+        )
     return len(raised)
