@@ -4,8 +4,17 @@
 
 import { pageData } from "./labels.js";
 
-// Taken as the page loads, when its server_time is fresh.
-const offset = Date.parse(pageData().server_time) - Date.now() || 0;
+// The server wrote server_time just before the page's first byte left it, so it
+// is compared with the moment that byte arrived, not with the moment this
+// module ran: on a busy machine scripts run seconds later, and every timer
+// would lag by that much.
+function pageArrived() {
+  const [navigation] = performance.getEntriesByType("navigation");
+  const origin = Date.now() - performance.now();
+  return navigation ? origin + navigation.responseStart : Date.now();
+}
+
+const offset = Date.parse(pageData().server_time) - pageArrived() || 0;
 
 // Now, in milliseconds, by the server's clock.
 export function now() {
