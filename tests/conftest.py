@@ -7,7 +7,7 @@ import os
 import subprocess
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, make_url, text
 
 os.environ["HOTLINE_ENV"] = "testing"
 
@@ -44,12 +44,28 @@ def redis_url(tmp_path_factory) -> str:
     process.wait(5)
 
 
+def own_database(url: str) -> str:
+    """DATABASE_URL itself, or under pytest-xdist a database of the worker's
+    own beside it (test_gw0, test_gw1 …), made on first use."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    server = make_url(url)
+    name = f"{server.database}_{worker}"
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory, redis_url) -> str:
     """An empty database with the schema made by the migrations, once per run."""
     url = os.environ.get("DATABASE_URL")
     if url:
-        url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+        url = own_database(url.replace("postgresql://", "postgresql+psycopg://", 1))
         engine = create_engine(url)
         with engine.begin() as connection:
             for table in inspect(connection).get_table_names():
