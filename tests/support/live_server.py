@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 
 from telephony.client import TwilioTelephony
 from telephony.simulator.phone import SimulatedPhone
+from tests.support.servers import free_port
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ logging.getLogger("werkzeug").setLevel(logging.WARNING)
 @contextmanager
 def serve(make_app, prepare: Callable[[Flask], None] | None = None, **overrides) -> Iterator[LiveServer]:
     """Serve `make_app(**overrides)` on 127.0.0.1; `prepare` may add test routes first."""
-    server = make_server("127.0.0.1", 0, _not_ready, threaded=True)
+    server = make_server("127.0.0.1", free_port(), _not_ready, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
     app = make_app(TWILIO_API_BASE_URL=url + "/simulator", HOTLINE_PUBLIC_URL=url, **overrides)
     if prepare is not None:

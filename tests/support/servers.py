@@ -10,6 +10,7 @@ process. Nothing here imports pytest or the tests' fixtures.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import signal
 import socket
@@ -30,10 +31,34 @@ OURS = ("HOTLINE_", "TWILIO_", "PHONE_")
 NAMES = {"DATABASE_URL", "REDIS_URL", "HOST", "PORT", "WEB_CONNECTIONS", "TRUSTED_PROXIES", "SECRET_KEY"}
 
 
+# Below the kernel's ephemeral range (32768–60999), where it picks the ports of
+# bind(0) and of outgoing connections, so none of those takes one of ours.
+OWN_PORTS = range(10_000, 32_000)
+_handed_out = itertools.count()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free port on 127.0.0.1 that no other server of this run had.
+
+    A thread that outlives its test (a simulated caller on hold, a Socket.IO
+    client reconnecting) still posts to its server's port; were the port given
+    again, to the next test's server or to another pytest-xdist worker's, that
+    test would find strangers' calls in its database. So each worker takes
+    ports from its own slice of OWN_PORTS, each once: a late request meets a
+    closed port."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    size = len(OWN_PORTS) // workers
+    start = OWN_PORTS.start + worker * size
+    for _ in range(size):
+        port = start + next(_handed_out) % size
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError(f"no free port in {start}–{start + size - 1}")
 
 
 @dataclass(frozen=True)
