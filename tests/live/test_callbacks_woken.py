@@ -27,8 +27,10 @@ from tests.support.servers import environment, flask_process, tail
 from tests.support.waiting import eventually
 
 COUNT = 60
-# How late a due callback may join its queue: a run every second, and the run's own time.
-LATE_AT_MOST = timedelta(seconds=4)
+# How late a due callback may join its queue: a run every second and the run's own
+# time, with room for a machine running the suite on several processes (the p99
+# target, 5 s, is bench/callbacks.py's, measured on a quiet machine).
+LATE_AT_MOST = timedelta(seconds=10)
 
 
 @contextlib.contextmanager
