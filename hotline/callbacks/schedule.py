@@ -116,6 +116,16 @@ def _status_of(callback_id: int) -> str:
 
 
 def _changed(callback_id: int, name: str, actor: str, actor_id: int | None, now: datetime, **data) -> dict:
+    shown = changed_within(callback_id, name, actor, actor_id, now, **data)
+    db.session.commit()
+    return shown
+
+
+def changed_within(
+    callback_id: int, name: str, actor: str, actor_id: int | None, now: datetime, **data
+) -> dict:
+    """The callback's move said: a case event with its audit record, and the
+    consoles' event once the caller's transaction commits. Its view."""
     callback, shown = listing.get(callback_id)
     timeline.record(
         callback.case_id,
@@ -129,5 +139,4 @@ def _changed(callback_id: int, name: str, actor: str, actor_id: int | None, now:
         **data,
     )
     events.callback_changed(name, shown)
-    db.session.commit()
     return shown

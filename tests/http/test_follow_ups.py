@@ -1,0 +1,207 @@
+"""Monitoring: the follow-up check-ins after release and after resolution are
+callbacks (source follow_up), planned once whatever the saves, moved with the
+release date, cancelled with the consent; the answer of a follow-up call."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from hotline.callbacks import follow_up_answers
+from hotline.extensions import db
+from hotline.models import AuditRecord, Callback, CaseEvent, FollowUpAnswer, utcnow
+from hotline.models.states import CallbackStatus
+from tests.support.accompaniment import put_passport
+from tests.support.cases import CATEGORY, OUTCOME, audit_count, bearer, case_called, set_status, staff_tokens
+from tests.support.follow_ups import answer, follow_up_callback, follow_ups, released
+
+GOOD = {"reached": True, "housing": "stable", "work": "looking", "documents": None, "still_in_contact": True}
+
+
+@pytest.fixture
+def tokens(app):
+    return staff_tokens(app)
+
+
+def consented(client, tokens, reference, days_ago=10):
+    saved = put_passport(
+        client, tokens["aigerim"], reference, {"release_date": released(days_ago), "follow_up_consent": True}
+    )
+    assert saved.status_code == 200, saved.get_json()
+
+
+def test_consent_and_a_release_date_plan_the_check_ins_once_the_past_ones_skipped(
+    app, client, twilio, tokens
+):
+    reference = case_called(app, twilio)
+    consented(client, tokens, reference)
+    planned = follow_ups(app)
+    # Released ten days ago: the week's check-in is past, skipped; only the next has its callback.
+    assert planned == [
+        ("release", 30, False, "scheduled", "follow_up"),
+        ("release", 90, False, None, None),
+        ("release", 180, False, None, None),
+        ("release", 365, False, None, None),
+    ]
+    consented(client, tokens, reference)
+    again = put_passport(client, tokens["boris"], reference, {"follow_up_consent": True, "work": "looking"})
+    assert again.status_code == 200
+    assert follow_ups(app) == planned
+
+
+def test_a_new_release_date_moves_those_not_made_and_cancels_those_now_past(app, client, twilio, tokens):
+    reference = case_called(app, twilio)
+    consented(client, tokens, reference)
+    with app.app_context():
+        first = db.session.scalars(select(Callback).where(Callback.source == "follow_up")).one()
+        first_due = first.due_at
+    consented(client, tokens, reference, days_ago=40)
+    assert follow_ups(app) == [
+        ("release", 30, True, "cancelled", "follow_up"),
+        ("release", 90, False, "scheduled", "follow_up"),
+        ("release", 180, False, None, None),
+        ("release", 365, False, None, None),
+    ]
+    consented(client, tokens, reference, days_ago=2)
+    planned = follow_ups(app)
+    assert [row[:3] for row in planned] == [
+        ("release", 7, False),
+        ("release", 30, False),
+        ("release", 90, False),
+        ("release", 180, False),
+        ("release", 365, False),
+    ]
+    assert [row[3] for row in planned].count("scheduled") == 1
+    assert planned[0][3] == "scheduled"
+    with app.app_context():
+        due = db.session.scalar(
+            select(Callback.due_at).where(Callback.source == "follow_up", Callback.status == "scheduled")
+        )
+    assert due < first_due
+
+
+def test_consent_withdrawn_cancels_the_open_ones(app, client, twilio, tokens):
+    reference = case_called(app, twilio)
+    consented(client, tokens, reference)
+    withdrawn = put_passport(client, tokens["aigerim"], reference, {"follow_up_consent": False})
+    assert withdrawn.status_code == 200
+    planned = follow_ups(app)
+    assert all(cancelled for _, _, cancelled, _, _ in planned)
+    assert [status for *_, status, _ in planned] == ["cancelled", None, None, None]
+    assert audit_count(app, "callback.cancelled") == 1
+
+
+def test_no_consent_no_check_ins(app, client, twilio, tokens):
+    reference = case_called(app, twilio)
+    put_passport(client, tokens["aigerim"], reference, {"release_date": released(3)})
+    assert follow_ups(app) == []
+
+
+def resolve(client, token, reference):
+    return client.post(
+        f"/api/v1/cases/{reference}/status",
+        json={"status": "resolved", "outcome": OUTCOME, "category": CATEGORY},
+        headers=bearer(token),
+    )
+
+
+def test_resolving_a_case_plans_the_check_in_after_it(app, client, twilio, tokens):
+    reference = case_called(app, twilio)
+    put_passport(client, tokens["aigerim"], reference, {"follow_up_consent": True})
+    set_status(app, reference, "in_progress")
+    resolved = resolve(client, tokens["aigerim"], reference)
+    assert resolved.status_code == 200, resolved.get_json()
+    assert follow_ups(app) == [("resolved", 14, False, "scheduled", "follow_up")]
+    with app.app_context():
+        callback = db.session.scalars(select(Callback).where(Callback.source == "follow_up")).one()
+        assert (callback.due_at - utcnow()).days in (13, 14)
+
+
+def test_resolving_without_consent_plans_nothing(app, client, twilio, tokens):
+    reference = case_called(app, twilio)
+    set_status(app, reference, "in_progress")
+    assert resolve(client, tokens["aigerim"], reference).status_code == 200
+    assert follow_ups(app) == []
+
+
+def test_the_answer_is_a_row_an_event_and_an_audit_record_once(app, client, twilio, tokens):
+    reference = case_called(app, twilio)
+    consented(client, tokens, reference)
+    callback_id = follow_up_callback(app)
+    first = answer(client, tokens["aigerim"], callback_id, GOOD)
+    assert first.status_code == 201, first.get_json()
+    body = first.get_json()
+    assert (body["kind"], body["offset_days"], body["reached"], body["housing"]) == (
+        "release",
+        30,
+        True,
+        "stable",
+    )
+    assert audit_count(app, "follow_up.answered") == 1
+    with app.app_context():
+        detail = db.session.scalars(
+            select(AuditRecord.detail).where(AuditRecord.action == "follow_up.answered")
+        ).one()
+        assert "stable" not in repr(detail) and "looking" not in repr(detail)
+        assert db.session.scalar(select(CaseEvent.kind).where(CaseEvent.kind == "follow_up_answered"))
+    twice = answer(client, tokens["boris"], callback_id, GOOD)
+    assert twice.status_code == 409
+    assert "recorded already" in twice.get_json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**GOOD, "housing": "palace"}, "housing"),
+        ({**GOOD, "reached": "yes"}, "reached"),
+        ({"housing": "stable"}, "reached"),
+        ({**GOOD, "still_in_contact": 1}, "still_in_contact"),
+        ({**GOOD, "referral_id": 5}, "service_received"),
+        ({**GOOD, "service_received": True}, "referral_id"),
+        ({"reached": False, "work": "employed"}, "work"),
+    ],
+)
+def test_a_bad_answer_is_400_naming_the_field_and_writes_nothing(app, client, twilio, tokens, body, field):
+    reference = case_called(app, twilio)
+    consented(client, tokens, reference)
+    refused = answer(client, tokens["aigerim"], follow_up_callback(app), body)
+    assert refused.status_code == 400
+    assert field in refused.get_json()["message"]
+    with app.app_context():
+        assert db.session.scalars(select(FollowUpAnswer)).all() == []
+
+
+def test_a_callback_that_is_no_follow_up_is_409(app, client, twilio, tokens):
+    reference = case_called(app, twilio)
+    asked = client.post(
+        f"/api/v1/cases/{reference}/callbacks",
+        json={"due_at": utcnow().isoformat()},
+        headers=bearer(tokens["aigerim"]),
+    )
+    assert asked.status_code == 201, asked.get_json()
+    refused = answer(client, tokens["aigerim"], asked.get_json()["id"], GOOD)
+    assert refused.status_code == 409
+    assert "not a follow-up" in refused.get_json()["message"]
+
+
+def test_an_operator_of_another_queue_is_403_and_an_unknown_callback_404(app, client, twilio, tokens):
+    reference = case_called(app, twilio)
+    consented(client, tokens, reference)
+    assert answer(client, tokens["dana"], follow_up_callback(app), GOOD).status_code == 403
+    assert answer(client, tokens["aigerim"], 987654, GOOD).status_code == 404
+
+
+def test_not_reached_after_the_attempts_is_a_case_event_and_the_next_check_in(app, client, twilio, tokens):
+    reference = case_called(app, twilio)
+    consented(client, tokens, reference)
+    callback_id = follow_up_callback(app)
+    with app.app_context():
+        db.session.execute(
+            Callback.__table__.update()
+            .where(Callback.id == callback_id)
+            .values(status=CallbackStatus.FAILED.value)
+        )
+        follow_up_answers.not_reached(db.session.get(Callback, callback_id), utcnow())
+        db.session.commit()
+    assert audit_count(app, "follow_up.not_reached") == 1
+    assert [row[3] for row in follow_ups(app)] == ["failed", "scheduled", None, None]
