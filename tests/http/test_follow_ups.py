@@ -9,11 +9,12 @@ from sqlalchemy import select
 
 from hotline.callbacks import follow_up_answers
 from hotline.extensions import db
-from hotline.models import AuditRecord, Callback, CaseEvent, FollowUpAnswer, utcnow
+from hotline.models import AuditRecord, Callback, CaseEvent, FollowUpAnswer, Referral, utcnow
 from hotline.models.states import CallbackStatus
 from tests.support.accompaniment import put_passport
 from tests.support.cases import CATEGORY, OUTCOME, audit_count, bearer, case_called, set_status, staff_tokens
 from tests.support.follow_ups import answer, follow_up_callback, follow_ups, released
+from tests.support.partners import a_partner, move, refer
 
 GOOD = {"reached": True, "housing": "stable", "work": "looking", "documents": None, "still_in_contact": True}
 
@@ -205,3 +206,27 @@ def test_not_reached_after_the_attempts_is_a_case_event_and_the_next_check_in(ap
         db.session.commit()
     assert audit_count(app, "follow_up.not_reached") == 1
     assert [row[3] for row in follow_ups(app)] == ["failed", "scheduled", None, None]
+
+
+def test_a_service_received_moves_the_referral_and_a_refused_move_writes_nothing(app, client, twilio, tokens):
+    reference = case_called(app, twilio)
+    consented(client, tokens, reference)
+    partner = a_partner(app)
+    made = refer(client, tokens["aigerim"], reference, partner).get_json()["id"]
+    other = refer(client, tokens["aigerim"], reference, partner).get_json()["id"]
+    assert move(client, tokens["aigerim"], made, "accepted").status_code == 200
+    callback_id = follow_up_callback(app)
+    # The other referral was never accepted: its service cannot be received yet.
+    refused = answer(
+        client, tokens["aigerim"], callback_id, {**GOOD, "referral_id": other, "service_received": True}
+    )
+    assert refused.status_code == 409
+    with app.app_context():
+        assert db.session.scalars(select(FollowUpAnswer)).all() == []
+    done = answer(
+        client, tokens["aigerim"], callback_id, {**GOOD, "referral_id": made, "service_received": True}
+    )
+    assert done.status_code == 201, done.get_json()
+    with app.app_context():
+        assert db.session.get(Referral, made).status == "service_received"
+    assert audit_count(app, "case.referral_status_changed") == 2
