@@ -4,16 +4,39 @@ release date, cancelled with the consent; the answer of a follow-up call."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
+from hotline import events
+from hotline.accounts import auth
 from hotline.callbacks import follow_up_answers
+from hotline.callbacks import follow_ups as planning
+from hotline.cases import passport
 from hotline.extensions import db
-from hotline.models import AuditRecord, Callback, CaseEvent, FollowUpAnswer, Referral, utcnow
-from hotline.models.states import CallbackStatus
+from hotline.models import (
+    AuditRecord,
+    Callback,
+    CallbackAttempt,
+    Case,
+    CaseEvent,
+    FollowUpAnswer,
+    Offer,
+    Referral,
+    Role,
+    User,
+    utcnow,
+)
+from hotline.models.states import CallbackStatus, Presence
+from hotline.operators import callbacks, desk, offers
 from tests.support.accompaniment import put_passport
+from tests.support.callbacks import NEEDS
+from tests.support.calls import ScriptedCall
 from tests.support.cases import CATEGORY, OUTCOME, audit_count, bearer, case_called, set_status, staff_tokens
-from tests.support.follow_ups import answer, follow_up_callback, follow_ups, released
+from tests.support.follow_ups import answer, follow_up_callback, follow_ups, local_today, released
+from tests.support.pages import PASSWORD
 from tests.support.partners import a_partner, move, refer
 
 GOOD = {"reached": True, "housing": "stable", "work": "looking", "documents": None, "still_in_contact": True}
@@ -230,3 +253,36 @@ def test_a_service_received_moves_the_referral_and_a_refused_move_writes_nothing
     with app.app_context():
         assert db.session.get(Referral, made).status == "service_received"
     assert audit_count(app, "case.referral_status_changed") == 2
+
+
+def test_a_follow_up_failed_after_its_last_attempt_tells_its_operator_and_the_supervisors(
+    app, twilio, monkeypatch
+):
+    call = ScriptedCall(twilio)
+    call.to_queue(need=NEEDS["legal"])
+    call.post("/telephony/voice/status", CallStatus="completed", SequenceNumber="9")  # the caller hung up
+    with app.app_context():
+        reference = call.record().case.reference
+    published = []
+    monkeypatch.setattr(events, "_after_commit", lambda name, data, rooms: published.append((name, rooms)))
+    with app.app_context():
+        monkeypatch.setitem(
+            app.extensions, "callback_policy", replace(app.extensions["callback_policy"], attempts=1)
+        )
+        auth.create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal"], languages=["ru"])
+        user = db.session.scalars(select(User).where(User.username == "aigerim")).one()
+        case = db.session.scalars(select(Case).where(Case.reference == reference)).one()
+        case.assigned_operator_id = user.id
+        db.session.commit()
+        values = {"release_date": local_today() - timedelta(days=7), "follow_up_consent": True}
+        passport.save(case, values, user, utcnow(), local_today(), then=planning.passport_saved)
+        desk.choose_presence(user, Presence.AVAILABLE, None, utcnow())
+        offers.distribute(utcnow())
+        offer_id = db.session.scalars(select(Offer.id).where(Offer.callback_id.is_not(None))).one()
+        attempt_id = desk.take_callback(offer_id, user, utcnow()).attempt_id
+        callbacks.operator_answered(db.session.get(CallbackAttempt, attempt_id), utcnow())
+        callbacks.dial_ended(db.session.get(CallbackAttempt, attempt_id), "no-answer", False, utcnow(), None)
+    assert [row[3] for row in follow_ups(app)] == ["failed", "scheduled", None, None, None]
+    assert audit_count(app, "follow_up.not_reached") == 1
+    alerts = [rooms for name, rooms in published if name == "follow_up.not_reached"]
+    assert len(alerts) == 1 and set(alerts[0]) == {"supervisors", f"user:{user.id}"}
