@@ -286,3 +286,12 @@ def test_a_follow_up_failed_after_its_last_attempt_tells_its_operator_and_the_su
     assert audit_count(app, "follow_up.not_reached") == 1
     alerts = [rooms for name, rooms in published if name == "follow_up.not_reached"]
     assert len(alerts) == 1 and set(alerts[0]) == {"supervisors", f"user:{user.id}"}
+
+
+def test_a_follow_up_callback_cancelled_by_hand_hands_on_to_the_next_check_in(app, client, twilio, tokens):
+    reference = case_called(app, twilio)
+    consented(client, tokens, reference)
+    callback_id = follow_up_callback(app)
+    cancelled = client.post(f"/api/v1/callbacks/{callback_id}/cancel", headers=bearer(tokens["aigerim"]))
+    assert cancelled.status_code == 200, cancelled.get_json()
+    assert [row[3] for row in follow_ups(app)] == ["cancelled", "scheduled", None, None]
