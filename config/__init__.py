@@ -50,6 +50,21 @@ def _env_count(name: str, default: str) -> int:
     return number
 
 
+def _env_days(name: str, default: str) -> tuple[int, ...]:
+    """Whole numbers of days (1 to 3660) separated by commas, in order without repeats;
+    refused by name otherwise. Empty: none."""
+    from hotline.core.parsing import whole_number
+
+    value = _env(name, default)
+    parts = [part.strip(" ") for part in value.split(",")] if value.strip(" ") else []
+    days = [whole_number(part) for part in parts]
+    if any(day is None or not 1 <= day <= 3660 for day in days):
+        raise RuntimeError(
+            f"{name} must be days (1 to 3660) separated by commas, such as 7,30,90, not {value!r}"
+        )
+    return tuple(sorted(set(days)))
+
+
 def _env_rate(name: str, default: str) -> float:
     """A positive decimal such as 1 or 0.5 (float() reads 'nan' and 'inf'), refused by name otherwise."""
     from hotline.core.parsing import decimal_number
@@ -146,6 +161,11 @@ class Config:
         # The risk protocol (hotline/cases/risk.py): an alert nobody acknowledged is
         # raised to the supervisors again after this long, and again after as long.
         self.HOTLINE_RISK_ESCALATE_SECONDS = _env_count("HOTLINE_RISK_ESCALATE_SECONDS", "300")
+        # Monitoring (hotline/callbacks/follow_ups.py): with the person's consent, a
+        # follow-up callback this many days after their release date (commas), and
+        # HOTLINE_FOLLOW_UP_AFTER_RESOLVED_DAYS after one of their cases is resolved.
+        self.HOTLINE_FOLLOW_UP_DAYS = _env_days("HOTLINE_FOLLOW_UP_DAYS", "7,30,90,180,365")
+        self.HOTLINE_FOLLOW_UP_AFTER_RESOLVED_DAYS = _env_count("HOTLINE_FOLLOW_UP_AFTER_RESOLVED_DAYS", "14")
         # The SMS after the last failed attempt, per language (hotline/callbacks/messages.py).
         self.HOTLINE_CALLBACK_FAILED_SMS = _env("HOTLINE_CALLBACK_FAILED_SMS", "")
         # The console's softphone (Twilio Voice SDK): an API key and secret mint its

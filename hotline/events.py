@@ -54,6 +54,8 @@ CALLBACK_EVENTS = frozenset({"scheduled", "queued", "attempted", "completed", "f
 # A person in danger (the risk protocol, hotline.cases.risk): raised, raised again, acknowledged.
 RISK_ALERT = "risk.alert"
 RISK_ACKNOWLEDGED = "risk.acknowledged"
+# A follow-up check-in that did not reach the person after its callback's attempts.
+FOLLOW_UP_NOT_REACHED = "follow_up.not_reached"
 SUPERVISORS_ROOM = "supervisors"
 ENDED_WHILE_WAITING = "ended"
 
@@ -215,6 +217,31 @@ def risk_acknowledged(alert_id: int, case_reference: str, username: str, at: dat
         "acknowledged_at": at.isoformat(),
     }
     _after_commit(RISK_ACKNOWLEDGED, message, [SUPERVISORS_ROOM])
+
+
+def follow_up_not_reached(
+    follow_up_id: int,
+    callback_id: int,
+    case_reference: str,
+    queue: str,
+    kind: str,
+    offset_days: int,
+    operator_id: int | None,
+    at: datetime,
+) -> None:
+    """`follow_up.not_reached` once the transaction commits, to the person's
+    operator (when they have one) and the supervisors: ids and codes only."""
+    message = {
+        "follow_up_id": follow_up_id,
+        "callback_id": callback_id,
+        "case_reference": case_reference,
+        "queue": queue,
+        "kind": kind,
+        "offset_days": offset_days,
+        "at": at.isoformat(),
+    }
+    rooms = [SUPERVISORS_ROOM] + ([user_room(operator_id)] if operator_id is not None else [])
+    _after_commit(FOLLOW_UP_NOT_REACHED, message, rooms)
 
 
 def access_ended(rooms: list[str]) -> None:

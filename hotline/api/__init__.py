@@ -13,6 +13,7 @@ from hotline.api import (  # noqa: E402,F401  # noqa: E402,F401
     cases,
     desk,
     errors,
+    follow_ups,
     offers,
     openapi,
     partners,

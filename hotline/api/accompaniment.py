@@ -32,6 +32,7 @@ from hotline.api.cases import REFUSALS, _actor
 from hotline.api.offers import LARGEST_ID
 from hotline.api.openapi import documented
 from hotline.api.schemas import ErrorSchema
+from hotline.callbacks import follow_ups
 from hotline.cases import access, passport, plan, route
 from hotline.models import utcnow
 from hotline.models.states import PlanStepStatus
@@ -90,7 +91,7 @@ def case_passport_change(reference: str):
     case = access.look(reference, g.api_user, _actor(), now, step="passport", action=None)
     expected = _expected_version()
     body = load(PassportFieldsSchema)
-    passport.save(case, body, g.api_user, now, _today(now), expected)
+    passport.save(case, body, g.api_user, now, _today(now), expected, then=follow_ups.passport_saved)
     return _tagged(passport.shown(case))
 
 

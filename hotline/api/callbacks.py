@@ -30,7 +30,7 @@ from hotline.api.schemas import (
     NoBodySchema,
     RequestedCallbackSchema,
 )
-from hotline.callbacks import from_case, listing, policy, schedule, service
+from hotline.callbacks import follow_ups, from_case, listing, policy, schedule, service
 from hotline.core.parsing import aware_moment, calendar_date, whole_number
 from hotline.core.phones import InvalidNumber, dialable
 from hotline.models import QueueName, User, utcnow
@@ -204,7 +204,10 @@ def cancel_callback(callback_id: str):
     shown = _handled(callback_id)
     nothing()
     user = g.api_user
-    return CallbackSchema().dump(schedule.cancel(shown["id"], user.username, user.id, utcnow()))
+    cancelled = schedule.cancel(
+        shown["id"], user.username, user.id, utcnow(), closed_then=follow_ups.callback_closed
+    )
+    return CallbackSchema().dump(cancelled)
 
 
 @bp.post("/callbacks/<callback_id>/reschedule")

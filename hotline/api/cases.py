@@ -28,6 +28,7 @@ from hotline.api.schemas import (
     RevealedNumberSchema,
     TimelineSchema,
 )
+from hotline.callbacks import follow_ups
 from hotline.callbacks import service as callbacks_service
 from hotline.cases import access, notes, reading, workflow
 from hotline.core.parsing import whole_number
@@ -144,6 +145,7 @@ def case_status(reference: str):
         taxonomy.active_codes,
         outcome=body["outcome"],
         category=body["category"],
+        resolved_then=follow_ups.case_resolved,
     )
     return CaseStatusSchema().dump(moved)
 

@@ -11,7 +11,7 @@ from flask import Blueprint, jsonify
 from werkzeug.http import HTTP_STATUS_CODES
 
 from hotline.api.schemas import ErrorSchema
-from hotline.callbacks import from_case, listing, policy, service, stages
+from hotline.callbacks import follow_up_answers, from_case, listing, policy, service, stages
 from hotline.calls.service import ConcurrentChange, UnknownCall
 from hotline.cases import (
     access,
@@ -74,6 +74,9 @@ ANSWERS: dict[type[Exception], tuple[int, str | None]] = {
     wrapup.NotInWrapUp: (409, "this call is not in wrap-up: saved already, ran out, or still going"),
     taking.CannotTake: (409, None),
     stages.CallbackOutOfPlace: (409, None),
+    follow_up_answers.AnswerRefused: (400, None),
+    follow_up_answers.NotAFollowUp: (409, None),
+    follow_up_answers.AnsweredAlready: (409, None),
     service.NoNumberToCall: (409, "the caller's number is withheld: send the number to call them back on"),
     legs.NotConnected: (409, None),
     presence.PresenceRefused: (409, None),

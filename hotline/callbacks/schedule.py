@@ -7,6 +7,7 @@ audit record, and an event to the consoles after commit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select, update
@@ -73,16 +74,29 @@ def queue_due(now: datetime) -> list[int]:
     return woken
 
 
-def cancel(callback_id: int, actor: str, actor_id: int | None, now: datetime) -> dict:
+def cancel(
+    callback_id: int,
+    actor: str,
+    actor_id: int | None,
+    now: datetime,
+    closed_then: Callable[[int, datetime], None] | None = None,
+) -> dict:
     """Cancel the callback before anyone dials it; its view, committed.
-    CallbackOutOfPlace (409) once it is being dialled or has ended."""
+    CallbackOutOfPlace (409) once it is being dialled or has ended.
+    `closed_then(callback_id, now)` runs in the transaction (the person's next
+    follow-up check-in: `follow_ups.callback_closed`, handed in by the view, since
+    follow_ups moves callbacks through this module)."""
     listing.get(callback_id)  # UnknownCallback (404) when there is none
     if not stages.transition(
         callback_id, CallbackStatus.CANCELLED, allowed_from=BEFORE_DIALLING, closed_at=now
     ):
         db.session.rollback()
         raise stages.CallbackOutOfPlace("cancel", _status_of(callback_id))
-    return _changed(callback_id, "cancelled", actor, actor_id, now)
+    shown = changed_within(callback_id, "cancelled", actor, actor_id, now)
+    if closed_then is not None:
+        closed_then(callback_id, now)
+    db.session.commit()
+    return shown
 
 
 def reschedule(
@@ -116,6 +130,16 @@ def _status_of(callback_id: int) -> str:
 
 
 def _changed(callback_id: int, name: str, actor: str, actor_id: int | None, now: datetime, **data) -> dict:
+    shown = changed_within(callback_id, name, actor, actor_id, now, **data)
+    db.session.commit()
+    return shown
+
+
+def changed_within(
+    callback_id: int, name: str, actor: str, actor_id: int | None, now: datetime, **data
+) -> dict:
+    """The callback's move said: a case event with its audit record, and the
+    consoles' event once the caller's transaction commits. Its view."""
     callback, shown = listing.get(callback_id)
     timeline.record(
         callback.case_id,
@@ -129,5 +153,4 @@ def _changed(callback_id: int, name: str, actor: str, actor_id: int | None, now:
         **data,
     )
     events.callback_changed(name, shown)
-    db.session.commit()
     return shown

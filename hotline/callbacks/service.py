@@ -192,6 +192,29 @@ def record(
 ) -> Requested:
     """Record `request`, or merge it into the person's open callback in its
     queue; the case's timeline and the audit log say which. Committed."""
+    requested = record_within(request, now, policy, vault, actor=actor, actor_id=actor_id, call=call)
+    db.session.commit()
+    log.info(
+        "callback %d %s (%s)",
+        requested.callback_id,
+        "merged" if requested.merged else requested.status,
+        request.source,
+    )
+    return requested
+
+
+def record_within(
+    request: Request,
+    now: datetime,
+    policy: CallbackPolicy,
+    vault: PhoneVault,
+    *,
+    actor: str,
+    actor_id: int | None = None,
+    call: Call | None = None,
+) -> Requested:
+    """`record`, part of the caller's transaction (a follow-up planned with the
+    passport's change or the case's resolution): the events go out with its commit."""
     due_at = due_within(policy, max(request.asked_at, now), request.window)
     number = _number(request, vault)
     case_id, reference = _case(request, now, policy, actor)
@@ -247,8 +270,6 @@ def record(
     # A merge tells the screens only what moved: a new due time, or the queue joined now.
     if not merged or callback.status == CallbackStatus.SCHEDULED or queued_now:
         events.callback_changed(callback.status, listing.shown(callback, reference))
-    db.session.commit()
-    log.info("callback %d %s (%s)", callback_id, "merged" if merged else callback.status, request.source)
     return Requested(callback_id, CallbackStatus(callback.status), callback.due_at, reference, merged)
 
 

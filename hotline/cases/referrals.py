@@ -149,6 +149,14 @@ def move(referral_id: int, to: ReferralStatus, user: User, now: datetime) -> Mov
     """`user` moves the referral to `to`, committed, with who and when, on its
     case's timeline and in the audit log. UnknownReferral, ReferralMoveRefused
     or ReferralChanged, with nothing written."""
+    moved = move_within(referral_id, to, user, now)
+    db.session.commit()
+    return moved
+
+
+def move_within(referral_id: int, to: ReferralStatus, user: User, now: datetime) -> Moved:
+    """`move`, part of the caller's transaction (a follow-up call's answer);
+    the transaction rolled back when it raises."""
     referral = db.session.execute(
         select(Referral.case_id, Referral.partner_id, Referral.status).where(Referral.id == referral_id)
     ).one_or_none()
@@ -164,7 +172,6 @@ def move(referral_id: int, to: ReferralStatus, user: User, now: datetime) -> Mov
         referral_id, referral.case_id, referral.partner_id, to.value, current.value, user.username, now
     )
     _record(moved, user, "referral_status_changed")
-    db.session.commit()
     return moved
 
 

@@ -109,6 +109,7 @@ def move(
     *,
     outcome: str | None = None,
     category: str | None = None,
+    resolved_then: Callable[[int, datetime], None] | None = None,
 ) -> Moved:
     """`user` moves the case to `to`, committed, on its timeline and in the audit
     log. Resolving takes `outcome` and `category` (checked against
@@ -116,7 +117,9 @@ def move(
     when it was resolved and closed, and keeps its codes.
 
     A case with an open risk alert is neither resolved nor closed (the risk
-    protocol: `cases.risk.require_settled`).
+    protocol: `cases.risk.require_settled`). `resolved_then(case_id, now)` runs in
+    the transaction of a move to resolved (the follow-up after resolution:
+    `hotline.callbacks.follow_ups.case_resolved`, handed in by the view).
 
     Raises UnknownCase, CaseMoveRefused, CodeNeeded, RiskUnsettled, CaseChanged
     or AnotherActiveCase, with nothing written."""
@@ -177,6 +180,8 @@ def move(
         **{"from": current.value, "to": to.value},
         **codes,
     )
+    if to is CaseStatus.RESOLVED and resolved_then is not None:
+        resolved_then(case_id, now)
     db.session.commit()
     final = {"outcome": case.outcome, "category": case.category, **codes}
     return Moved(reference, to.value, current.value, final["outcome"], final["category"])

@@ -10,6 +10,7 @@ from hotline.models.base import QueueName, UTCDateTime, render_migration_type, u
 from hotline.models.callbacks import Callback, CallbackAttempt
 from hotline.models.calls import Call, Caller
 from hotline.models.cases import Case, CaseEvent, CaseNote, CaseNumber, CaseStatus
+from hotline.models.follow_ups import FollowUp, FollowUpAnswer
 from hotline.models.partners import Partner, PartnerCode, Referral, ReferralMove
 from hotline.models.people import ApiToken, OperatorLanguage, OperatorSkill, Role, User
 from hotline.models.risk import CallerBlock, EmergencyAction, RiskAlert
@@ -32,6 +33,8 @@ __all__ = [
     "CaseStatus",
     "Disposition",
     "EmergencyAction",
+    "FollowUp",
+    "FollowUpAnswer",
     "Offer",
     "OperatorLanguage",
     "OperatorSkill",

@@ -30,7 +30,7 @@ from flask import current_app
 from sqlalchemy import func, insert, select, update
 
 from hotline import audit, events
-from hotline.callbacks import listing, stages
+from hotline.callbacks import follow_up_answers, follow_ups, listing, stages
 from hotline.callbacks.messages import failed_sms
 from hotline.callbacks.policy import due_after_failure, parse_window
 from hotline.cases import timeline
@@ -464,6 +464,7 @@ def _completed(attempt: CallbackAttempt, now: datetime) -> None:
     ):
         _said(attempt, "attempted", now, outcome=AttemptOutcome.ANSWERED.value)
         _said(attempt, "completed", now)
+        follow_ups.callback_closed(attempt.callback_id, now)
     db.session.commit()
 
 
@@ -495,6 +496,8 @@ def _not_reached(
     _free_operator(attempt, now, Presence.AVAILABLE, state="not_reached", outcome=outcome.value)
     _said(attempt, "attempted", now, outcome=outcome.value)
     _said(attempt, "failed" if failed else "scheduled", now)
+    if failed:
+        follow_up_answers.not_reached(callback, now)
     db.session.commit()
     offers.operator_ready(attempt.user_id, now)
     if failed and telephony is not None:

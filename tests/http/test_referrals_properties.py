@@ -5,8 +5,6 @@ audit record, no partner); text with a lone surrogate is a 400."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,9 +13,8 @@ from sqlalchemy import func, select
 from hotline.extensions import db
 from hotline.models import AuditRecord, Partner, PartnerCode
 from hotline.models.partners import FACET_CODES, Facet
-from tests.support import surrogates
-from tests.support.bodies import json_values, objects, raw
-from tests.support.cases import NUMBER, bearer, case_called
+from tests.support.bodies import check_answers, json_values, objects
+from tests.support.cases import bearer, case_called
 from tests.support.partners import a_partner, refer, tokens_with_an_admin, trail
 
 PROPERTIES = settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
@@ -60,39 +57,6 @@ def directory_written(app) -> tuple:
             ),
             db.session.scalar(select(func.count()).select_from(AuditRecord)),
         )
-
-
-def check_answers(client, path, headers, bodies, field, done, written, done_changes, refusals=(400, 409)):
-    seen = set()
-
-    def check(answer, body, before):
-        assert answer.status_code in (done, *refusals), answer.get_data(as_text=True)
-        seen.add(answer.status_code)
-        assert NUMBER[1:] not in answer.get_data(as_text=True)
-        if body is not None and surrogates.has_surrogate(json.dumps(body, ensure_ascii=False)):
-            assert answer.status_code == 400
-        after = written()
-        if answer.status_code != done:
-            assert after == before
-        else:
-            done_changes(before, after)
-
-    @given(body=bodies)
-    @PROPERTIES
-    def json_bodies(body):
-        before = written()
-        check(client.post(path, json=body, headers=headers), body, before)
-
-    @given(data=raw(field))
-    @PROPERTIES
-    def raw_bodies(data):
-        before = written()
-        answer = client.post(path, data=data, headers={**headers, "Content-Type": "application/json"})
-        check(answer, None, before)
-
-    json_bodies()
-    raw_bodies()
-    return seen
 
 
 def test_any_partner_body_is_answered_and_leaves_no_half_partner(app, client, tokens):
