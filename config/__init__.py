@@ -146,6 +146,9 @@ class Config:
         # The risk protocol (hotline/cases/risk.py): an alert nobody acknowledged is
         # raised to the supervisors again after this long, and again after as long.
         self.HOTLINE_RISK_ESCALATE_SECONDS = _env_count("HOTLINE_RISK_ESCALATE_SECONDS", "300")
+        # Retention (hotline/cases/retention.py, workers/retention.py): a case closed
+        # longer ago than this many days is anonymised by the daily job; 0 turns the job off.
+        self.HOTLINE_RETENTION_DAYS = _env_count("HOTLINE_RETENTION_DAYS", "1095")
         # The SMS after the last failed attempt, per language (hotline/callbacks/messages.py).
         self.HOTLINE_CALLBACK_FAILED_SMS = _env("HOTLINE_CALLBACK_FAILED_SMS", "")
         # The console's softphone (Twilio Voice SDK): an API key and secret mint its

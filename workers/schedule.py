@@ -13,12 +13,15 @@ from rq.cron import CronScheduler
 from workers import callbacks, risk
 from workers.callbacks import queue_due_callbacks
 from workers.reconciler import close_stuck_calls
+from workers.retention import anonymise_old_cases
 from workers.risk import raise_unacknowledged_alerts
 from workers.sweep import EVERY_SECONDS, sweep
 
 EVERY_MINUTE = 60
+# Retention's daily run, at 03:30 in the hotline's time zone (Asia/Almaty: 21:30 UTC).
+RETENTION_CRON = "30 21 * * *"
 # Every job registered below.
-JOBS = (close_stuck_calls, sweep, queue_due_callbacks, raise_unacknowledged_alerts)
+JOBS = (close_stuck_calls, sweep, queue_due_callbacks, raise_unacknowledged_alerts, anonymise_old_cases)
 
 
 def register(scheduler: CronScheduler, queue_name: str) -> None:
@@ -42,4 +45,7 @@ def register(scheduler: CronScheduler, queue_name: str) -> None:
         interval=risk.EVERY_SECONDS,
         ttl=risk.EVERY_SECONDS,
         job_timeout=risk.EVERY_SECONDS * 6,
+    )
+    scheduler.register(
+        anonymise_old_cases, queue_name, cron=RETENTION_CRON, ttl=3600, job_timeout=30 * EVERY_MINUTE
     )
