@@ -185,7 +185,7 @@ def cron() -> None:
 
     queue = _queue_once_redis_answers()
     scheduler = QuietCron(connection=queue.connection)
-    schedule.register(scheduler, queue.name)
+    schedule.register(scheduler, queue.name, current_app.config["HOTLINE_TIMEZONE"])
     scheduler.start()
 
 
@@ -224,7 +224,7 @@ def stats_verify() -> None:
     click.echo("the rollups agree with the raw rows")
 
 
-@click.command("export-person", help=(export.__doc__ or "").split("\n\n", 1)[-1])
+@click.command("export-person")
 @with_appcontext
 @click.option("--case", "reference", required=True, help="A case of the person (its reference, HL-…).")
 @click.option(
@@ -232,7 +232,19 @@ def stats_verify() -> None:
 )
 @click.option("--actor", help="Who asks, for the audit log (default: the OS user).")
 def export_person(reference: str, out: str | None, actor: str | None) -> None:
-    """One person's data as JSON (UTF-8), for a subject-access request; audited."""
+    """One person's data as JSON (UTF-8), for a subject-access request; audited
+    (person.exported: the actor and the case). An unknown case exits 2.
+
+    \b
+    Keys (stable; docs: hotline/cases/export.py):
+      format, exported_at, case,
+      caller {id, number (in full), language, created_at},
+      cases [{the case's columns, calls, notes, referrals [{..., moves}],
+              callbacks [{..., number, attempts}], risk_alerts,
+              emergency_actions, blocks}], oldest first,
+      passport {its fields, versions} or null, plan_steps.
+    Each record holds its table's columns by name; times ISO 8601 in UTC.
+    """
     try:
         data = export.export(reference, current_app.extensions["phone_vault"], actor or getpass.getuser())
     except UnknownCase:

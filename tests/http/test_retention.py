@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -335,8 +336,11 @@ def test_the_cron_runs_the_job_once_a_day():
             self.jobs[func.__name__] = options
 
     scheduler = Scheduler()
-    schedule.register(scheduler, "default")
-    assert scheduler.jobs["anonymise_old_cases"]["cron"] == schedule.RETENTION_CRON
+    schedule.register(scheduler, "default", "Asia/Almaty")
+    minute, hour, *every = scheduler.jobs["anonymise_old_cases"]["cron"].split()
+    assert every == ["*", "*", "*"]
+    today = datetime.now().astimezone().replace(hour=int(hour), minute=int(minute))
+    assert today.astimezone(ZoneInfo("Asia/Almaty")).time().isoformat("minutes") == "03:30"
     assert anonymise_old_cases in schedule.JOBS
 
 
