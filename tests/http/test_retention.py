@@ -18,6 +18,7 @@ from hotline.extensions import db
 from hotline.models import (
     AuditRecord,
     Call,
+    Callback,
     Caller,
     CallerBlock,
     Case,
@@ -102,6 +103,19 @@ def fill(app, reference: str, n: int = 0) -> str:
                 ),
             ]
         )
+        vault = app.extensions["phone_vault"]
+        db.session.add(
+            Callback(
+                caller_id=case.caller_id,
+                case_id=case.id,
+                queue=case.queue,
+                source="web",
+                status="completed",
+                number_hash=vault.digest(OTHER_NUMBER),
+                number_encrypted=vault.encrypt(OTHER_NUMBER),
+                number_tail=OTHER_NUMBER[-2:],
+            )
+        )
         passport = db.session.scalar(select(SocialPassport).where(SocialPassport.caller_id == case.caller_id))
         if passport is None:
             passport = SocialPassport(caller_id=case.caller_id, version=1, housing=NOTE)
@@ -145,6 +159,11 @@ def texts(app, reference: str) -> dict:
             ).all(),
             "recordings": db.session.execute(
                 select(Call.recording_sid, Call.recording_url).where(Call.case_id == case_id)
+            ).all(),
+            "callbacks": db.session.execute(
+                select(Callback.number_hash, Callback.number_encrypted, Callback.number_tail).where(
+                    Callback.case_id == case_id
+                )
             ).all(),
         }
 
@@ -229,6 +248,7 @@ def test_a_case_long_closed_loses_its_texts_recordings_number_and_passport_and_k
         "actions": [""],
         "blocks": [""],
         "recordings": [(None, None)],
+        "callbacks": [(None, None, None)],
     }
     assert person(app, reference) == (None, None, [], [])
     with app.app_context():
@@ -243,6 +263,16 @@ def test_a_case_long_closed_loses_its_texts_recordings_number_and_passport_and_k
     assert figures(app, client, tokens["boris"]) == before
     for line in caplog.messages:
         assert NUMBER not in line and NUMBER[-7:] not in line and NOTE not in line and REASON not in line
+
+
+def test_a_run_takes_at_most_its_batch_oldest_first(app, twilio, tokens):
+    first = case_called(app, twilio, "legal", NUMBER)
+    second = case_called(app, twilio, "legal", OTHER_NUMBER)
+    closed(app, first, **LONG_AGO)
+    closed(app, second, **LONG_AGO)
+    with app.app_context():
+        assert retention.run(clock.now(), DAYS, in_process_telephony(app), limit=1).anonymised == [first]
+    assert run(app).anonymised == [second]
 
 
 def test_a_second_run_changes_nothing(app, twilio, tokens):
@@ -368,6 +398,8 @@ def test_export_person_writes_the_persons_data(app, twilio, tokens, runner, tmp_
     assert first["calls"][0]["recording_sid"].startswith("RE")
     assert data["passport"]["housing"] == NOTE and data["passport"]["versions"][0]["changed"] == ["housing"]
     assert data["plan_steps"][0]["goal"] == REASON
+    [callback] = first["callbacks"]
+    assert (callback["number"], callback["attempts"]) == (OTHER_NUMBER, [])
     with app.app_context():
         record = db.session.scalars(select(AuditRecord).where(AuditRecord.action == "person.exported")).one()
         assert (record.actor, record.detail) == ("boris", {"reference": new})
