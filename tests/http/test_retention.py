@@ -4,6 +4,7 @@ case their number and passport), keep their figures; `flask export-person`."""
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import time
@@ -423,3 +424,19 @@ def test_export_person_of_an_unknown_case_exits_2(app, runner):
     assert result.exit_code == 2
     assert "HL-1999-404" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_the_simulator_deletes_a_recording_as_twilio_does(app, client):
+    sid = "RE" + "b" * 32
+    account, token = app.config["TWILIO_ACCOUNT_SID"], app.config["TWILIO_AUTH_TOKEN"]
+    path = f"/simulator/2010-04-01/Accounts/{account}/Recordings/{sid}.json"
+    auth = {"Authorization": "Basic " + base64.b64encode(f"{account}:{token}".encode()).decode()}
+    with app.app_context():
+        state.save("recording", sid, {"call_sid": "CA" + "c" * 32, "duration": 3, "created": time.time()})
+    assert client.delete(path).status_code == 401
+    answer = client.delete(path, headers=auth)
+    assert (answer.status_code, answer.get_data()) == (204, b"")
+    again = client.delete(path, headers=auth)
+    assert (again.status_code, again.get_json()["code"]) == (404, 20404)
+    with app.app_context():
+        assert state.load("recording", sid) is None
