@@ -166,6 +166,9 @@ class Config:
         # HOTLINE_FOLLOW_UP_AFTER_RESOLVED_DAYS after one of their cases is resolved.
         self.HOTLINE_FOLLOW_UP_DAYS = _env_days("HOTLINE_FOLLOW_UP_DAYS", "7,30,90,180,365")
         self.HOTLINE_FOLLOW_UP_AFTER_RESOLVED_DAYS = _env_count("HOTLINE_FOLLOW_UP_AFTER_RESOLVED_DAYS", "14")
+        # Retention (hotline/cases/retention.py, workers/retention.py): a case closed
+        # longer ago than this many days is anonymised by the daily job; 0 turns the job off.
+        self.HOTLINE_RETENTION_DAYS = _env_count("HOTLINE_RETENTION_DAYS", "1095")
         # The SMS after the last failed attempt, per language (hotline/callbacks/messages.py).
         self.HOTLINE_CALLBACK_FAILED_SMS = _env("HOTLINE_CALLBACK_FAILED_SMS", "")
         # The console's softphone (Twilio Voice SDK): an API key and secret mint its

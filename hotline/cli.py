@@ -1,18 +1,22 @@
 """flask commands: create-user, deactivate-user, create-token, revoke-token, seed-demo, worker, dialler, cron,
-stats rebuild, stats verify, doctor (hotline/doctor.py), simulate-call."""
+stats rebuild, stats verify, export-person, doctor (hotline/doctor.py), simulate-call."""
 
 from __future__ import annotations
 
+import getpass
+import json
 import os
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from rq import Queue
 
 from hotline import events
 from hotline.accounts import auth, users
 from hotline.accounts.users import LANGUAGES
+from hotline.cases import export
+from hotline.cases.lookup import UnknownCase
 from hotline.core import phones
 from hotline.doctor import doctor
 from hotline.models import QueueName, Role
@@ -33,6 +37,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cron)
     app.cli.add_command(doctor)
     app.cli.add_command(stats)
+    app.cli.add_command(export_person)
 
 
 def _listed(text: str | None) -> list[str]:
@@ -180,7 +185,7 @@ def cron() -> None:
 
     queue = _queue_once_redis_answers()
     scheduler = QuietCron(connection=queue.connection)
-    schedule.register(scheduler, queue.name)
+    schedule.register(scheduler, queue.name, current_app.config["HOTLINE_TIMEZONE"])
     scheduler.start()
 
 
@@ -217,3 +222,37 @@ def stats_verify() -> None:
     if differences:
         raise click.exceptions.Exit(1)
     click.echo("the rollups agree with the raw rows")
+
+
+@click.command("export-person")
+@with_appcontext
+@click.option("--case", "reference", required=True, help="A case of the person (its reference, HL-…).")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, writable=True), help="The file to write (default: stdout)."
+)
+@click.option("--actor", help="Who asks, for the audit log (default: the OS user).")
+def export_person(reference: str, out: str | None, actor: str | None) -> None:
+    """One person's data as JSON (UTF-8), for a subject-access request; audited
+    (person.exported: the actor and the case). An unknown case exits 2.
+
+    \b
+    Keys (stable; docs: hotline/cases/export.py):
+      format, exported_at, case,
+      caller {id, number (in full), language, created_at},
+      cases [{the case's columns, calls, notes, referrals [{..., moves}],
+              callbacks [{..., number, attempts}], risk_alerts,
+              emergency_actions, blocks}], oldest first,
+      passport {its fields, versions} or null, plan_steps.
+    Each record holds its table's columns by name; times ISO 8601 in UTC.
+    """
+    try:
+        data = export.export(reference, current_app.extensions["phone_vault"], actor or getpass.getuser())
+    except UnknownCase:
+        click.echo(f"no case has the reference {reference}", err=True)
+        raise click.exceptions.Exit(2) from None
+    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    if out:
+        with open(out, "w", encoding="utf-8") as file:
+            file.write(text)
+    else:
+        click.echo(text, nl=False)

@@ -62,3 +62,6 @@ class Telephony(Protocol):
 
     def send_sms(self, to: str, body: str) -> None:
         """Send `body` to `to` (E.164) from the hotline's number."""
+
+    def delete_recording(self, recording_sid: str) -> None:
+        """Delete a recording at the network; one the network no longer has counts as deleted."""

@@ -91,6 +91,16 @@ class TwilioTelephony:
             raise
         return CallReport(call.status, PROGRESS[call.status], whole_number(str(call.duration or "")))
 
+    def delete_recording(self, recording_sid: str) -> None:
+        """A recording Twilio no longer has (404) is gone already."""
+        try:
+            self._ask("recording's deletion", lambda: self.client.recordings(recording_sid).delete())
+        except TelephonyError as error:
+            cause = error.__cause__
+            if isinstance(cause, TwilioRestException) and cause.status == 404:
+                return
+            raise
+
     def voice_token(self, user_id: int) -> VoiceToken:
         identity = access.client_identity(user_id, self._secret_key)
         token = access.access_token(self.account_sid, *self._api_key, identity)

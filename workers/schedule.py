@@ -8,20 +8,37 @@ here tolerates but need not pay for.
 
 from __future__ import annotations
 
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
 from rq.cron import CronScheduler
 
 from workers import callbacks, risk
 from workers.callbacks import queue_due_callbacks
 from workers.reconciler import close_stuck_calls
+from workers.retention import anonymise_old_cases
 from workers.risk import raise_unacknowledged_alerts
 from workers.sweep import EVERY_SECONDS, sweep
 
 EVERY_MINUTE = 60
+# Retention's daily run: a quiet hour in the hotline's time zone (HOTLINE_TIMEZONE).
+RETENTION_AT = time(3, 30)
 # Every job registered below.
-JOBS = (close_stuck_calls, sweep, queue_due_callbacks, raise_unacknowledged_alerts)
+JOBS = (close_stuck_calls, sweep, queue_due_callbacks, raise_unacknowledged_alerts, anonymise_old_cases)
 
 
-def register(scheduler: CronScheduler, queue_name: str) -> None:
+def retention_cron(zone: str) -> str:
+    """RETENTION_AT in `zone` as a daily cron line in this process's local time,
+    which is what RQ's cron reads (a zone with summer time moves it by an hour)."""
+    at = datetime.now(ZoneInfo(zone)).replace(
+        hour=RETENTION_AT.hour, minute=RETENTION_AT.minute, second=0, microsecond=0
+    )
+    local = at.astimezone()
+    return f"{local.minute} {local.hour} * * *"
+
+
+def register(scheduler: CronScheduler, queue_name: str, zone: str = "UTC") -> None:
+    """`zone`: the hotline's time zone, for the jobs run at a local hour."""
     # A sweep not started within its minute is dropped (ttl): the next one does its work.
     scheduler.register(
         close_stuck_calls, queue_name, interval=EVERY_MINUTE, ttl=EVERY_MINUTE, job_timeout=5 * EVERY_MINUTE
@@ -42,4 +59,7 @@ def register(scheduler: CronScheduler, queue_name: str) -> None:
         interval=risk.EVERY_SECONDS,
         ttl=risk.EVERY_SECONDS,
         job_timeout=risk.EVERY_SECONDS * 6,
+    )
+    scheduler.register(
+        anonymise_old_cases, queue_name, cron=retention_cron(zone), ttl=3600, job_timeout=30 * EVERY_MINUTE
     )

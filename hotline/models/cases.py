@@ -37,6 +37,8 @@ class Case(db.Model):
     category: Mapped[str | None] = mapped_column(String(32))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     risk_level: Mapped[str] = mapped_column(String(16), default=RiskLevel.NONE, server_default=RiskLevel.NONE)
+    # Set when retention removed the case's personal data (hotline/cases/retention.py).
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     caller: Mapped[Caller | None] = relationship(back_populates="cases")
     calls: Mapped[list[Call]] = relationship(back_populates="case")

@@ -215,3 +215,8 @@ def leave_queue(call: dict[str, str], now: float) -> None:
     entered, _removed = pipe.execute()
     waited = int(now - entered) if entered is not None else 0
     save("call", call["sid"], {"queue_time": waited, "updated": now}, delete=("queue",))
+
+
+def forget(kind: str, sid: str) -> None:
+    """The record gone (a recording deleted through the REST API)."""
+    _redis().delete(key(kind, sid))

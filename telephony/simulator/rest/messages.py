@@ -1,4 +1,4 @@
-"""The Messages resource (an SMS is kept, never sent: create, fetch, list) and a recording's audio.
+"""The Messages resource (an SMS is kept, never sent: create, fetch, list), a recording's audio, its deletion.
 
 A recording is made by the simulated phone (see `network`); its RecordingUrl
 answers here with silence of its length, with no auth, as Twilio's media does.
@@ -101,3 +101,13 @@ def recording_media(account_sid: str, recording_sid: str):
         audio.setframerate(8000)
         audio.writeframes(b"\x80" * 8000 * min(int(recording["duration"]), 600))
     return Response(buffer.getvalue(), content_type="audio/x-wav")
+
+
+@bp.delete(ACCOUNT + "/Recordings/<recording_sid>.json")
+def delete_recording(account_sid: str, recording_sid: str):
+    """Twilio's DELETE of a recording: 204 with no body, 404 when there is none."""
+    if state.load("recording", recording_sid) is None:
+        return not_found()
+    state.forget("recording", recording_sid)
+    log.info("simulator: recording %s deleted", recording_sid)
+    return Response(status=204)
