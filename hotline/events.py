@@ -35,8 +35,9 @@ from flask import Flask, current_app
 from sqlalchemy import event as orm_event
 from sqlalchemy.orm import Session, SessionTransaction
 
-from hotline.core.publisher import Ending, ListeningManager, Publisher
+from hotline.core.publisher import Ending, ListeningManager, Mark, Publisher
 from hotline.extensions import SOCKETIO_CHANNEL, db
+from hotline.models import QueueName
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,21 @@ CALLBACK_EVENTS = frozenset({"scheduled", "queued", "attempted", "completed", "f
 # A person in danger (the risk protocol, hotline.cases.risk): raised, raised again, acknowledged.
 RISK_ALERT = "risk.alert"
 RISK_ACKNOWLEDGED = "risk.acknowledged"
+# One queue's live figures (hotline.wallboard.snapshot), to the supervisors.
+WALLBOARD_QUEUE = "wallboard.queue"
 SUPERVISORS_ROOM = "supervisors"
+# The queues whose live figures changed since the wallboard's job last looked
+# (workers/wallboard.py): a Redis set, added to with the events that change them.
+WALLBOARD_CHANGED = "hotline:wallboard:changed"
 ENDED_WHILE_WAITING = "ended"
+
+
+def changed(*queue_names: str) -> tuple[Mark, ...]:
+    """The marks that tell the wallboard's job these queues' figures changed."""
+    return tuple(Mark(WALLBOARD_CHANGED, name) for name in queue_names)
+
+
+_EVERY_QUEUE = changed(*(queue.value for queue in QueueName))
 
 
 def queue_room(queue_name: str) -> str:
@@ -113,7 +127,9 @@ class WaitingCaller:
 
 def caller_joined(caller: WaitingCaller) -> None:
     """`caller` is waiting in their queue now."""
-    _publisher().publish(CALLER_JOINED, caller.message(), [queue_room(caller.queue), SUPERVISORS_ROOM])
+    _publisher().publish(
+        CALLER_JOINED, caller.message(), [queue_room(caller.queue), SUPERVISORS_ROOM], changed(caller.queue)
+    )
 
 
 def caller_left(call_sid: str, queue_name: str, reason: str) -> None:
@@ -121,7 +137,9 @@ def caller_left(call_sid: str, queue_name: str, reason: str) -> None:
     (`hotline.models.states.LeftQueue`: answered, hung_up, callback …), or
     ENDED_WHILE_WAITING when the call ended with no word from the queue."""
     message = {"call_sid": call_sid, "queue": queue_name, "reason": reason}
-    _publisher().publish(CALLER_LEFT, message, [queue_room(queue_name), SUPERVISORS_ROOM])
+    _publisher().publish(
+        CALLER_LEFT, message, [queue_room(queue_name), SUPERVISORS_ROOM], changed(queue_name)
+    )
 
 
 def callback_left(callback_id: int, queue_name: str, reason: str) -> None:
@@ -135,13 +153,15 @@ def callback_left(callback_id: int, queue_name: str, reason: str) -> None:
         "queue": queue_name,
         "reason": reason,
     }
-    _after_commit(CALLER_LEFT, message, [queue_room(queue_name), SUPERVISORS_ROOM])
+    _after_commit(CALLER_LEFT, message, [queue_room(queue_name), SUPERVISORS_ROOM], changed(queue_name))
 
 
 def caller_updated(caller: WaitingCaller, *, offered: bool, connected: bool) -> None:
     """A waiting caller was offered to someone, taken, or went back to waiting."""
     message = {**caller.message(), "offered": offered, "connected": connected}
-    _after_commit(CALLER_UPDATED, message, [queue_room(caller.queue), SUPERVISORS_ROOM])
+    _after_commit(
+        CALLER_UPDATED, message, [queue_room(caller.queue), SUPERVISORS_ROOM], changed(caller.queue)
+    )
 
 
 def offer_created(user_id: int, offer: dict) -> None:
@@ -162,8 +182,11 @@ def offer_withdrawn(
 
 
 def presence_changed(user_id: int, username: str, presence: str, device: str, since: datetime) -> None:
+    """Every queue's wallboard is marked changed: which queues the operator
+    serves is not at hand without a query, and the job counts all four in the
+    same statements as one."""
     message = {"username": username, "presence": presence, "device": device, "since": since.isoformat()}
-    _after_commit(PRESENCE_CHANGED, message, [SUPERVISORS_ROOM, user_room(user_id)])
+    _after_commit(PRESENCE_CHANGED, message, [SUPERVISORS_ROOM, user_room(user_id)], _EVERY_QUEUE)
 
 
 def operator_call(user_id: int, call: dict) -> None:
@@ -179,7 +202,12 @@ def callback_changed(name: str, callback: dict) -> None:
     the number only as its last two digits."""
     if name not in CALLBACK_EVENTS:
         raise ValueError(f"no callback event {name!r}")
-    _after_commit(f"callback.{name}", callback, [queue_room(callback["queue"]), SUPERVISORS_ROOM])
+    _after_commit(
+        f"callback.{name}",
+        callback,
+        [queue_room(callback["queue"]), SUPERVISORS_ROOM],
+        changed(callback["queue"]),
+    )
 
 
 def risk_alert(
@@ -217,6 +245,12 @@ def risk_acknowledged(alert_id: int, case_reference: str, username: str, at: dat
     _after_commit(RISK_ACKNOWLEDGED, message, [SUPERVISORS_ROOM])
 
 
+def wallboard_queue(figures: dict) -> None:
+    """One queue's live figures (an item of GET /api/v1/stats/live's `queues`),
+    computed by the wallboard's job, to the supervisors' screens."""
+    _publisher().publish(WALLBOARD_QUEUE, figures, [SUPERVISORS_ROOM])
+
+
 def access_ended(rooms: list[str]) -> None:
     """The sockets in `rooms` lost their right: once the transaction commits,
     every web process disconnects those it holds."""
@@ -227,8 +261,8 @@ def access_ended(rooms: list[str]) -> None:
 _PENDING = "hotline_events"
 
 
-def _after_commit(event: str, data: dict, rooms: list[str]) -> None:
-    db.session.info.setdefault(_PENDING, []).append((event, data, rooms))
+def _after_commit(event: str, data: dict, rooms: list[str], marks: tuple[Mark, ...] = ()) -> None:
+    db.session.info.setdefault(_PENDING, []).append((event, data, rooms, marks))
 
 
 def _publish_pending(session: Session) -> None:
