@@ -245,6 +245,13 @@ def risk_acknowledged(alert_id: int, case_reference: str, username: str, at: dat
     _after_commit(RISK_ACKNOWLEDGED, message, [SUPERVISORS_ROOM])
 
 
+def queues_counted(queue_names: set[str]) -> None:
+    """The rollups of these queues changed (a call ended, a case moved): once the
+    transaction commits, the wallboard's job is told, with no message to screens."""
+    if queue_names:
+        _after_commit(None, {}, [], changed(*sorted(queue_names)))
+
+
 def wallboard_queue(figures: dict) -> None:
     """One queue's live figures (an item of GET /api/v1/stats/live's `queues`),
     computed by the wallboard's job, to the supervisors' screens."""

@@ -71,7 +71,8 @@ class _SingleAttemptRedisManager(socketio.RedisManager):
         self._batch = messages = []
         try:
             for event, data, rooms, _marks in events:
-                self.emit(event, data, room=rooms, namespace="/")
+                if event is not None:  # marks alone
+                    self.emit(event, data, room=rooms, namespace="/")
         finally:
             self._batch = None
         if not self.connected:
