@@ -25,8 +25,9 @@ from hotline.models.states import BEFORE_DIALLING, OPEN_CALLBACK, CallbackStatus
 PAGE_SIZE = 100
 # A callback due and not yet dialled (scheduled or queued) for longer than this
 # is overdue (issue 13): the console's callbacks panel marks it so, and the
-# wallboard counts it. The panel's script has it in the page's data
-# (`callbacks_overdue_seconds`).
+# wallboard counts it (`overdue`). The console's page data carries it as
+# `callbacks_overdue_seconds` (static/js/callbacks.js still has its own OVERDUE_MS,
+# the same ten minutes, until it reads that).
 OVERDUE_AFTER = timedelta(minutes=10)
 # The order queued callbacks are offered in (`operators.offers`), among themselves.
 CALLBACK_ORDER = (Callback.priority.desc(), Callback.waiting_since, Callback.id)
