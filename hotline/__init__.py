@@ -81,6 +81,7 @@ def create_app(config: settings.Config | dict | None = None) -> Flask:
     from hotline.casepage import bp as casepage_bp
     from hotline.console import bp as console_bp
     from hotline.public import bp as public_bp
+    from hotline.wallboard import bp as wallboard_bp
     from hotline.web import health
     from telephony import init_app as init_telephony
 
@@ -90,6 +91,7 @@ def create_app(config: settings.Config | dict | None = None) -> Flask:
     app.register_blueprint(console_bp)
     app.register_blueprint(casepage_bp)
     app.register_blueprint(auditpage_bp)
+    app.register_blueprint(wallboard_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(public_bp)
     init_telephony(app)

@@ -35,8 +35,9 @@ from flask import Flask, current_app
 from sqlalchemy import event as orm_event
 from sqlalchemy.orm import Session, SessionTransaction
 
-from hotline.core.publisher import Ending, ListeningManager, Publisher
+from hotline.core.publisher import Ending, ListeningManager, Mark, Publisher
 from hotline.extensions import SOCKETIO_CHANNEL, db
+from hotline.models import QueueName
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +57,21 @@ RISK_ALERT = "risk.alert"
 RISK_ACKNOWLEDGED = "risk.acknowledged"
 # A follow-up check-in that did not reach the person after its callback's attempts.
 FOLLOW_UP_NOT_REACHED = "follow_up.not_reached"
+# One queue's live figures (hotline.wallboard.snapshot), to the supervisors.
+WALLBOARD_QUEUE = "wallboard.queue"
 SUPERVISORS_ROOM = "supervisors"
+# The queues whose live figures changed since the wallboard's job last looked
+# (workers/wallboard.py): a Redis set, added to with the events that change them.
+WALLBOARD_CHANGED = "hotline:wallboard:changed"
 ENDED_WHILE_WAITING = "ended"
+
+
+def changed(*queue_names: str) -> tuple[Mark, ...]:
+    """The marks that tell the wallboard's job these queues' figures changed."""
+    return tuple(Mark(WALLBOARD_CHANGED, name) for name in queue_names)
+
+
+_EVERY_QUEUE = changed(*(queue.value for queue in QueueName))
 
 
 def queue_room(queue_name: str) -> str:
@@ -115,7 +129,9 @@ class WaitingCaller:
 
 def caller_joined(caller: WaitingCaller) -> None:
     """`caller` is waiting in their queue now."""
-    _publisher().publish(CALLER_JOINED, caller.message(), [queue_room(caller.queue), SUPERVISORS_ROOM])
+    _publisher().publish(
+        CALLER_JOINED, caller.message(), [queue_room(caller.queue), SUPERVISORS_ROOM], changed(caller.queue)
+    )
 
 
 def caller_left(call_sid: str, queue_name: str, reason: str) -> None:
@@ -123,7 +139,9 @@ def caller_left(call_sid: str, queue_name: str, reason: str) -> None:
     (`hotline.models.states.LeftQueue`: answered, hung_up, callback …), or
     ENDED_WHILE_WAITING when the call ended with no word from the queue."""
     message = {"call_sid": call_sid, "queue": queue_name, "reason": reason}
-    _publisher().publish(CALLER_LEFT, message, [queue_room(queue_name), SUPERVISORS_ROOM])
+    _publisher().publish(
+        CALLER_LEFT, message, [queue_room(queue_name), SUPERVISORS_ROOM], changed(queue_name)
+    )
 
 
 def callback_left(callback_id: int, queue_name: str, reason: str) -> None:
@@ -137,13 +155,15 @@ def callback_left(callback_id: int, queue_name: str, reason: str) -> None:
         "queue": queue_name,
         "reason": reason,
     }
-    _after_commit(CALLER_LEFT, message, [queue_room(queue_name), SUPERVISORS_ROOM])
+    _after_commit(CALLER_LEFT, message, [queue_room(queue_name), SUPERVISORS_ROOM], changed(queue_name))
 
 
 def caller_updated(caller: WaitingCaller, *, offered: bool, connected: bool) -> None:
     """A waiting caller was offered to someone, taken, or went back to waiting."""
     message = {**caller.message(), "offered": offered, "connected": connected}
-    _after_commit(CALLER_UPDATED, message, [queue_room(caller.queue), SUPERVISORS_ROOM])
+    _after_commit(
+        CALLER_UPDATED, message, [queue_room(caller.queue), SUPERVISORS_ROOM], changed(caller.queue)
+    )
 
 
 def offer_created(user_id: int, offer: dict) -> None:
@@ -164,8 +184,11 @@ def offer_withdrawn(
 
 
 def presence_changed(user_id: int, username: str, presence: str, device: str, since: datetime) -> None:
+    """Every queue's wallboard is marked changed: which queues the operator
+    serves is not at hand without a query, and the job counts all four in the
+    same statements as one."""
     message = {"username": username, "presence": presence, "device": device, "since": since.isoformat()}
-    _after_commit(PRESENCE_CHANGED, message, [SUPERVISORS_ROOM, user_room(user_id)])
+    _after_commit(PRESENCE_CHANGED, message, [SUPERVISORS_ROOM, user_room(user_id)], _EVERY_QUEUE)
 
 
 def operator_call(user_id: int, call: dict) -> None:
@@ -181,7 +204,12 @@ def callback_changed(name: str, callback: dict) -> None:
     the number only as its last two digits."""
     if name not in CALLBACK_EVENTS:
         raise ValueError(f"no callback event {name!r}")
-    _after_commit(f"callback.{name}", callback, [queue_room(callback["queue"]), SUPERVISORS_ROOM])
+    _after_commit(
+        f"callback.{name}",
+        callback,
+        [queue_room(callback["queue"]), SUPERVISORS_ROOM],
+        changed(callback["queue"]),
+    )
 
 
 def risk_alert(
@@ -244,6 +272,19 @@ def follow_up_not_reached(
     _after_commit(FOLLOW_UP_NOT_REACHED, message, rooms)
 
 
+def queues_counted(queue_names: set[str]) -> None:
+    """The rollups of these queues changed (a call ended, a case moved): once the
+    transaction commits, the wallboard's job is told, with no message to screens."""
+    if queue_names:
+        _after_commit(None, {}, [], changed(*sorted(queue_names)))
+
+
+def wallboard_queue(figures: dict) -> None:
+    """One queue's live figures (an item of GET /api/v1/stats/live's `queues`),
+    computed by the wallboard's job, to the supervisors' screens."""
+    _publisher().publish(WALLBOARD_QUEUE, figures, [SUPERVISORS_ROOM])
+
+
 def access_ended(rooms: list[str]) -> None:
     """The sockets in `rooms` lost their right: once the transaction commits,
     every web process disconnects those it holds."""
@@ -254,8 +295,8 @@ def access_ended(rooms: list[str]) -> None:
 _PENDING = "hotline_events"
 
 
-def _after_commit(event: str, data: dict, rooms: list[str]) -> None:
-    db.session.info.setdefault(_PENDING, []).append((event, data, rooms))
+def _after_commit(event: str, data: dict, rooms: list[str], marks: tuple[Mark, ...] = ()) -> None:
+    db.session.info.setdefault(_PENDING, []).append((event, data, rooms, marks))
 
 
 def _publish_pending(session: Session) -> None:

@@ -23,6 +23,7 @@ from hotline.api import (  # noqa: E402,F401  # noqa: E402,F401
     routes,
     search,
     stats,
+    stats_live,
     voice,
     wrapup,
 )

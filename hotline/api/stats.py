@@ -105,8 +105,7 @@ class StatsSchema(Schema):
 )
 @session_or_token
 def stats():
-    if g.api_user is not None and g.api_user.role not in SUPERVISING:
-        abort(403, description="the figures are for supervisors and admins")
+    may_read_figures()
     first, last = _day("from"), _day("to")
     if last < first:
         abort(400, description="to is before from")
@@ -127,6 +126,13 @@ def stats():
     ):
         return _csv(group_by, rows)
     return StatsSchema().dump({"rows": rows})
+
+
+def may_read_figures() -> None:
+    """The figures' one access rule: supervisors, admins and read-only
+    integration tokens (no user) read them; anyone else gets 403."""
+    if g.api_user is not None and g.api_user.role not in SUPERVISING:
+        abort(403, description="the figures are for supervisors and admins")
 
 
 def _day(name: str) -> date:

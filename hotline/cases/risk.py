@@ -335,3 +335,26 @@ def protocol(case_id: int) -> dict:
             for action, recorded_by in actions
         ],
     }
+
+
+def open_alerts(level: str = RiskLevel.IMMINENT) -> list[dict]:
+    """The open alerts of `level` (not yet both acknowledged and acted on), oldest
+    first, as the wallboard shows them: the case's reference, its queue, when it
+    was raised and whether a supervisor acknowledged it; never a number or a note.
+    One query, on the open alerts' partial index."""
+    rows = db.session.execute(
+        select(ALERTS.c.id, Case.reference, Case.queue, ALERTS.c.raised_at, ALERTS.c.acknowledged_at)
+        .join(Case, Case.id == ALERTS.c.case_id)
+        .where(_OPEN, ALERTS.c.level == str(level))
+        .order_by(ALERTS.c.raised_at, ALERTS.c.id)
+    ).all()
+    return [
+        {
+            "alert_id": row.id,
+            "case_reference": row.reference,
+            "queue": row.queue,
+            "raised_at": row.raised_at,
+            "acknowledged": row.acknowledged_at is not None,
+        }
+        for row in rows
+    ]

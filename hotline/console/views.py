@@ -15,6 +15,7 @@ from flask_babel import get_locale, gettext, ngettext
 from flask_login import current_user, login_required
 
 from hotline.accounts import users
+from hotline.callbacks.listing import OVERDUE_AFTER
 from hotline.casepage import words as case_words
 from hotline.cases.priority import Priority
 from hotline.console import bp
@@ -83,6 +84,7 @@ def _live_data(now) -> dict:
         "timezone": current_app.config["HOTLINE_TIMEZONE"],
         "server_time": now.isoformat(),
         "limit": LIST_LIMIT,
+        "callbacks_overdue_seconds": int(OVERDUE_AFTER.total_seconds()),
         "queues": current_user.queue_names,
         "priorities": {
             "callback_return": Priority.CALLBACK_RETURN,

@@ -31,6 +31,15 @@ DISCONNECTS = "hotline_disconnects"
 
 
 @dataclass(frozen=True)
+class Mark:
+    """A member added to a Redis set with the event it rides on (in its round
+    trip, lost with it): something a job looks at next is marked changed."""
+
+    key: str
+    member: str
+
+
+@dataclass(frozen=True)
 class Ending:
     """Access ended for the sockets in `rooms`."""
 
@@ -56,12 +65,14 @@ class _SingleAttemptRedisManager(socketio.RedisManager):
             self.connected = False
             raise
 
-    def emit_all(self, events: list[tuple[str, dict, list[str]]]) -> None:
-        """Publish `events`, in order, in one round trip; on failure all of them are lost."""
+    def emit_all(self, events: list[tuple[str, dict, list[str], tuple[Mark, ...]]]) -> None:
+        """Publish `events`, in order, and add their marks, in one round trip; on
+        failure all of them are lost."""
         self._batch = messages = []
         try:
-            for event, data, rooms in events:
-                self.emit(event, data, room=rooms, namespace="/")
+            for event, data, rooms, _marks in events:
+                if event is not None:  # marks alone
+                    self.emit(event, data, room=rooms, namespace="/")
         finally:
             self._batch = None
         if not self.connected:
@@ -69,6 +80,9 @@ class _SingleAttemptRedisManager(socketio.RedisManager):
         pipeline = self.redis.pipeline(transaction=False)
         for message in messages:
             pipeline.publish(self.channel, message)
+        for _event, _data, _rooms, marks in events:
+            for mark in marks:
+                pipeline.sadd(mark.key, mark.member)
         try:
             pipeline.execute()
         except Exception:
@@ -124,10 +138,10 @@ class Publisher:
         self._pid: int | None = None
         self._lock = threading.Lock()
 
-    def publish(self, event: str, data: dict, rooms: list[str]) -> None:
-        """Hand the event over; returns at once."""
+    def publish(self, event: str, data: dict, rooms: list[str], marks: tuple[Mark, ...] = ()) -> None:
+        """Hand the event (and its marks) over; returns at once."""
         try:
-            self._running().put_nowait((event, data, rooms))
+            self._running().put_nowait((event, data, rooms, marks))
         except queue.Full:
             self._drop(event, data, "the event queue is full")
 
@@ -179,13 +193,13 @@ class Publisher:
                     self._end(item.rooms)
             self._emit(events)
 
-    def _emit(self, events: list[tuple[str, dict, list[str]]]) -> None:
+    def _emit(self, events: list[tuple[str, dict, list[str], tuple[Mark, ...]]]) -> None:
         if not events:
             return
         try:
             self.manager.emit_all(events)
         except Exception as error:  # whatever Redis does, the thread carries on
-            for event, data, _rooms in events:
+            for event, data, _rooms, _marks in events:
                 self._drop(event, data, f"Redis failed ({type(error).__name__})")
             return
         if self.dropped:

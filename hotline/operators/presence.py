@@ -22,12 +22,12 @@ from datetime import datetime
 from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from hotline import audit, events
 from hotline.extensions import db
-from hotline.models import User, states
+from hotline.models import OperatorSkill, QueueName, User, states
 from hotline.models.states import CHOSEN_PRESENCE, PRESENCE_TRANSITIONS, Device, Presence
 
 log = logging.getLogger(__name__)
@@ -189,3 +189,20 @@ def away_when_gone(now: datetime) -> list[int]:
             moved.append(user.id)
     db.session.commit()
     return moved
+
+
+def counts() -> dict[str, dict[str, int]]:
+    """How many active users serving each queue (a skill in it) are in each
+    presence state: {queue: {presence: count}}, every queue and state present.
+    One grouped query; an operator of two queues counts in both."""
+    found = {queue.value: dict.fromkeys((state.value for state in Presence), 0) for queue in QueueName}
+    rows = db.session.execute(
+        select(OperatorSkill.queue, User.presence, func.count())
+        .join(User, User.id == OperatorSkill.user_id)
+        .where(User.active.is_(True))
+        .group_by(OperatorSkill.queue, User.presence)
+    ).all()
+    for queue, presence, count in rows:
+        if queue in found and presence in found[queue]:
+            found[queue][presence] = count
+    return found

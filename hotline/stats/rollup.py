@@ -25,6 +25,7 @@ from functools import lru_cache
 from flask import current_app
 from sqlalchemy import and_, bindparam, func, select, update
 
+from hotline import events
 from hotline.core.transactions import dialect_insert
 from hotline.extensions import db
 from hotline.models import Assignment, Call
@@ -111,6 +112,7 @@ def apply(before: Part, after: Part) -> None:
         connection.execute(upsert(connection.dialect.name, len(rows)), parameters)
     for key in shrunk:
         recount_longest(key)
+    events.queues_counted({key[1] for key in (*rows, *shrunk)})
 
 
 @lru_cache(maxsize=16)

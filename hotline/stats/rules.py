@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -28,6 +28,10 @@ class Rules:
     def hour(self, moment: datetime) -> str:
         """The local hour `moment` falls in, as the rollups and the API key it: YYYY-MM-DDTHH."""
         return moment.astimezone(self.timezone).strftime("%Y-%m-%dT%H")
+
+    def day(self, moment: datetime) -> date:
+        """The local day `moment` falls in: "today" of the live figures."""
+        return moment.astimezone(self.timezone).date()
 
 
 @lru_cache(maxsize=8)

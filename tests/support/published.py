@@ -36,14 +36,16 @@ class Published:
 
 
 def published_by(app, monkeypatch) -> list[tuple[str, dict, list[str]]]:
-    """Every event the app's publisher is handed (and still publishes), in order."""
+    """Every event the app's publisher is handed (and still publishes), in order;
+    the wallboard's marks alone (no event) are not events."""
     publisher = app.extensions["events"]
     handed: list = []
     original = publisher.publish
 
-    def publish(event: str, data: dict, rooms: list[str]) -> None:
-        handed.append((event, data, rooms))
-        original(event, data, rooms)
+    def publish(event: str | None, data: dict, rooms: list[str], marks: tuple = ()) -> None:
+        if event is not None:
+            handed.append((event, data, rooms))
+        original(event, data, rooms, marks)
 
     monkeypatch.setattr(publisher, "publish", publish)
     return handed
