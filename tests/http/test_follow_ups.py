@@ -264,7 +264,9 @@ def test_a_follow_up_failed_after_its_last_attempt_tells_its_operator_and_the_su
     with app.app_context():
         reference = call.record().case.reference
     published = []
-    monkeypatch.setattr(events, "_after_commit", lambda name, data, rooms: published.append((name, rooms)))
+    monkeypatch.setattr(
+        events, "_after_commit", lambda name, data, rooms, *marks: published.append((name, rooms))
+    )
     with app.app_context():
         monkeypatch.setitem(
             app.extensions, "callback_policy", replace(app.extensions["callback_policy"], attempts=1)
