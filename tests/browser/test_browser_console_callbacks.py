@@ -293,3 +293,38 @@ def test_end_to_end_a_callback_is_offered_accepted_dialled_answered_on_the_phone
         phone.context.close()
         desk.context.close()
     assert problems == []
+
+
+def test_a_colleagues_list_shows_the_callback_offered_until_it_is_declined(live, browser: Browser):
+    with live() as server:
+        operators(server, "aigerim", "bolat")
+        with server.app.app_context():
+            callback_id = queued_callback(PERSON)
+        desk = open_console(browser, server.url, "aigerim", size=(1366, 768))
+        watching = open_console(browser, server.url, "bolat", size=(1366, 768))  # away: never offered it
+        problems = problems_of(desk, watching)
+        row = legal_rows(watching).and_(watching.locator(f"tr[data-callback-id='{callback_id}']"))
+        expect(row).to_have_attribute("data-offered", "false")
+        expect(row.locator(".badge.state")).to_have_count(0)
+
+        become_available(desk)  # offered to her at once
+        card = desk.locator(".offer")
+        expect(card).to_have_attribute("data-kind", "callback")
+        expect(row).to_have_attribute("data-offered", "true")
+        expect(row.locator(".badge.state")).to_have_text("Offered")
+        expect(legal_rows(desk).locator(".badge.state")).to_have_text("Offered")
+
+        card.get_by_role("button", name="Decline").click()
+        expect(card).to_have_count(0)
+        expect(row).to_have_attribute("data-offered", "false")
+        expect(row.locator(".badge.state")).to_have_count(0)
+        expect(row.locator(".badge.callback")).to_have_text("Callback")  # still waiting, in its place
+        expect(legal_rows(watching)).to_have_count(1)
+        # A console that loads its snapshot again agrees.
+        watching.reload()
+        expect(watching.locator("#live-state")).to_have_attribute("data-state", "live")
+        expect(row).to_have_attribute("data-offered", "false")
+        assert api_callback(watching, callback_id)["status"] == "queued"
+        desk.context.close()
+        watching.context.close()
+    assert problems == []
