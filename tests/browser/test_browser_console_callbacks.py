@@ -3,7 +3,9 @@ real simulator: a queued callback waits in its place among the callers, marked
 as one, and leaves the list when cancelled from the callbacks panel; the panel
 moves a callback's due time; a callback's offer says "Call back", is accepted,
 the call panel says it is calling back, and a person who does not answer ends
-it with the operator told and available, with no wrap-up.
+it with the operator told and available, with no wrap-up. A colleague's list
+shows the callback offered until it is declined; the panel's filters (status,
+queue) show only the callbacks they match, live.
 
 The worker's job that places the call, and the sweep's distribution, run here
 as the worker and the sweep run them: plain functions of ids and the clock."""
@@ -16,17 +18,21 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from hotline.accounts.users import create_user
+from hotline.callbacks import schedule
 from hotline.extensions import db
-from hotline.models import Assignment, Call, Callback, CallbackAttempt, Case, utcnow
+from hotline.models import Assignment, Call, Callback, CallbackAttempt, Case, Role, utcnow
 from hotline.models.states import CallStage
 from hotline.operators import offers
 from telephony.simulator import subscribers, web_phone
+from tests.support.axe import assert_accessible
 from tests.support.browser import artifact
 from tests.support.callbacks import queued_callback
 from tests.support.console_page import a_caller, become_available, open_console, operators, problems_of
 from tests.support.live_server import serve
+from tests.support.pages import PASSWORD
 from tests.support.waiting import eventually
 from workers.callbacks import place_attempt
 
@@ -327,4 +333,77 @@ def test_a_colleagues_list_shows_the_callback_offered_until_it_is_declined(live,
         assert api_callback(watching, callback_id)["status"] == "queued"
         desk.context.close()
         watching.context.close()
+    assert problems == []
+
+
+def shown_ids(page: Page) -> set[int]:
+    return {int(row.get_attribute("data-callback-id")) for row in page.locator("#callbacks tbody tr").all()}
+
+
+def test_the_panels_filters_show_the_matching_callbacks_and_an_event_keeps_a_hidden_one_hidden(
+    live, browser: Browser
+):
+    with live() as server:
+        with server.app.app_context():
+            create_user("aigerim", Role.OPERATOR, PASSWORD, queues=["legal", "medical"], languages=["ru"])
+            tomorrow = utcnow() + timedelta(days=1)
+            legal_queued = queued_callback("+77015554401")
+            medical_queued = queued_callback("+77015554402", queue="medical")
+            legal_later = queued_callback("+77015554403", asked_at=tomorrow)
+            medical_later = queued_callback("+77015554404", queue="medical", asked_at=tomorrow)
+            # Due 20 minutes ago and not yet dialled: overdue.
+            db.session.execute(
+                update(Callback)
+                .where(Callback.id == legal_queued)
+                .values(due_at=utcnow() - timedelta(minutes=20))
+            )
+            db.session.commit()
+        page = open_console(browser, server.url, "aigerim", size=(1366, 768))
+        problems = problems_of(page)
+        rows = page.locator("#callbacks tbody tr")
+        expect(rows).to_have_count(4)
+        status = page.get_by_label("Show", exact=True)
+        queue = page.get_by_label("Queue", exact=True)
+        assert [option.get_attribute("value") for option in queue.locator("option").all()] == [
+            "",
+            "medical",
+            "legal",
+        ]
+        expect(queue.locator("option").first).to_have_text("All your queues")
+
+        def showing(*wanted: int) -> None:
+            expect(rows).to_have_count(len(wanted))
+            assert shown_ids(page) == set(wanted)
+
+        status.select_option("overdue")
+        showing(legal_queued)
+        expect(rows.first.locator(".badge.overdue")).to_be_visible()
+        status.select_option("queued")
+        showing(legal_queued, medical_queued)
+        status.select_option("failed")
+        showing()
+        expect(page.locator("#callbacks-table")).to_be_hidden()
+        expect(page.locator("#callbacks-unmatched")).to_have_text("No callback matches the filters.")
+        expect(page.locator("#callbacks-empty")).to_be_hidden()
+        assert_accessible(page, "the callbacks panel, filtered to none")
+        status.select_option("scheduled")
+        showing(legal_later, medical_later)
+        queue.select_option("medical")
+        showing(medical_later)
+
+        # Live: two callbacks the filters hide change (another queue's; another
+        # status's), then one they match is asked for: only that one shows.
+        with server.app.app_context():
+            schedule.cancel(legal_later, "boris", None, utcnow())
+            schedule.cancel(medical_queued, "boris", None, utcnow())
+            medical_new = queued_callback("+77015554405", queue="medical", asked_at=tomorrow)
+        showing(medical_later, medical_new)
+        expect(status).to_have_value("scheduled")
+        expect(queue).to_have_value("medical")
+
+        status.select_option("all")
+        queue.select_option("")
+        showing(legal_queued, medical_queued, legal_later, medical_later, medical_new)
+        expect(panel_row(page, medical_queued).locator(".badge.status")).to_have_text("Cancelled")
+        page.context.close()
     assert problems == []

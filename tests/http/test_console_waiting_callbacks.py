@@ -4,7 +4,8 @@ minutes on hold is behind one who came 10 minutes ago and ahead of one who came
 a minute ago; marked `kind: "callback"` with its id and case, never a number;
 only to those who serve the queue; the page renders them as the snapshot has them;
 "offered" while an operator holds its offer (`queue.caller_updated` with `kind:
-"callback"`, and the snapshot), no longer once the offer is declined or lapses."""
+"callback"`, and the snapshot), no longer once the offer is declined or lapses.
+The callbacks panel's filters offer the reader's queues (supervisors: all four)."""
 
 from __future__ import annotations
 
@@ -172,3 +173,45 @@ def test_the_console_page_renders_an_offered_callback_as_offered(app, client):
     row = re.search(rf'<tr data-key="callback:{callback_id}"[^>]*>(.*?)</tr>', page, re.S)
     assert 'data-offered="true"' in row.group(0)
     assert '<span class="badge state">Offered</span>' in row.group(1)
+
+
+def filter_options(page: str, name: str) -> list[tuple[str, str]]:
+    select = re.search(rf'<select id="callbacks-filter-{name}"[^>]*>(.*?)</select>', page, re.S).group(1)
+    return re.findall(r'<option value="([^"]*)">([^<]*)</option>', select)
+
+
+@pytest.mark.parametrize(
+    ("language", "show", "all_open", "yours", "everyone"),
+    [
+        ("en", "Show", "All open", "All your queues", "All queues"),
+        ("ru", "Показать", "Все открытые", "Все ваши очереди", "Все очереди"),
+        ("kk", "Көрсету", "Барлық ашықтары", "Сіздің барлық кезектеріңіз", "Барлық кезектер"),
+    ],
+)
+def test_the_callbacks_filters_offer_the_readers_queues_in_their_language(
+    app, client, staff, language, show, all_open, yours, everyone
+):
+    words = {"Accept-Language": language}
+    log_in(client, "aigerim", PASSWORD, headers=words)
+    page = client.get("/console", headers=words).get_data(as_text=True)
+    assert f'<label for="callbacks-filter-status">{show}</label>' in page
+    statuses = filter_options(page, "status")
+    assert [value for value, _ in statuses] == [
+        "all",
+        "open",
+        "scheduled",
+        "queued",
+        "overdue",
+        "failed",
+        "completed",
+    ]
+    assert statuses[1][1] == all_open
+    assert [value for value, _ in filter_options(page, "queue")] == ["", "legal"]
+    assert filter_options(page, "queue")[0][1] == yours
+
+    supervisor = app.test_client()
+    log_in(supervisor, "boris", PASSWORD, headers=words)
+    page = supervisor.get("/console", headers=words).get_data(as_text=True)
+    queues = filter_options(page, "queue")
+    assert [value for value, _ in queues] == ["", "psychologist", "medical", "legal", "general"]
+    assert queues[0][1] == everyone
