@@ -5,7 +5,8 @@ moves a callback's due time; a callback's offer says "Call back", is accepted,
 the call panel says it is calling back, and a person who does not answer ends
 it with the operator told and available, with no wrap-up. A colleague's list
 shows the callback offered until it is declined; the panel's filters (status,
-queue) show only the callbacks they match, live.
+queue) show only the callbacks they match, live. The whole loop, on the
+softphone and on the operator's own phone (a /simulator/phone page for it).
 
 The worker's job that places the call, and the sweep's distribution, run here
 as the worker and the sweep run them: plain functions of ids and the clock."""
@@ -23,7 +24,7 @@ from sqlalchemy import select, update
 from hotline.accounts.users import create_user
 from hotline.callbacks import schedule
 from hotline.extensions import db
-from hotline.models import Assignment, Call, Callback, CallbackAttempt, Case, Role, utcnow
+from hotline.models import Assignment, Call, Callback, CallbackAttempt, Case, Role, User, utcnow
 from hotline.models.states import CallStage
 from hotline.operators import offers
 from telephony.simulator import subscribers, web_phone
@@ -189,6 +190,54 @@ def placed(server, callback_id: int) -> str:
     return call_sid
 
 
+OPERATOR_PHONE = "+77019998877"
+
+
+def phone_page_for(desk: Page, url: str, number: str, problems: list[str]) -> Page:
+    """/simulator/phone in a context of its own, answering for `number` (the page has said so)."""
+    phone = desk.context.browser.new_context(locale="en-GB").new_page()
+    phone.context.set_default_timeout(10000)
+    phone.on("pageerror", lambda error: problems.append(str(error)))
+    phone.goto(f"{url}/simulator/phone")
+    phone.fill("#from", number)
+    expect(phone.locator("#dial")).to_have_attribute("data-listening", "true")
+    eventually(
+        lambda: subscribers.answered_by(number) == "page",
+        pause=lambda seconds: desk.wait_for_timeout(seconds * 1000),
+    )
+    return phone
+
+
+def answered_on(phone: Page) -> None:
+    """A call from the hotline rings on the phone page, and is answered there."""
+    incoming = phone.locator("#incoming")
+    expect(incoming).to_be_visible(timeout=15000)
+    expect(incoming).to_contain_text("Incoming call from the hotline")
+    phone.click("#answer")
+
+
+def on_the_line(desk: Page, reference: str) -> None:
+    """The console's call panel: talking to the person of `reference`, their number masked."""
+    expect(desk.locator("#call")).to_have_attribute("data-state", "talking", timeout=15000)
+    expect(desk.locator("#call-state")).to_have_text("On the line")
+    expect(desk.locator("#call-case")).to_have_text(reference)
+    expect(desk.locator("#call-number")).to_have_text("••••66")
+
+
+def completed(desk: Page, callback_id: int, call_sid: str) -> Assignment:
+    """The callback completed in the API at its first attempt, answered; the call's
+    assignment wrapped up with its codes (read in an app context the caller holds)."""
+    expect(panel_row(desk, callback_id).locator(".badge.status")).to_have_text("Completed")
+    done = api_callback(desk, callback_id)
+    assert done["status"] == "completed"
+    assert [(a["number"], a["outcome"]) for a in done["attempts"]] == [(1, "answered")]
+    saved = db.session.scalars(
+        select(Assignment).join(Call, Call.id == Assignment.call_id).where(Call.call_sid == call_sid)
+    ).one()
+    assert saved.outcome and saved.category
+    return saved
+
+
 def test_a_callback_offered_accepted_and_the_person_not_reached(live, browser: Browser):
     with live(SIMULATOR_OUTBOUND=f"{PERSON}=no-answer") as server:
         operators(server, "aigerim")
@@ -233,17 +282,8 @@ def test_end_to_end_a_callback_is_offered_accepted_dialled_answered_on_the_phone
         operators(server, "aigerim")
         desk = open_console(browser, server.url, "aigerim", size=(1366, 768))
         problems = problems_of(desk)
-        phone = desk.context.browser.new_context(locale="en-GB").new_page()
-        phone.context.set_default_timeout(10000)
-        phone.on("pageerror", lambda error: problems.append(str(error)))
-        phone.goto(f"{server.url}/simulator/phone")
-        phone.fill("#from", PERSON)
-        expect(phone.locator("#dial")).to_have_attribute("data-listening", "true")
         with server.app.app_context():
-            eventually(
-                lambda: subscribers.answered_by(PERSON) == "page",
-                pause=lambda seconds: desk.wait_for_timeout(seconds * 1000),
-            )
+            phone = phone_page_for(desk, server.url, PERSON, problems)
             callback_id = queued_callback(PERSON)
         expect(legal_rows(desk)).to_have_count(1)
         become_available(desk)
@@ -255,15 +295,8 @@ def test_end_to_end_a_callback_is_offered_accepted_dialled_answered_on_the_phone
         call_sid = placed(server, callback_id)
 
         # The console's softphone answers the operator's leg; then the person is dialled.
-        incoming = phone.locator("#incoming")
-        expect(incoming).to_be_visible(timeout=15000)
-        expect(incoming).to_contain_text("Incoming call from the hotline")
-        phone.click("#answer")
-        call = desk.locator("#call")
-        expect(call).to_have_attribute("data-state", "talking", timeout=15000)
-        expect(desk.locator("#call-state")).to_have_text("On the line")
-        expect(desk.locator("#call-case")).to_have_text(reference)
-        expect(desk.locator("#call-number")).to_have_text("••••66")
+        answered_on(phone)
+        on_the_line(desk, reference)
         desk.screenshot(path=artifact("console-callback-talking.png"), full_page=True)
 
         desk.get_by_role("button", name="Hang up").click()
@@ -287,15 +320,8 @@ def test_end_to_end_a_callback_is_offered_accepted_dialled_answered_on_the_phone
         ]
         assert datetime.fromisoformat(listed[0]["due_at"]) == again
         expect(panel_row(desk, listed[0]["id"]).locator(".badge.status")).to_have_text("Scheduled")
-        expect(panel_row(desk, callback_id).locator(".badge.status")).to_have_text("Completed")
-        done = api_callback(desk, callback_id)
-        assert done["status"] == "completed"
-        assert [(a["number"], a["outcome"]) for a in done["attempts"]] == [(1, "answered")]
         with server.app.app_context():
-            saved = db.session.scalars(
-                select(Assignment).join(Call, Call.id == Assignment.call_id).where(Call.call_sid == call_sid)
-            ).one()
-            assert saved.outcome and saved.category
+            completed(desk, callback_id, call_sid)
         phone.context.close()
         desk.context.close()
     assert problems == []
@@ -406,4 +432,62 @@ def test_the_panels_filters_show_the_matching_callbacks_and_an_event_keeps_a_hid
         showing(legal_queued, medical_queued, legal_later, medical_later, medical_new)
         expect(panel_row(page, medical_queued).locator(".badge.status")).to_have_text("Cancelled")
         page.context.close()
+    assert problems == []
+
+
+def test_a_callback_made_on_the_operators_own_phone_from_offer_to_completed(
+    live, browser: Browser, monkeypatch
+):
+    """The operator works on their own phone, not the softphone: the offer accepted
+    in the console → the simulator rings the operator's phone (a /simulator/phone
+    page answering for their number) → once answered, the person's (a second
+    page) → on the line → hang-up → wrap-up → completed, the attempt answered."""
+    monkeypatch.setattr(web_phone, "HOLD_SECONDS", 0.2)
+    with live(SIMULATOR_ANSWER_SECONDS=30) as server:  # the pages answer, not the simulator
+        with server.app.app_context():
+            create_user(
+                "aigerim", Role.OPERATOR, PASSWORD, queues=["legal"], languages=["ru"], phone=OPERATOR_PHONE
+            )
+        desk = open_console(browser, server.url, "aigerim", size=(1366, 768))
+        problems = problems_of(desk)
+        with server.app.app_context():
+            own = phone_page_for(desk, server.url, OPERATOR_PHONE, problems)
+            person = phone_page_for(desk, server.url, PERSON, problems)
+            callback_id = queued_callback(PERSON)
+        expect(legal_rows(desk)).to_have_count(1)
+        desk.get_by_role("radio", name=re.compile("^My own phone")).check()
+        become_available(desk)
+        with server.app.app_context():
+            assert db.session.scalars(select(User.device).where(User.username == "aigerim")).one() == "phone"
+        card, reference = offered_in_the_browser(server, desk, callback_id)
+        card.get_by_role("button", name="Accept").click()
+        expect(desk.locator("#call-state")).to_have_text(f"Calling back {reference}…")
+        expect(legal_rows(desk)).to_have_count(0)
+        call_sid = placed(server, callback_id)
+
+        # The operator's own phone rings first, from the hotline's number; the
+        # person's only once it is answered.
+        expect(own.locator("#incoming")).to_be_visible(timeout=15000)
+        expect(person.locator("#incoming")).to_be_hidden()
+        answered_on(own)
+        answered_on(person)
+        on_the_line(desk, reference)
+        assert OPERATOR_PHONE[-7:] not in person.content()
+
+        desk.get_by_role("button", name="Hang up").click()
+        form = desk.locator("#wrap-up")
+        expect(form).to_be_visible()
+        for phone in (person, own):  # both lines are down
+            expect(phone.locator("#sim-state")).to_have_text("The call has ended.", timeout=15000)
+        form.get_by_label("Outcome").select_option(index=1)
+        form.get_by_label("Category").select_option(index=1)
+        form.get_by_role("button", name="Save").click()
+        expect(form).to_be_hidden()
+        expect(desk.locator("#desk-status")).to_have_text("Wrap-up saved.")
+        expect(desk.locator("#presence")).to_have_text("Available")
+        with server.app.app_context():
+            saved = completed(desk, callback_id, call_sid)
+            assert (saved.device, saved.user.username) == ("phone", "aigerim")
+        for page in (own, person, desk):
+            page.context.close()
     assert problems == []
