@@ -43,7 +43,8 @@ log = logging.getLogger(__name__)
 
 CALLER_JOINED = "queue.caller_joined"
 CALLER_LEFT = "queue.caller_left"
-# An offered, taken or returned caller: still in the list, in a new state.
+# An offered, taken or returned caller, or a queued callback offered or no longer
+# offered (`kind: "callback"`): still in the list, in a new state.
 CALLER_UPDATED = "queue.caller_updated"
 OFFER_CREATED = "offer.created"
 OFFER_WITHDRAWN = "offer.withdrawn"
@@ -164,6 +165,21 @@ def caller_updated(caller: WaitingCaller, *, offered: bool, connected: bool) -> 
     _after_commit(
         CALLER_UPDATED, message, [queue_room(caller.queue), SUPERVISORS_ROOM], changed(caller.queue)
     )
+
+
+def callback_updated(callback_id: int, queue_name: str, *, offered: bool) -> None:
+    """A queued callback in `queue_name`'s list was offered to someone, or its
+    offer closed unanswered and it waits on (accepted, it leaves the list:
+    `callback_left`). Once committed, as `queue.caller_updated` with `kind: "callback"`."""
+    message = {
+        "kind": "callback",
+        "callback_id": callback_id,
+        "call_sid": None,
+        "queue": queue_name,
+        "offered": offered,
+        "connected": False,
+    }
+    _after_commit(CALLER_UPDATED, message, [queue_room(queue_name), SUPERVISORS_ROOM])
 
 
 def offer_created(user_id: int, offer: dict) -> None:

@@ -100,6 +100,13 @@ class WaitingCallerSchema(Schema):
     case_reference = fields.String(required=True, allow_none=True)
     repeat_caller = fields.Boolean(required=True)
     returned = fields.Boolean(required=True)
+    offered = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "offered to an operator now, a caller or a callback; "
+            "`queue.caller_updated` says when it changes"
+        },
+    )
 
 
 class WaitingSchema(Schema):

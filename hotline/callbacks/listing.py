@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 
 from hotline.core.phones import mask_tail
 from hotline.extensions import db
-from hotline.models import Callback, CallbackAttempt, Case, User
-from hotline.models.states import BEFORE_DIALLING, OPEN_CALLBACK, CallbackStatus
+from hotline.models import Callback, CallbackAttempt, Case, Offer, User
+from hotline.models.states import BEFORE_DIALLING, OPEN_CALLBACK, CallbackStatus, OfferStatus
 
 # The most one page of the list holds.
 PAGE_SIZE = 100
@@ -149,7 +149,9 @@ def _attempts(callback_ids: list[int]) -> dict[int, list[CallbackAttempt]]:
 
 def queued_in(queue: str, limit: int) -> list[dict]:
     """The first `limit` queued callbacks of `queue` in the order they are offered,
-    as the waiting list shows them: no number, no note."""
+    as the waiting list shows them: no number, no note; `offered` while an
+    operator holds its offer."""
+    offered = exists().where(Offer.callback_id == Callback.id, Offer.status == OfferStatus.OPEN)
     rows = db.session.execute(
         select(
             Callback.id,
@@ -159,6 +161,7 @@ def queued_in(queue: str, limit: int) -> list[dict]:
             Case.reference,
             Callback.waiting_since,
             Callback.requested_at,
+            offered,
         )
         .outerjoin(Case, Case.id == Callback.case_id)
         .where(Callback.status == CallbackStatus.QUEUED, Callback.queue == queue)
@@ -174,8 +177,9 @@ def queued_in(queue: str, limit: int) -> list[dict]:
             "case_reference": reference,
             "waiting_since": waiting_since or requested_at,
             "requested_at": requested_at,
+            "offered": bool(held),
         }
-        for callback_id, priority, crisis, language, reference, waiting_since, requested_at in rows
+        for callback_id, priority, crisis, language, reference, waiting_since, requested_at, held in rows
     ]
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 
 from hotline.extensions import db
 from hotline.models import Call, Case, QueueName
-from hotline.models.states import WAITING
+from hotline.models.states import WAITING, CallStage
 
 # 0 for a caller who went back to the queue, 1 for everyone else; then their
 # time in that order: when they went back, or when they entered.
@@ -75,7 +75,8 @@ def waiting_in(queue: str, limit: int | None = None) -> list[dict]:
     """Calls waiting in `queue`, in the order they are to be answered, as the
     plain values a live screen shows. A repeat caller is one whose case had an
     earlier call (they joined their open case), whatever their priority. `place`:
-    their place in the answer order as `caller_place` gives it."""
+    their place in the answer order as `caller_place` gives it; `offered`: an
+    operator holds their offer now."""
     earlier = aliased(Call)
     repeat_caller = exists().where(earlier.case_id == Call.case_id, earlier.id < Call.id)
     rows = db.session.execute(
@@ -88,6 +89,7 @@ def waiting_in(queue: str, limit: int | None = None) -> list[dict]:
             Call.enqueued_at,
             repeat_caller,
             Call.returned_at,
+            Call.stage,
         )
         .outerjoin(Case, Call.case_id == Case.id)
         .where(Call.stage.in_(WAITING), Call.queue == queue)
@@ -104,9 +106,10 @@ def waiting_in(queue: str, limit: int | None = None) -> list[dict]:
             "enqueued_at": enqueued_at,
             "repeat_caller": repeat,
             "returned": returned_at is not None,
+            "offered": stage == CallStage.OFFERED,
             "place": caller_place(priority, returned_at, enqueued_at),
         }
-        for sid, priority, crisis, language, reference, enqueued_at, repeat, returned_at in rows
+        for sid, priority, crisis, language, reference, enqueued_at, repeat, returned_at, stage in rows
     ]
 
 

@@ -25,6 +25,7 @@ from hotline.console.waiting import LIST_LIMIT, waiting_list
 from hotline.models import QueueName, utcnow
 from hotline.models.states import Device, Presence
 from hotline.operators import taxonomy
+from hotline.operators.legs import SUPERVISING
 from hotline.operators.wrapup import NOTE_MAX_CHARS
 
 # Loaded by the softphone module only in production (hotline/static/vendor/VENDOR.md).
@@ -50,6 +51,7 @@ def console():
         presence_labels=presence_labels(),
         devices=Device,
         all_queues=[queue.value for queue in QueueName],
+        supervising=current_user.role in SUPERVISING,
     )
 
 

@@ -2,7 +2,8 @@
 it: the first LIST_LIMIT in answer order with their places, callers and queued
 callbacks together (`kind`), and how many wait in all. A callback is placed
 where the distribution would offer it (`queues.callback_place`, the rule
-`operators.offers` follows). No number, no note: `queues.waiting_in` and
+`operators.offers` follows), each `offered` while an operator holds its offer.
+No number, no note: `queues.waiting_in` and
 `listing.queued_in` select neither."""
 
 from __future__ import annotations

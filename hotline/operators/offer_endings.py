@@ -80,8 +80,11 @@ def _callback_offer_closed(
     offer: Offer, status: OfferStatus, now: datetime, actor: str, reason: str | None
 ) -> None:
     """A callback's offer closed unanswered: the callback simply waits on in its
-    queue's list (it never left `queued`)."""
-    case_id = db.session.scalar(select(Callback.case_id).where(Callback.id == offer.callback_id))
+    queue's list (it never left `queued`), no longer offered. One cancelled or
+    moved meanwhile has left the list: its own event said so."""
+    case_id, queue, now_status = db.session.execute(
+        select(Callback.case_id, Callback.queue, Callback.status).where(Callback.id == offer.callback_id)
+    ).one()
     timeline.record(
         case_id,
         f"offer_{status}",
@@ -94,6 +97,8 @@ def _callback_offer_closed(
         callback_id=offer.callback_id,
         **({"reason": reason} if reason else {}),
     )
+    if now_status == CallbackStatus.QUEUED:
+        events.callback_updated(offer.callback_id, queue, offered=False)
     events.offer_withdrawn(
         offer.user_id, offer.id, None, reason or str(status), callback_id=offer.callback_id
     )

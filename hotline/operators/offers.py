@@ -304,6 +304,7 @@ def _offer_callback(callback: Callback, reference: str | None, user_id: int, now
             "expires_at": expires_at.isoformat(),
         },
     )
+    events.callback_updated(callback.id, callback.queue, offered=True)
     db.session.commit()
     return offer_id
 

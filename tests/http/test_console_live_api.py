@@ -66,6 +66,7 @@ def test_an_operator_reads_the_waiting_list_of_their_queue_in_answer_order(app, 
             "case_reference": record.case.reference,
             "repeat_caller": False,
             "returned": False,
+            "offered": False,
         }
     assert CALLER[-9:] not in answer.get_data(as_text=True)
 

@@ -2,7 +2,10 @@
 offers them (`operators.offers`): a caller who asked for a callback after 4
 minutes on hold is behind one who came 10 minutes ago and ahead of one who came
 a minute ago; marked `kind: "callback"` with its id and case, never a number;
-only to those who serve the queue; the page renders them as the snapshot has them."""
+only to those who serve the queue; the page renders them as the snapshot has them;
+"offered" while an operator holds its offer (`queue.caller_updated` with `kind:
+"callback"`, and the snapshot), no longer once the offer is declined or lapses.
+The callbacks panel's filters offer the reader's queues (supervisors: all four)."""
 
 from __future__ import annotations
 
@@ -12,12 +15,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from hotline import events
 from hotline.extensions import db
-from hotline.models import Call, Callback, Case, utcnow
-from hotline.models.states import CallStage
-from hotline.operators import offers
-from tests.support.callbacks import queued_callback
+from hotline.models import Call, Callback, Case, Offer, User, utcnow
+from hotline.models.states import CallStage, OfferStatus, Presence
+from hotline.operators import desk, offer_endings, offers
+from tests.support.callbacks import bearer, queued_callback, staff_tokens
 from tests.support.pages import PASSWORD, log_in
+from tests.support.published import published_by
 
 PERSON = "+77015554466"
 
@@ -113,3 +118,100 @@ def test_the_callbacks_words_come_in_the_users_language(client, waiting):
         page = client.get("/console", headers={"Accept-Language": language}).get_data(as_text=True)
         assert f'<span class="badge callback">{word}</span>' in page
         assert f'<h2 id="callbacks-heading">{panel}</h2>' in page
+
+
+def offered_to_aigerim(app) -> tuple[int, int]:
+    """A queued callback offered to aigerim as she becomes available: its id, the offer's."""
+    with app.app_context():
+        callback_id = queued_callback(PERSON)
+        aigerim = db.session.scalars(select(User).where(User.username == "aigerim")).one()
+        desk.choose_presence(aigerim, Presence.AVAILABLE, None, utcnow())
+        offer_id = db.session.scalars(select(Offer.id).where(Offer.callback_id == callback_id)).one()
+    return callback_id, offer_id
+
+
+@pytest.mark.parametrize("ending", ["declined", "lapsed"])
+def test_a_callback_is_offered_in_the_list_while_its_offer_is_open(app, client, monkeypatch, ending):
+    tokens = staff_tokens(app)
+    handed = published_by(app, monkeypatch)
+    callback_id, offer_id = offered_to_aigerim(app)
+
+    def listed() -> list[tuple]:
+        answer = client.get("/api/v1/queues/legal/waiting", headers=bearer(tokens["boris"]))
+        return [(e["kind"], e["callback_id"], e["offered"]) for e in answer.get_json()["callers"]]
+
+    def updates() -> list[tuple]:
+        found = [(data, rooms) for event, data, rooms in handed if event == events.CALLER_UPDATED]
+        handed.clear()
+        return found
+
+    update = {"kind": "callback", "callback_id": callback_id, "call_sid": None, "queue": "legal"}
+    rooms = [events.queue_room("legal"), events.SUPERVISORS_ROOM]
+    assert updates() == [({**update, "offered": True, "connected": False}, rooms)]
+    assert listed() == [("callback", callback_id, True)]
+
+    if ending == "declined":
+        answer = client.post(f"/api/v1/offers/{offer_id}/decline", headers=bearer(tokens["aigerim"]))
+        assert answer.status_code == 200, answer.get_json()
+    else:
+        with app.app_context():
+            assert offer_endings.lapse_offers(utcnow() + timedelta(minutes=5)) == [offer_id]
+
+    assert updates() == [({**update, "offered": False, "connected": False}, rooms)]
+    assert listed() == [("callback", callback_id, False)]
+    with app.app_context():
+        assert db.session.get(Offer, offer_id).status == OfferStatus(ending)
+
+
+def test_the_console_page_renders_an_offered_callback_as_offered(app, client):
+    staff_tokens(app)
+    callback_id, _ = offered_to_aigerim(app)
+    log_in(client, "aigerim", PASSWORD)
+
+    page = client.get("/console", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+    row = re.search(rf'<tr data-key="callback:{callback_id}"[^>]*>(.*?)</tr>', page, re.S)
+    assert 'data-offered="true"' in row.group(0)
+    assert '<span class="badge state">Offered</span>' in row.group(1)
+
+
+def filter_options(page: str, name: str) -> list[tuple[str, str]]:
+    select = re.search(rf'<select id="callbacks-filter-{name}"[^>]*>(.*?)</select>', page, re.S).group(1)
+    return re.findall(r'<option value="([^"]*)">([^<]*)</option>', select)
+
+
+@pytest.mark.parametrize(
+    ("language", "show", "all_open", "yours", "everyone"),
+    [
+        ("en", "Show", "All open", "All your queues", "All queues"),
+        ("ru", "Показать", "Все открытые", "Все ваши очереди", "Все очереди"),
+        ("kk", "Көрсету", "Барлық ашықтары", "Сіздің барлық кезектеріңіз", "Барлық кезектер"),
+    ],
+)
+def test_the_callbacks_filters_offer_the_readers_queues_in_their_language(
+    app, client, staff, language, show, all_open, yours, everyone
+):
+    words = {"Accept-Language": language}
+    log_in(client, "aigerim", PASSWORD, headers=words)
+    page = client.get("/console", headers=words).get_data(as_text=True)
+    assert f'<label for="callbacks-filter-status">{show}</label>' in page
+    statuses = filter_options(page, "status")
+    assert [value for value, _ in statuses] == [
+        "all",
+        "open",
+        "scheduled",
+        "queued",
+        "overdue",
+        "failed",
+        "completed",
+    ]
+    assert statuses[1][1] == all_open
+    assert [value for value, _ in filter_options(page, "queue")] == ["", "legal"]
+    assert filter_options(page, "queue")[0][1] == yours
+
+    supervisor = app.test_client()
+    log_in(supervisor, "boris", PASSWORD, headers=words)
+    page = supervisor.get("/console", headers=words).get_data(as_text=True)
+    queues = filter_options(page, "queue")
+    assert [value for value, _ in queues] == ["", "psychologist", "medical", "legal", "general"]
+    assert queues[0][1] == everyone

@@ -7,6 +7,11 @@
 // cancelled (after a confirm step) or moved to another time (a datetime-local
 // input read in the hotline's time zone). The number shows only as its last
 // two digits; errors in the user's words (kit/labels.js errorLabel).
+// Two filters (the page's <select>s: a status as the panel shows it, overdue
+// too, and a queue) narrow what is shown of what the panel holds, here in the
+// page: the panel still holds every callback and every event, so a filter
+// changed shows the rows it matches at once, and an event for a row the
+// filters hide keeps it hidden.
 
 import { get, post } from "./kit/api.js";
 import { now } from "./kit/clock.js";
@@ -15,10 +20,9 @@ import { patchList } from "./kit/patch.js";
 
 const BEFORE_DIALLING = new Set(["scheduled", "queued"]);
 const OPEN = new Set(["scheduled", "queued", "dialling"]);
-// Due and not yet dialled for this long: overdue (issue 13).
-const OVERDUE_MS = 10 * 60 * 1000;
-
 const data = pageData();
+// Due and not yet dialled for this long: overdue (hotline.callbacks.listing.OVERDUE_AFTER).
+const OVERDUE_MS = data.callbacks_overdue_seconds * 1000;
 const shownTime = new Intl.DateTimeFormat(data.locale, {
   timeZone: data.timezone, day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
 });
@@ -70,6 +74,9 @@ export function callbacksPanel() {
   const body = table.querySelector("tbody");
   const empty = document.getElementById("callbacks-empty");
   const status = document.getElementById("callbacks-status");
+  const unmatched = document.getElementById("callbacks-unmatched");
+  const statusFilter = document.getElementById("callbacks-filter-status");
+  const queueFilter = document.getElementById("callbacks-filter-queue");
   const callbacks = new Map(); // id -> the API's view
   const actions = new Map(); // id -> "confirm" | "reschedule", the row's open step
   const say = (text) => (status.textContent = text);
@@ -164,12 +171,23 @@ export function callbacksPanel() {
     return undefined;
   }
 
+  // Whether the filters' choice shows `callback`: "all", "open", "overdue" or a status.
+  function matches(callback) {
+    if (queueFilter.value && callback.queue !== queueFilter.value) return false;
+    const wanted = statusFilter.value;
+    if (wanted === "all") return true;
+    if (wanted === "open") return OPEN.has(callback.status);
+    if (wanted === "overdue") return overdue(callback);
+    return callback.status === wanted;
+  }
+
   function render() {
-    const shown = [...callbacks.values()].sort((a, b) => (OPEN.has(b.status) - OPEN.has(a.status))
+    const shown = [...callbacks.values()].filter(matches).sort((a, b) => (OPEN.has(b.status) - OPEN.has(a.status))
       || (Date.parse(a.due_at) || 0) - (Date.parse(b.due_at) || 0) || a.id - b.id);
     patchList(body, shown, { key: (callback) => callback.id, create: newRow, update: fill });
     table.hidden = shown.length === 0;
-    empty.hidden = shown.length > 0;
+    empty.hidden = callbacks.size > 0;
+    unmatched.hidden = shown.length > 0 || callbacks.size === 0;
   }
 
   function open(id, step) {
@@ -190,6 +208,8 @@ export function callbacksPanel() {
       actions.delete(id);
       render();
       say(done);
+      // The filters hide it now (cancelled, or moved out of "overdue"): focus stays in the panel.
+      if (!body.querySelector(`tr[data-callback-id="${id}"]`)) statusFilter.focus();
     } catch (error) {
       say(errorLabel(error));
     }
@@ -234,12 +254,15 @@ export function callbacksPanel() {
   }
 
   function tick() {
+    // A callback falls overdue as time passes: one the filter waits for joins it then.
+    if (statusFilter.value === "overdue") render();
     for (const row of body.querySelectorAll("tr[data-callback-id]")) {
       const callback = callbacks.get(Number(row.dataset.callbackId));
       if (callback) row.querySelector(".badge.overdue").hidden = !overdue(callback);
     }
   }
 
+  for (const filter of [statusFilter, queueFilter]) filter.addEventListener("change", render);
   section.hidden = false;
   return { load, changed, left, tick };
 }

@@ -4,7 +4,8 @@
 // so a keyboard user's focus on a Take button survives every change.
 // Queued callbacks wait among the callers, marked as callbacks (no Take: a
 // callback is offered, never taken from the list), kept by the callback.*
-// events: queued, in its place; any other status, gone.
+// events: queued, in its place; any other status, gone; "offered" while an
+// operator holds its offer, by queue.caller_updated with kind "callback".
 // The order is the server's (hotline/calls/queues.py), never re-sorted here: a joined
 // caller goes to the `position` the event gives, or is placed by the fields it
 // has (priority, returned, waiting_since); one that cannot be placed so (a
@@ -145,6 +146,7 @@ function fromPage(section) {
     waiting_since: row.dataset.waitingSince,
     priority: Number(row.dataset.priority),
     returned: row.dataset.returned === "true",
+    offered: row.dataset.offered === "true",
   }));
 }
 
@@ -232,10 +234,12 @@ export function waitingLists({ onTake, reload }) {
     if (list.callers.length < Math.min(list.total, data.limit)) reload(message.queue);
   }
 
+  // queue.caller_updated: a caller offered, taken or waiting again; a queued
+  // callback (kind "callback") offered, or no longer.
   function updated(message) {
     const list = lists.get(message.queue);
     if (!list) return;
-    const known = list.callers.find((caller) => !isCallback(caller) && caller.call_sid === message.call_sid);
+    const known = list.callers.find((caller) => keyOf(caller) === keyOf(message));
     // Not listed: past the limit, or missed; only a snapshot can tell where.
     if (!known) return message.connected ? undefined : reload(message.queue);
     Object.assign(known, { offered: message.offered, connected: message.connected });
@@ -259,8 +263,12 @@ export function waitingLists({ onTake, reload }) {
       requested_at: callback.requested_at,
       returned: false,
     };
-    if (callback.status === "queued") return joined(entry);
     const list = lists.get(callback.queue);
+    if (callback.status === "queued") {
+      // Its offer, if one is open, is still open: only queue.caller_updated says otherwise.
+      entry.offered = Boolean(list?.callers.find((listed) => keyOf(listed) === keyOf(entry))?.offered);
+      return joined(entry);
+    }
     if (!list || !list.callers.some((listed) => keyOf(listed) === keyOf(entry))) {
       // Not shown: past the limit (then counted in the total), or not waiting.
       if (list && list.total > list.callers.length) reload(callback.queue);
