@@ -154,7 +154,7 @@ def test_the_cron_command_enqueues_the_sweep_at_once(app, database_url, redis_ur
     cron = subprocess.Popen([flask, "--app", "hotline", "cron"], cwd=ROOT, env=env, stderr=subprocess.PIPE)
     try:
         eventually(
-            lambda: len(queue.jobs) >= 4 or cron.poll() is not None,
+            lambda: len(queue.jobs) >= 5 or cron.poll() is not None,
             timeout=20,
             what=lambda: f"the cron process enqueued only {queue.jobs}",
             every=0.1,
@@ -164,6 +164,7 @@ def test_the_cron_command_enqueues_the_sweep_at_once(app, database_url, redis_ur
             "workers.reconciler.close_stuck_calls",
             "workers.risk.raise_unacknowledged_alerts",
             "workers.sweep.sweep",
+            "workers.wallboard.publish_changed",
         ]
     finally:
         cron.terminate()
