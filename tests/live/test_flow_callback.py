@@ -171,6 +171,10 @@ def test_a_person_not_reached_is_tried_again_and_after_the_last_attempt_gets_one
             eventually(lambda: callback(callback_id).status == "failed")
         outcomes = [(a.number, a.outcome) for a in attempts(callback_id)]
         assert outcomes == [(1, "no-answer"), (2, "machine")]
+        # The SMS is sent once the failure is committed: it may follow the status by a moment.
+        eventually(
+            lambda: server.telephony.client.messages.list(to=PERSON), what="the SMS after the last attempt"
+        )
         messages = server.telephony.client.messages.list(to=PERSON)
         assert len(messages) == 1
         assert "legal" not in messages[0].body.lower() and "юрист" not in messages[0].body.lower()
